@@ -1,0 +1,77 @@
+import { defineConfig, devices } from "@playwright/test";
+
+// `npm test` (scripts/test.mjs) chooses free ports and a throwaway database and builds the app first.
+const appPort = Number(process.env.E2E_APP_PORT ?? 3105);
+const simulatorPort = Number(process.env.E2E_SIMULATOR_PORT ?? 4015);
+const appUrl = `http://127.0.0.1:${appPort}`;
+const simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
+
+const database: Record<string, string> = process.env.E2E_DATABASE_URL
+  ? { DATABASE_URL: process.env.E2E_DATABASE_URL }
+  : { PGLITE_DIR: process.env.E2E_PGLITE_DIR ?? ".data/e2e-pglite", DATABASE_URL: "" };
+
+export default defineConfig({
+  testDir: "./e2e",
+  testMatch: "**/*.spec.ts",
+  fullyParallel: false,
+  workers: 1,
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  reporter: [["list"], ["json"]],
+  use: {
+    baseURL: appUrl,
+    actionTimeout: 15_000,
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+  },
+  projects: [
+    {
+      name: "chromium",
+      use: {
+        ...devices["Desktop Chrome"],
+        launchOptions: {
+          executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+          // A closed network: stop Chromium from reaching for Google's services at start.
+          args: [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+          ],
+        },
+      },
+    },
+  ],
+  webServer: [
+    {
+      command: `node_modules/.bin/tsx e2e/simulator/main.ts`,
+      url: `${simulatorUrl}/__admin/stats`,
+      env: { SIMULATOR_PORT: String(simulatorPort) },
+      reuseExistingServer: false,
+      timeout: 30_000,
+    },
+    {
+      command: `exec node_modules/.bin/next start -p ${appPort} -H 127.0.0.1`,
+      url: `${appUrl}/api/health`,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      env: {
+        ...database,
+        NODE_ENV: "production",
+        APP_URL: appUrl,
+        NEXTAUTH_URL: appUrl,
+        NEXTAUTH_SECRET: "e2e-secret-e2e-secret-e2e-secret-e2e-secret",
+        TOKEN_ENCRYPTION_KEYS: "e2e:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+        E2E_SIMULATOR_URL: simulatorUrl,
+        NEXT_TELEMETRY_DISABLED: "1",
+      },
+    },
+  ],
+});

@@ -1,0 +1,76 @@
+import { eq } from "drizzle-orm";
+import { requireUser } from "@/lib/auth/session";
+import { getDb } from "@/lib/db";
+import { providerConnections } from "@/lib/db/schema";
+import { isConfigured, isProviderId, providerList, providers } from "@/lib/providers";
+import { ProviderCard } from "./provider-card";
+
+export const dynamic = "force-dynamic";
+
+export default async function SettingsPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
+  const user = await requireUser("/dashboard/settings");
+  const params = await searchParams;
+  const db = await getDb();
+  const connections = await db.select().from(providerConnections).where(eq(providerConnections.userId, user.id));
+  const byProvider = new Map(connections.map((c) => [c.provider, c]));
+  const subject = isProviderId(params.provider) ? providers[params.provider].name : undefined;
+
+  return (
+    <div className="space-y-8">
+      <h1 className="text-2xl font-bold">Settings</h1>
+      {params.error ? (
+        <p role="alert" className="rounded border border-red-200 bg-red-50 px-4 py-3 text-red-800">
+          {subject ? `${subject}: ` : ""}
+          {params.error}
+        </p>
+      ) : null}
+      {params.connected && subject ? (
+        <p role="status" className="rounded border border-green-200 bg-green-50 px-4 py-3 text-green-800">
+          {subject} is connected.
+        </p>
+      ) : null}
+      {params.disconnected && subject ? (
+        <p role="status" className="rounded border border-slate-200 bg-white px-4 py-3">
+          {subject} is disconnected.
+        </p>
+      ) : null}
+
+      <section aria-labelledby="sources-heading">
+        <h2 id="sources-heading" className="text-xl font-semibold">
+          Connected sources
+        </h2>
+        <ul className="mt-4 grid gap-4 md:grid-cols-2">
+          {providerList.map((provider) => {
+            const connection = byProvider.get(provider.id);
+            return (
+              <ProviderCard
+                key={provider.id}
+                provider={{
+                  id: provider.id,
+                  name: provider.name,
+                  authKind: provider.authKind,
+                  dataTypes: provider.dataTypes,
+                  credentialVars: provider.credentialVars,
+                  credentialsUrl: provider.credentialsUrl,
+                  notice: provider.notice,
+                  configured: isConfigured(provider),
+                }}
+                connection={
+                  connection
+                    ? {
+                        status: connection.status,
+                        authKind: connection.authKind,
+                        displayName: connection.displayName ?? connection.providerUserId,
+                        connectedAt: connection.connectedAt.toISOString().slice(0, 10),
+                        lastError: connection.lastError,
+                      }
+                    : null
+                }
+              />
+            );
+          })}
+        </ul>
+      </section>
+    </div>
+  );
+}

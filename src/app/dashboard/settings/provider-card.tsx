@@ -1,0 +1,75 @@
+import type { AuthKind, DataType, ProviderId } from "@/lib/providers/types";
+
+export type ProviderCardProps = {
+  provider: {
+    id: ProviderId;
+    name: string;
+    authKind: AuthKind;
+    dataTypes: DataType[];
+    credentialVars: string[][];
+    credentialsUrl?: string;
+    notice?: string;
+    configured: boolean;
+  };
+  connection: {
+    status: "active" | "needs_reauth" | "revoked" | "error";
+    authKind: string;
+    displayName: string | null;
+    connectedAt: string;
+    lastError: string | null;
+  } | null;
+};
+
+const statusText: Record<NonNullable<ProviderCardProps["connection"]>["status"], string> = {
+  active: "Connected",
+  needs_reauth: "Needs re-authorization",
+  revoked: "Revoked at the provider",
+  error: "Error",
+};
+
+export function ProviderCard({ provider, connection }: ProviderCardProps) {
+  const headingId = `provider-${provider.id}`;
+  return (
+    <li aria-labelledby={headingId} className="rounded-lg border border-slate-200 bg-white p-4" data-provider={provider.id}>
+      <div className="flex items-baseline justify-between gap-2">
+        <h3 id={headingId} className="font-semibold">
+          {provider.name}
+        </h3>
+        <span className="text-xs text-slate-500">{provider.dataTypes.join(", ")}</span>
+      </div>
+      <p className="mt-1 text-sm" data-testid="provider-state">
+        {!provider.configured
+          ? "Not configured"
+          : connection
+            ? `${statusText[connection.status]}${connection.displayName ? ` as ${connection.displayName}` : ""} since ${connection.connectedAt}`
+            : provider.authKind === "bridge"
+              ? "Configured: push from the phone app with an API key"
+              : "Configured: not connected"}
+      </p>
+      {!provider.configured ? (
+        <p className="mt-1 text-xs text-slate-600">
+          Set {provider.credentialVars.map((set) => set.map((v) => <code key={v}>{v} </code>)).reduce<React.ReactNode[]>(
+            (acc, set, i) => (i === 0 ? [set] : [...acc, " or ", set]),
+            [],
+          )}
+          in the environment
+          {provider.credentialsUrl ? (
+            <>
+              {" "}
+              (credentials:{" "}
+              <a className="underline" href={provider.credentialsUrl} rel="noreferrer" target="_blank">
+                {new URL(provider.credentialsUrl).host}
+              </a>
+              )
+            </>
+          ) : null}
+          .
+        </p>
+      ) : null}
+      {connection?.lastError && connection.status !== "active" ? (
+        <p className="mt-1 text-sm text-red-700">{connection.lastError}</p>
+      ) : null}
+      {provider.notice ? <p className="mt-2 text-xs text-slate-500">{provider.notice}</p> : null}
+    </li>
+  );
+}

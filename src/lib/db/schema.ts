@@ -1,0 +1,391 @@
+import { sql } from "drizzle-orm";
+import {
+  boolean,
+  date,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+const tz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+const createdAt = () => tz("created_at").notNull().defaultNow();
+const updatedAt = () => tz("updated_at").notNull().defaultNow();
+const rawJson = () => jsonb("raw").notNull().default(sql`'{}'::jsonb`);
+
+// ───────────────────────── auth (next-auth adapter shapes; sessions are JWT) ─────────────────────────
+
+export const users = pgTable("user", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  email: text("email").notNull().unique(),
+  name: text("name"),
+  emailVerified: tz("email_verified"),
+  image: text("image"),
+  passwordHash: text("password_hash"),
+  createdAt: createdAt(),
+});
+
+export const accounts = pgTable(
+  "account",
+  {
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    type: text("type").notNull(),
+    provider: text("provider").notNull(),
+    providerAccountId: text("provider_account_id").notNull(),
+    refresh_token: text("refresh_token"),
+    access_token: text("access_token"),
+    expires_at: integer("expires_at"),
+    token_type: text("token_type"),
+    scope: text("scope"),
+    id_token: text("id_token"),
+    session_state: text("session_state"),
+  },
+  (t) => [primaryKey({ columns: [t.provider, t.providerAccountId] }), index("account_user_idx").on(t.userId)],
+);
+
+export const sessions = pgTable("session", {
+  sessionToken: text("session_token").primaryKey(),
+  userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+  expires: tz("expires").notNull(),
+});
+
+export const verificationTokens = pgTable(
+  "verification_token",
+  {
+    identifier: text("identifier").notNull(),
+    token: text("token").notNull(),
+    expires: tz("expires").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.identifier, t.token] })],
+);
+
+/** Failed sign-in attempts per e-mail, for throttling. */
+export const loginAttempts = pgTable("login_attempt", {
+  key: text("key").primaryKey(),
+  failures: integer("failures").notNull().default(0),
+  windowStartedAt: tz("window_started_at").notNull().defaultNow(),
+  lockedUntil: tz("locked_until"),
+});
+
+// ───────────────────────── bridge API keys ─────────────────────────
+
+export const apiKeys = pgTable(
+  "api_key",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    prefix: text("prefix").notNull(),
+    hash: text("hash").notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: tz("last_used_at"),
+    revokedAt: tz("revoked_at"),
+  },
+  (t) => [uniqueIndex("api_key_hash_uq").on(t.hash), index("api_key_user_idx").on(t.userId)],
+);
+
+// ───────────────────────── provider connections ─────────────────────────
+
+export const connectionStatus = pgEnum("connection_status", ["active", "needs_reauth", "revoked", "error"]);
+
+export const providerConnections = pgTable(
+  "provider_connection",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    provider: text("provider").notNull(),
+    /** Which protocol produced the tokens, e.g. Garmin "oauth1" vs "oauth2". */
+    authKind: text("auth_kind").notNull(),
+    providerUserId: text("provider_user_id"),
+    displayName: text("display_name"),
+    status: connectionStatus("status").notNull().default("active"),
+    accessTokenEnc: text("access_token_enc"),
+    refreshTokenEnc: text("refresh_token_enc"),
+    tokenSecretEnc: text("token_secret_enc"),
+    expiresAt: tz("expires_at"),
+    scopes: text("scopes").array().notNull().default(sql`'{}'::text[]`),
+    /** Non-secret provider extras (e.g. Polar member id, Eight Sleep device id). */
+    meta: jsonb("meta").notNull().default(sql`'{}'::jsonb`),
+    lastError: text("last_error"),
+    lastRefreshedAt: tz("last_refreshed_at"),
+    connectedAt: tz("connected_at").notNull().defaultNow(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("provider_connection_user_provider_uq").on(t.userId, t.provider),
+    uniqueIndex("provider_connection_provider_user_uq").on(t.provider, t.providerUserId),
+  ],
+);
+
+/** Single-use OAuth `state`, bound to the user who started the flow. */
+export const oauthStates = pgTable(
+  "oauth_state",
+  {
+    state: text("state").primaryKey(),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    provider: text("provider").notNull(),
+    codeVerifier: text("code_verifier"),
+    createdAt: createdAt(),
+    expiresAt: tz("expires_at").notNull(),
+    usedAt: tz("used_at"),
+  },
+  (t) => [index("oauth_state_user_idx").on(t.userId)],
+);
+
+// ───────────────────────── sync bookkeeping ─────────────────────────
+
+export const syncState = pgTable(
+  "sync_state",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    connectionId: uuid("connection_id")
+      .notNull()
+      .references(() => providerConnections.id, { onDelete: "cascade" }),
+    resource: text("resource").notNull(),
+    /** Delta watermark: everything up to here has been fetched. */
+    watermark: tz("watermark"),
+    cursor: jsonb("cursor"),
+    backfillFrom: tz("backfill_from"),
+    /** Backfill walks newest → oldest; this is the oldest instant already fetched. */
+    backfillReachedAt: tz("backfill_reached_at"),
+    backfillDone: boolean("backfill_done").notNull().default(false),
+    lastSuccessAt: tz("last_success_at"),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("sync_state_user_connection_resource_uq").on(t.userId, t.connectionId, t.resource)],
+);
+
+export const syncTrigger = pgEnum("sync_trigger", ["manual", "schedule", "webhook", "connect"]);
+export const syncRunStatus = pgEnum("sync_run_status", ["queued", "running", "succeeded", "failed", "rescheduled"]);
+
+export const syncRuns = pgTable(
+  "sync_run",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    connectionId: uuid("connection_id")
+      .notNull()
+      .references(() => providerConnections.id, { onDelete: "cascade" }),
+    trigger: syncTrigger("trigger").notNull(),
+    status: syncRunStatus("status").notNull().default("queued"),
+    resources: text("resources").array(),
+    windowFrom: tz("window_from"),
+    windowTo: tz("window_to"),
+    fetched: integer("fetched").notNull().default(0),
+    inserted: integer("inserted").notNull().default(0),
+    updated: integer("updated").notNull().default(0),
+    unchanged: integer("unchanged").notNull().default(0),
+    progress: jsonb("progress").notNull().default(sql`'{}'::jsonb`),
+    error: text("error"),
+    runAfter: tz("run_after").notNull().defaultNow(),
+    attempts: integer("attempts").notNull().default(0),
+    heartbeatAt: tz("heartbeat_at"),
+    queuedAt: tz("queued_at").notNull().defaultNow(),
+    startedAt: tz("started_at"),
+    finishedAt: tz("finished_at"),
+    durationMs: integer("duration_ms"),
+  },
+  (t) => [
+    index("sync_run_connection_idx").on(t.connectionId, t.queuedAt),
+    index("sync_run_status_idx").on(t.status, t.runAfter),
+  ],
+);
+
+/** Shared request budget per provider and time window, so several processes respect one rate limit. */
+export const rateBudget = pgTable(
+  "rate_budget",
+  {
+    provider: text("provider").notNull(),
+    window: text("window").notNull(),
+    windowStart: tz("window_start").notNull(),
+    used: integer("used").notNull().default(0),
+    blockedUntil: tz("blocked_until"),
+  },
+  (t) => [primaryKey({ columns: [t.provider, t.window] })],
+);
+
+// ───────────────────────── normalized health data ─────────────────────────
+// SI units in columns (s, m, kg, kcal, bpm, ms); instants are timestamptz; `local_date` is the
+// user's own day from the record's offset (sleep: the day you wake up).
+
+export const activities = pgTable(
+  "activity",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    provider: text("provider").notNull(),
+    externalId: text("external_id").notNull(),
+    type: text("type").notNull(),
+    name: text("name"),
+    startAt: tz("start_at").notNull(),
+    endAt: tz("end_at"),
+    localDate: date("local_date", { mode: "string" }).notNull(),
+    utcOffsetMinutes: integer("utc_offset_minutes"),
+    durationS: doublePrecision("duration_s"),
+    movingS: doublePrecision("moving_s"),
+    distanceM: doublePrecision("distance_m"),
+    energyKcal: doublePrecision("energy_kcal"),
+    avgHr: doublePrecision("avg_hr"),
+    maxHr: doublePrecision("max_hr"),
+    elevationGainM: doublePrecision("elevation_gain_m"),
+    steps: integer("steps"),
+    source: text("source"),
+    /** Heart-rate series and route, when the source sends them. */
+    samples: jsonb("samples"),
+    deletedAt: tz("deleted_at"),
+    raw: rawJson(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("activity_user_provider_external_uq").on(t.userId, t.provider, t.externalId),
+    index("activity_user_start_idx").on(t.userId, t.startAt),
+  ],
+);
+
+export const sleepSessions = pgTable(
+  "sleep_session",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    provider: text("provider").notNull(),
+    externalId: text("external_id").notNull(),
+    startAt: tz("start_at").notNull(),
+    endAt: tz("end_at").notNull(),
+    localDate: date("local_date", { mode: "string" }).notNull(),
+    utcOffsetMinutes: integer("utc_offset_minutes"),
+    inBedS: doublePrecision("in_bed_s"),
+    asleepS: doublePrecision("asleep_s"),
+    deepS: doublePrecision("deep_s"),
+    lightS: doublePrecision("light_s"),
+    remS: doublePrecision("rem_s"),
+    awakeS: doublePrecision("awake_s"),
+    efficiencyPct: doublePrecision("efficiency_pct"),
+    avgHr: doublePrecision("avg_hr"),
+    minHr: doublePrecision("min_hr"),
+    hrvRmssdMs: doublePrecision("hrv_rmssd_ms"),
+    hrvSdnnMs: doublePrecision("hrv_sdnn_ms"),
+    score: doublePrecision("score"),
+    isNap: boolean("is_nap").notNull().default(false),
+    source: text("source"),
+    deletedAt: tz("deleted_at"),
+    raw: rawJson(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("sleep_session_user_provider_external_uq").on(t.userId, t.provider, t.externalId),
+    index("sleep_session_user_date_idx").on(t.userId, t.localDate),
+  ],
+);
+
+export const dailySummaries = pgTable(
+  "daily_summary",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    provider: text("provider").notNull(),
+    date: date("date", { mode: "string" }).notNull(),
+    steps: integer("steps"),
+    distanceM: doublePrecision("distance_m"),
+    activeEnergyKcal: doublePrecision("active_energy_kcal"),
+    totalEnergyKcal: doublePrecision("total_energy_kcal"),
+    restingHr: doublePrecision("resting_hr"),
+    avgHr: doublePrecision("avg_hr"),
+    hrvRmssdMs: doublePrecision("hrv_rmssd_ms"),
+    hrvSdnnMs: doublePrecision("hrv_sdnn_ms"),
+    readinessScore: doublePrecision("readiness_score"),
+    recoveryScore: doublePrecision("recovery_score"),
+    strain: doublePrecision("strain"),
+    sleepScore: doublePrecision("sleep_score"),
+    sleepS: doublePrecision("sleep_s"),
+    spo2Pct: doublePrecision("spo2_pct"),
+    weightKg: doublePrecision("weight_kg"),
+    /** One key per contributing source/resource, so merges keep every part. */
+    raw: rawJson(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("daily_summary_user_provider_date_uq").on(t.userId, t.provider, t.date)],
+);
+
+export const measurements = pgTable(
+  "measurement",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    provider: text("provider").notNull(),
+    /** e.g. weight, fat_ratio, bp_systolic, heart_rate, hrv_sdnn, hrv_rmssd, spo2, glucose. */
+    type: text("type").notNull(),
+    measuredAt: tz("measured_at").notNull(),
+    value: doublePrecision("value").notNull(),
+    unit: text("unit").notNull(),
+    source: text("source"),
+    raw: jsonb("raw"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("measurement_user_provider_type_time_uq").on(t.userId, t.provider, t.type, t.measuredAt),
+    index("measurement_user_type_time_idx").on(t.userId, t.type, t.measuredAt),
+  ],
+);
+
+/** Every fetched or pushed record as received, so data can be re-normalized without refetching. */
+export const rawRecords = pgTable(
+  "raw_record",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    provider: text("provider").notNull(),
+    resource: text("resource").notNull(),
+    externalId: text("external_id").notNull(),
+    payload: jsonb("payload").notNull(),
+    fetchedAt: tz("fetched_at").notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("raw_record_user_provider_resource_external_uq").on(t.userId, t.provider, t.resource, t.externalId)],
+);
+
+export const webhookEventStatus = pgEnum("webhook_event_status", [
+  "pending",
+  "processing",
+  "processed",
+  "rejected",
+  "ignored",
+  "failed",
+]);
+
+/** Every inbound provider notice, stored before anything acts on it. */
+export const webhookEvents = pgTable(
+  "webhook_event",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    provider: text("provider").notNull(),
+    dedupeKey: text("dedupe_key").notNull(),
+    userId: uuid("user_id").references(() => users.id, { onDelete: "cascade" }),
+    connectionId: uuid("connection_id").references(() => providerConnections.id, { onDelete: "set null" }),
+    status: webhookEventStatus("status").notNull().default("pending"),
+    reason: text("reason"),
+    headers: jsonb("headers").notNull().default(sql`'{}'::jsonb`),
+    body: text("body").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    receivedAt: tz("received_at").notNull().defaultNow(),
+    processedAt: tz("processed_at"),
+  },
+  (t) => [
+    uniqueIndex("webhook_event_provider_dedupe_uq").on(t.provider, t.dedupeKey),
+    index("webhook_event_status_idx").on(t.status, t.receivedAt),
+  ],
+);
+
+export type User = typeof users.$inferSelect;
+export type ProviderConnection = typeof providerConnections.$inferSelect;
+export type ApiKey = typeof apiKeys.$inferSelect;

@@ -1,0 +1,12 @@
+import type { ProviderDefinition } from "./types";
+
+export const hevy: ProviderDefinition = {
+  id: "hevy",
+  name: "Hevy",
+  authKind: "api_key",
+  dataTypes: ["activities", "body"],
+  credentialVars: [],
+  credentialsUrl: "https://hevy.com/settings?developer",
+  notice:
+    "Needs a Hevy Pro account; paste the API key from Hevy's developer settings.",
+};

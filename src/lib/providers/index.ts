@@ -1,0 +1,44 @@
+import { providerVar } from "@/lib/env";
+import { appleHealth } from "./apple-health";
+import { coros } from "./coros";
+import { eightsleep } from "./eightsleep";
+import { fitbit } from "./fitbit";
+import { garmin } from "./garmin";
+import { healthConnect } from "./health-connect";
+import { hevy } from "./hevy";
+import { oura } from "./oura";
+import { polar } from "./polar";
+import { strava } from "./strava";
+import { PROVIDER_IDS, type ProviderDefinition, type ProviderId } from "./types";
+import { whoop } from "./whoop";
+import { withings } from "./withings";
+
+export * from "./types";
+
+/** Every provider, keyed by id: a provider missing here is a compile error. */
+export const providers: Record<ProviderId, ProviderDefinition> = {
+  strava,
+  garmin,
+  oura,
+  whoop,
+  fitbit,
+  polar,
+  coros,
+  withings,
+  hevy,
+  eightsleep,
+  apple_health: appleHealth,
+  health_connect: healthConnect,
+};
+
+export const providerList: ProviderDefinition[] = PROVIDER_IDS.map((id) => providers[id]);
+
+export function isProviderId(value: unknown): value is ProviderId {
+  return typeof value === "string" && (PROVIDER_IDS as readonly string[]).includes(value);
+}
+
+/** Providers with no credential set (API key, password, bridges) need no app registration. */
+export function isConfigured(provider: ProviderDefinition): boolean {
+  if (provider.credentialVars.length === 0) return true;
+  return provider.credentialVars.some((set) => set.every((name) => providerVar(name) !== undefined));
+}
