@@ -1,14 +1,33 @@
 import { defineConfig, devices } from "@playwright/test";
+import { demoEnv } from "./e2e/simulator/clients";
 
 // `npm test` (scripts/test.mjs) chooses free ports and a throwaway database and builds the app first.
 const appPort = Number(process.env.E2E_APP_PORT ?? 3105);
 const simulatorPort = Number(process.env.E2E_SIMULATOR_PORT ?? 4015);
 const appUrl = `http://127.0.0.1:${appPort}`;
+// A second instance of the same build configured with Garmin's OAuth 1.0a consumer only (the
+// environment chooses Garmin's flow). On PostgreSQL both share one database, so an OAuth 1.0a
+// connection made there can be migrated to OAuth 2.0 from the main instance.
+const oauth1AppPort = Number(process.env.E2E_APP2_PORT ?? 3106);
+const oauth1AppUrl = `http://127.0.0.1:${oauth1AppPort}`;
 const simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
 
-const database: Record<string, string> = process.env.E2E_DATABASE_URL
-  ? { DATABASE_URL: process.env.E2E_DATABASE_URL }
-  : { PGLITE_DIR: process.env.E2E_PGLITE_DIR ?? ".data/e2e-pglite", DATABASE_URL: "" };
+const pgliteDir = process.env.E2E_PGLITE_DIR ?? ".data/e2e-pglite";
+const database = (instance: string): Record<string, string> =>
+  process.env.E2E_DATABASE_URL
+    ? { DATABASE_URL: process.env.E2E_DATABASE_URL }
+    : { PGLITE_DIR: `${pgliteDir}${instance}`, DATABASE_URL: "" };
+
+const appEnv = (url: string) => ({
+  ...demoEnv(simulatorUrl),
+  NODE_ENV: "production",
+  APP_URL: url,
+  NEXTAUTH_URL: url,
+  NEXTAUTH_SECRET: "e2e-secret-e2e-secret-e2e-secret-e2e-secret",
+  TOKEN_ENCRYPTION_KEYS: "e2e:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+  E2E_SIMULATOR_URL: simulatorUrl,
+  NEXT_TELEMETRY_DISABLED: "1",
+});
 
 export default defineConfig({
   testDir: "./e2e",
@@ -62,16 +81,14 @@ export default defineConfig({
       url: `${appUrl}/api/health`,
       reuseExistingServer: false,
       timeout: 120_000,
-      env: {
-        ...database,
-        NODE_ENV: "production",
-        APP_URL: appUrl,
-        NEXTAUTH_URL: appUrl,
-        NEXTAUTH_SECRET: "e2e-secret-e2e-secret-e2e-secret-e2e-secret",
-        TOKEN_ENCRYPTION_KEYS: "e2e:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
-        E2E_SIMULATOR_URL: simulatorUrl,
-        NEXT_TELEMETRY_DISABLED: "1",
-      },
+      env: { ...appEnv(appUrl), ...database("") },
+    },
+    {
+      command: `exec node_modules/.bin/next start -p ${oauth1AppPort} -H 127.0.0.1`,
+      url: `${oauth1AppUrl}/api/health`,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      env: { ...appEnv(oauth1AppUrl), ...database("-oauth1"), GARMIN_CLIENT_ID: "", GARMIN_CLIENT_SECRET: "" },
     },
   ],
 });

@@ -57,8 +57,13 @@ if (only !== "e2e") {
 // ── 2. Playwright ──
 if (only !== "unit") {
   const appPort = await freePort();
+  const oauth1AppPort = await freePort();
   const simulatorPort = await freePort();
-  const e2eEnv = { E2E_APP_PORT: String(appPort), E2E_SIMULATOR_PORT: String(simulatorPort) };
+  const e2eEnv = {
+    E2E_APP_PORT: String(appPort),
+    E2E_APP2_PORT: String(oauth1AppPort),
+    E2E_SIMULATOR_PORT: String(simulatorPort),
+  };
   let dropDatabase = () => {};
   if (process.env.DATABASE_URL) {
     const { default: postgres } = await import("postgres");
@@ -101,7 +106,9 @@ if (only !== "unit") {
     }
   }
   await dropDatabase();
-  if (e2eEnv.E2E_PGLITE_DIR) fs.rmSync(e2eEnv.E2E_PGLITE_DIR, { recursive: true, force: true });
+  if (e2eEnv.E2E_PGLITE_DIR) {
+    for (const dir of [e2eEnv.E2E_PGLITE_DIR, `${e2eEnv.E2E_PGLITE_DIR}-oauth1`]) fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);

@@ -1,6 +1,6 @@
 import { and, count, desc, eq, isNull } from "drizzle-orm";
 import type { Db } from "@/lib/db";
-import { activities, apiKeys, providerConnections, sleepSessions } from "@/lib/db/schema";
+import { activities, apiKeys, dailySummaries, providerConnections, sleepSessions } from "@/lib/db/schema";
 import { formatDuration, formatKm, localDateTime } from "@/lib/format";
 import { providers, isProviderId } from "@/lib/providers";
 
@@ -11,7 +11,7 @@ const sourceName = (provider: string, source: string | null) => {
 
 /** What /dashboard shows: the latest activities and nights from every source. */
 export async function dashboardData(db: Db, userId: string, limit = 20) {
-  const [[{ n: connectionCount }], [{ n: keyCount }], recentActivities, recentNights] = await Promise.all([
+  const [[{ n: connectionCount }], [{ n: keyCount }], recentActivities, recentNights, recentDays] = await Promise.all([
     db.select({ n: count() }).from(providerConnections).where(eq(providerConnections.userId, userId)),
     db.select({ n: count() }).from(apiKeys).where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt))),
     db
@@ -26,7 +26,14 @@ export async function dashboardData(db: Db, userId: string, limit = 20) {
       .where(and(eq(sleepSessions.userId, userId), isNull(sleepSessions.deletedAt)))
       .orderBy(desc(sleepSessions.endAt))
       .limit(limit),
+    db
+      .select()
+      .from(dailySummaries)
+      .where(eq(dailySummaries.userId, userId))
+      .orderBy(desc(dailySummaries.date), dailySummaries.provider)
+      .limit(limit),
   ]);
+  const round = (v: number | null, digits = 0) => (v == null ? null : v.toFixed(digits));
   return {
     connections: Number(connectionCount) + Number(keyCount),
     activities: recentActivities.map((a) => ({
@@ -46,6 +53,16 @@ export async function dashboardData(db: Db, userId: string, limit = 20) {
       deep: formatDuration(n.deepS),
       rem: formatDuration(n.remS),
       source: sourceName(n.provider, n.source),
+    })),
+    days: recentDays.map((d) => ({
+      id: d.id,
+      date: d.date,
+      steps: d.steps,
+      activeEnergyKcal: round(d.activeEnergyKcal),
+      restingHr: round(d.restingHr),
+      hrv: d.hrvRmssdMs != null ? `${round(d.hrvRmssdMs)} ms RMSSD` : d.hrvSdnnMs != null ? `${round(d.hrvSdnnMs)} ms SDNN` : null,
+      weightKg: round(d.weightKg, 1),
+      source: sourceName(d.provider, null),
     })),
   };
 }

@@ -14,4 +14,6 @@ export async function startServer() {
     throw error;
   }
   if (!env().DATABASE_URL) await getDbHandle();
+  (await import("@/lib/sync/start")).startBackgroundSync();
+  (await import("@/lib/webhooks/start")).startWebhookProcessing();
 }

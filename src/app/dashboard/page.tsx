@@ -8,7 +8,7 @@ export const dynamic = "force-dynamic";
 export default async function DashboardPage() {
   const user = await requireUser("/dashboard");
   const data = await dashboardData(await getDb(), user.id);
-  const empty = data.connections === 0 && data.activities.length === 0 && data.nights.length === 0;
+  const empty = data.connections === 0 && data.activities.length === 0 && data.nights.length === 0 && data.days.length === 0;
 
   return (
     <div className="space-y-8">
@@ -86,6 +86,41 @@ export default async function DashboardPage() {
                       <td className="p-2 text-right">{n.deep ?? "—"}</td>
                       <td className="p-2 text-right">{n.rem ?? "—"}</td>
                       <td className="p-2">{n.source}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </section>
+          <section aria-labelledby="days-heading">
+            <h2 id="days-heading" className="text-lg font-semibold">
+              Daily summaries
+            </h2>
+            {data.days.length === 0 ? (
+              <p className="mt-2 text-slate-600">No daily summaries yet.</p>
+            ) : (
+              <table className="mt-3 w-full border-collapse bg-white text-sm">
+                <thead>
+                  <tr className="border-b text-left">
+                    <th className="p-2">Day</th>
+                    <th className="p-2 text-right">Steps</th>
+                    <th className="p-2 text-right">Active kcal</th>
+                    <th className="p-2 text-right">Resting HR</th>
+                    <th className="p-2 text-right">HRV</th>
+                    <th className="p-2 text-right">Weight (kg)</th>
+                    <th className="p-2">Source</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.days.map((d) => (
+                    <tr key={d.id} className="border-b">
+                      <td className="p-2">{d.date}</td>
+                      <td className="p-2 text-right">{d.steps ?? "—"}</td>
+                      <td className="p-2 text-right">{d.activeEnergyKcal ?? "—"}</td>
+                      <td className="p-2 text-right">{d.restingHr ?? "—"}</td>
+                      <td className="p-2 text-right">{d.hrv ?? "—"}</td>
+                      <td className="p-2 text-right">{d.weightKg ?? "—"}</td>
+                      <td className="p-2">{d.source}</td>
                     </tr>
                   ))}
                 </tbody>

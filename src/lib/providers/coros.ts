@@ -1,6 +1,7 @@
-import { ProviderRequestError } from "./errors";
+import { InvalidGrantError, ProviderRequestError, safeReason } from "./errors";
 import { buildAuthorizeUrl, isObject, parseTokenFields, requestJson, stringField, tokenRequest } from "./oauth2";
 import type { OAuth2Flow, ProviderDefinition, TokenSet } from "./types";
+import { corosWebhook } from "./webhooks/coros";
 
 // providers.md §7 (COROS Open API; its docs are private, facts come from public client code).
 const AUTHORIZE_URL = "https://open.coros.com/oauth2/authorize";
@@ -24,10 +25,15 @@ export function parseCorosToken(json: Record<string, unknown>, now = new Date())
   return tokens;
 }
 
-/** A COROS `{result, message}` other than "0000" on a 200 is a refusal (codes UNCONFIRMED). */
-function assertCorosOk(json: unknown, what: string): void {
-  if (isObject(json) && typeof json.result === "string" && json.result !== COROS_OK) {
-    throw new ProviderRequestError("coros", `coros: ${what} was refused (result ${json.result.slice(0, 12)})`);
+/**
+ * A COROS `{result, message}` other than "0000" on a 200 is a refusal. Result codes are UNCONFIRMED;
+ * on the refresh call the refresh token is the only thing that can be wrong, so it counts as a dead grant.
+ */
+function assertCorosOk(json: unknown, what: string, opts: { grantCall?: boolean } = {}): void {
+  if (isObject(json) && json.result !== undefined && String(json.result) !== COROS_OK) {
+    const reason = `result ${String(json.result).slice(0, 12)}${typeof json.message === "string" ? `: ${safeReason(json.message)}` : ""}`;
+    if (opts.grantCall) throw new InvalidGrantError("coros", reason);
+    throw new ProviderRequestError("coros", `coros: ${what} was refused (${reason})`);
   }
 }
 
@@ -60,7 +66,7 @@ const flow: OAuth2Flow = {
       grant: "refresh_token",
       params: { grant_type: "refresh_token", refresh_token: current.refreshToken ?? undefined },
     });
-    assertCorosOk(json, "token refresh");
+    assertCorosOk(json, "token refresh", { grantCall: true });
     // The reference client keeps the same access token and only extends its expiry; take new
     // tokens if COROS ever sends them.
     const now = new Date();
@@ -95,4 +101,5 @@ export const coros: ProviderDefinition = {
   notice:
     "COROS issues API access on application; its documentation is private.",
   oauth2: flow,
+  webhook: corosWebhook,
 };

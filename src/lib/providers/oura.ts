@@ -1,6 +1,7 @@
 import { ProviderRequestError } from "./errors";
 import { buildAuthorizeUrl, isObject, parseTokenFields, requestJson, stringField, tokenRequest } from "./oauth2";
 import type { OAuth2Flow, ProviderDefinition } from "./types";
+import { ouraWebhook } from "./webhooks/oura";
 
 // providers.md §3 (Oura API v2).
 const AUTHORIZE_URL = "https://cloud.ouraring.com/oauth/authorize";
@@ -76,4 +77,5 @@ export const oura: ProviderDefinition = {
   notice:
     "New Oura apps are limited to 10 users until Oura approves them.",
   oauth2: flow,
+  webhook: ouraWebhook,
 };

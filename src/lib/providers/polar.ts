@@ -1,6 +1,7 @@
-import { ProviderError, ProviderRequestError } from "./errors";
+import { ProviderRequestError } from "./errors";
 import { buildAuthorizeUrl, isObject, parseTokenFields, requestJson, stringField, tokenRequest } from "./oauth2";
 import type { OAuth2Flow, ProviderContext, ProviderDefinition, TokenSet } from "./types";
+import { polarWebhook } from "./webhooks/polar";
 
 // providers.md §6 (Polar AccessLink v3).
 const AUTHORIZE_URL = "https://flow.polar.com/oauth2/authorization";
@@ -20,20 +21,24 @@ export function parsePolarToken(json: Record<string, unknown>, now?: Date): Toke
 const nameOf = (user: Record<string, unknown>) =>
   [user["first-name"], user["last-name"]].filter((s) => typeof s === "string" && s).join(" ") || null;
 
-/** Best effort: the registered user's name, for a 409 (already registered) where no body came back. */
-async function fetchName(ctx: ProviderContext, tokens: TokenSet): Promise<string | null> {
-  if (!tokens.providerUserId) return null;
-  try {
-    const { json } = await requestJson(ctx, `${API_BASE}/users/${encodeURIComponent(tokens.providerUserId)}`, {
-      headers: { Authorization: `Bearer ${tokens.accessToken}` },
-      what: "user info",
-      secrets: [tokens.accessToken],
-    });
-    return isObject(json) ? nameOf(json) : null;
-  } catch (error) {
-    if (error instanceof ProviderError) return null;
-    throw error;
+/**
+ * After a 409: GET /v3/users/{id} answers 200 with the user when this Polar account is registered
+ * with our app, 204 when not (409 then meant "member-id already used by another Polar account").
+ */
+async function registeredUser(ctx: ProviderContext, tokens: TokenSet): Promise<Record<string, unknown>> {
+  const { status, json } = await requestJson(ctx, `${API_BASE}/users/${encodeURIComponent(tokens.providerUserId ?? "")}`, {
+    headers: { Authorization: `Bearer ${tokens.accessToken}` },
+    what: "user info",
+    secrets: [tokens.accessToken],
+  });
+  if (status === 204 || !isObject(json)) {
+    throw new ProviderRequestError(
+      "polar",
+      "polar: registration was refused (409): this Healthbridge user is already registered with another Polar account; disconnect it first",
+      409,
+    );
   }
+  return json;
 }
 
 const flow: OAuth2Flow = {
@@ -92,11 +97,12 @@ const flow: OAuth2Flow = {
       }
       throw error;
     }
-    const user = registered.status !== 409 && isObject(registered.json) ? registered.json : undefined;
+    const user =
+      registered.status !== 409 && isObject(registered.json) ? registered.json : await registeredUser(ctx, tokens);
     return {
       ...tokens,
-      providerUserId: tokens.providerUserId ?? (user && stringField(user["polar-user-id"])) ?? null,
-      displayName: user ? nameOf(user) : await fetchName(ctx, tokens),
+      providerUserId: tokens.providerUserId ?? stringField(user["polar-user-id"]) ?? null,
+      displayName: nameOf(user),
       meta: { ...tokens.meta, memberId },
     };
   },
@@ -110,4 +116,5 @@ export const polar: ProviderDefinition = {
   credentialVars: [["POLAR_CLIENT_ID", "POLAR_CLIENT_SECRET"]],
   credentialsUrl: "https://admin.polaraccesslink.com/",
   oauth2: flow,
+  webhook: polarWebhook,
 };

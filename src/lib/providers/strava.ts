@@ -1,5 +1,6 @@
 import { buildAuthorizeUrl, isObject, parseTokenFields, requestJson, splitScopes, stringField, tokenRequest } from "./oauth2";
 import type { OAuth2Flow, ProviderDefinition, TokenSet } from "./types";
+import { stravaWebhook } from "./webhooks/strava";
 
 // providers.md §1 (Strava API v3).
 const AUTHORIZE_URL = "https://www.strava.com/oauth/authorize";
@@ -94,4 +95,5 @@ export const strava: ProviderDefinition = {
   credentialVars: [["STRAVA_CLIENT_ID", "STRAVA_CLIENT_SECRET"]],
   credentialsUrl: "https://www.strava.com/settings/api",
   oauth2: flow,
+  webhook: stravaWebhook,
 };

@@ -1,3 +1,5 @@
+import type { NormalizedBatch } from "@/lib/normalize/types";
+
 /**
  * The provider contract. Each provider is one definition object in `src/lib/providers/<id>.ts`,
  * listed in the registry (`index.ts`). Route handlers, the sync engine and the settings page only
@@ -98,6 +100,102 @@ export interface PasswordFlow {
   refresh?(ctx: ProviderContext, current: TokenSet): Promise<TokenSet>;
 }
 
+// ───────────────────────── webhooks (provider push) ─────────────────────────
+
+/** An inbound webhook request, read once. Signatures are checked over `rawBody` exactly as received. */
+export type WebhookRequest = {
+  method: string;
+  url: URL;
+  headers: Headers;
+  rawBody: Buffer;
+  receivedAt: Date;
+};
+
+/** Reads a provider variable (client secret, verify token…); undefined when unset. */
+export type WebhookSecrets = (name: string) => string | undefined;
+
+export type WebhookReply = { status: number; body?: unknown };
+
+/** `reason` is for the operator (stored on the rejected webhook_event row), never for the caller. */
+export type WebhookVerdict = { ok: true } | { ok: false; reason: string };
+
+/** What a notice asks the app to do, once it is stored and acknowledged. */
+export type WebhookAction =
+  /** Narrow sync of these resources over [from, to) (ISO instants). */
+  | { kind: "sync"; resources: string[]; from: string; to: string }
+  /** The notice names one object: ask the provider where it lies in time, then narrow-sync that window. */
+  | { kind: "lookup"; resources: string[]; objectId: string; objectType?: string }
+  /** The provider deleted a record: mark ours deleted (user, provider, external id). */
+  | { kind: "delete"; table: "activity" | "sleep_session"; externalId: string }
+  /** The user took the app's access away at the provider. */
+  | { kind: "revoke"; reason: string }
+  /** The body carries the records themselves (Garmin push). */
+  | { kind: "records"; resource: string; records: unknown[] }
+  /** The body carries a url to fetch the records from with the connection's credentials (Garmin ping). */
+  | { kind: "pull"; resource: string; url: string }
+  /** The user changed what the app may read (Garmin). */
+  | { kind: "permissions"; permissions: string[] }
+  | { kind: "none"; reason: string };
+
+export type WebhookNotice = {
+  /** The provider's id of the user (matched to provider_connection.provider_user_id). */
+  providerUserId: string;
+  /** Derived from the content: the same notice always gets the same key. */
+  dedupeKey: string;
+  /**
+   * "event": the notice names one change (it carries an event time or id), so a replay is dropped
+   * for good. "state": it only says "something changed here" (Fitbit: collection + date), so an
+   * identical notice is a duplicate only while the first still waits; once that one is being
+   * processed, a new identical notice may mean new data and is kept.
+   */
+  replay: "event" | "state";
+  /** This notice alone, as a body the provider could have sent: stored, and parsed again to process it. */
+  body: string;
+  action: WebhookAction;
+  /** Provider-specific facts `accepts` checks against the connection (Withings appli, Garmin token). */
+  facts?: Record<string, string | number>;
+};
+
+/** The connection a notice was matched to, as `accepts` sees it. */
+export type WebhookConnection = { authKind: string; meta: Record<string, unknown>; accessToken: () => string };
+
+export interface WebhookSpec {
+  /** Status of an accepted notice (Fitbit wants 204). */
+  ackStatus: number;
+  /** Body of the acknowledgement, when the provider expects one (COROS). */
+  ackBody?: unknown;
+  /** Status of a notice that fails verification (Fitbit expects 404). */
+  rejectStatus: number;
+  /** The provider's deadline for the acknowledgement; processing never happens before it. */
+  deadlineMs: number;
+  /** Largest body accepted (Garmin pushes can be large). Default 1 MiB. */
+  maxBodyBytes?: number;
+  /** Answers subscription handshakes (GET challenges, Polar's unsigned PING); null = not a handshake. */
+  handshake?(req: WebhookRequest, secrets: WebhookSecrets): WebhookReply | null;
+  /** Checks the raw request (signature, shared-secret headers) before anything in it is trusted. */
+  verify(req: WebhookRequest, secrets: WebhookSecrets): WebhookVerdict;
+  /** Splits a verified body into notices. Throws WebhookParseError on a malformed body. */
+  parse(req: Pick<WebhookRequest, "rawBody" | "headers">): WebhookNotice[];
+  /** Further checks against the matched connection; returns why the notice is refused, or undefined. */
+  accepts?(notice: WebhookNotice, connection: WebhookConnection): string | undefined;
+  /** For "lookup": the window holding the object (asked with the user's token); null = it is gone. */
+  lookup?(ctx: ProviderContext, tokens: TokenSet, action: Extract<WebhookAction, { kind: "lookup" }>): Promise<{ from: Date; to: Date } | null>;
+  /** For "records" and "pull": the provider's records as normalized rows (no user id yet). */
+  normalize?(resource: string, records: unknown[]): { batch: NormalizedBatch; skipped?: unknown[] };
+  /** Push-only providers (Garmin): asks the provider to push the user's history for the window. */
+  backfill?(ctx: ProviderContext, tokens: TokenSet, window: { from: Date; to: Date }): Promise<number>;
+  /** For "pull": fetches the records behind a ping url with the connection's credentials. */
+  pull?(ctx: ProviderContext, tokens: TokenSet, action: Extract<WebhookAction, { kind: "pull" }>): Promise<unknown[]>;
+}
+
+/** A verified body that cannot be read as the provider's notice format. */
+export class WebhookParseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "WebhookParseError";
+  }
+}
+
 export type ProviderDefinition = {
   id: ProviderId;
   name: string;
@@ -113,4 +211,6 @@ export type ProviderDefinition = {
   oauth1?: OAuth1Flow;
   apiKey?: ApiKeyFlow;
   password?: PasswordFlow;
+  /** Provider push (`/api/webhooks/<id>`); implemented in `webhooks/<id>.ts`. */
+  webhook?: WebhookSpec;
 };

@@ -1,6 +1,7 @@
 import { ProviderRequestError } from "./errors";
 import { buildAuthorizeUrl, isObject, parseTokenFields, requestJson, stringField, tokenRequest } from "./oauth2";
 import type { OAuth2Flow, ProviderDefinition } from "./types";
+import { whoopWebhook } from "./webhooks/whoop";
 
 // providers.md §4 (WHOOP API v2).
 const AUTHORIZE_URL = "https://api.prod.whoop.com/oauth/oauth2/auth";
@@ -90,4 +91,5 @@ export const whoop: ProviderDefinition = {
   credentialVars: [["WHOOP_CLIENT_ID", "WHOOP_CLIENT_SECRET"]],
   credentialsUrl: "https://developer-dashboard.whoop.com/",
   oauth2: flow,
+  webhook: whoopWebhook,
 };

@@ -2,6 +2,7 @@ import { createHmac } from "node:crypto";
 import { InvalidGrantError, ProviderRequestError, TransientProviderError, safeReason } from "./errors";
 import { buildAuthorizeUrl, isObject, isTransientStatus, parseTokenFields, readJson, stringField } from "./oauth2";
 import type { OAuth2Flow, ProviderContext, ProviderDefinition, TokenSet } from "./types";
+import { revokeWithingsNotify, subscribeWithingsNotify, withingsWebhook } from "./webhooks/withings";
 
 // providers.md §8 (Withings Public Health Data API).
 const AUTHORIZE_URL = "https://account.withings.com/oauth2_user/authorize2";
@@ -15,10 +16,11 @@ const AUTH_FAILED = new Set([100, 101, 102, 200, 401]);
 /** 601 = too many requests; 522 = timeout. */
 const RETRYABLE = new Set([522, 601]);
 /**
- * Not in providers.md: a dead code or refresh token comes back as "invalid params" 503 with
- * `error: "Invalid Params: invalid code"` (public client reports, e.g. home-assistant.io#34285).
+ * Not in providers.md: a dead code or refresh token comes back as "invalid params" (501–511, seen as
+ * 503) with e.g. `error: "Invalid Params: invalid code"` (public client reports such as
+ * home-assistant.io#34285). On a token call, invalid params that name the code/refresh token = dead grant.
  */
-const DEAD_GRANT_TEXT = /invalid[ _](code|refresh[ _]?token)/i;
+const DEAD_GRANT_TEXT = /\bcode\b|refresh[ _]?token/i;
 
 type WithingsBody = Record<string, unknown>;
 
@@ -146,6 +148,7 @@ const flow: OAuth2Flow = {
     };
   },
   async revoke(ctx, tokens) {
+    await revokeWithingsNotify(ctx, tokens, withingsCall); // while the access token still works
     if (!tokens.providerUserId) return;
     const nonce = await withingsNonce(ctx);
     const signature = withingsSignature(ctx.clientSecret, { action: "revoke", client_id: ctx.clientId, nonce });
@@ -156,10 +159,8 @@ const flow: OAuth2Flow = {
       { what: "revoke" },
     );
   },
-  async onConnected() {
-    // HOOK (later issue): subscribe to data notifications here (`POST /notify action=subscribe` per
-    // appli, Bearer), so Withings pushes new measurements to /api/webhooks/withings.
-  },
+  // Data-update notifications (appli 1, 4, 16, 44) to <APP_URL>/api/webhooks/withings.
+  onConnected: (ctx, tokens) => subscribeWithingsNotify(ctx, tokens, withingsCall),
 };
 
 export const withings: ProviderDefinition = {
@@ -170,4 +171,5 @@ export const withings: ProviderDefinition = {
   credentialVars: [["WITHINGS_CLIENT_ID", "WITHINGS_CLIENT_SECRET"]],
   credentialsUrl: "https://developer.withings.com/dashboard/",
   oauth2: flow,
+  webhook: withingsWebhook,
 };

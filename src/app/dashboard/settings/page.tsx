@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import { requireUser } from "@/lib/auth/session";
+import { providerVar } from "@/lib/env";
 import { getDb } from "@/lib/db";
 import { providerConnections } from "@/lib/db/schema";
 import { isConfigured, isProviderId, providerList, providers } from "@/lib/providers";
@@ -31,7 +32,7 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
       ) : null}
       {params.disconnected && subject ? (
         <p role="status" className="rounded border border-slate-200 bg-white px-4 py-3">
-          {subject} is disconnected.
+          {subject} is disconnected.{params.note ? ` ${params.note}` : ""}
         </p>
       ) : null}
 
@@ -54,6 +55,7 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
                   credentialsUrl: provider.credentialsUrl,
                   notice: provider.notice,
                   configured: isConfigured(provider),
+                  oauth2Available: provider.id === "garmin" && !!providerVar("GARMIN_CLIENT_ID") && !!providerVar("GARMIN_CLIENT_SECRET"),
                 }}
                 connection={
                   connection

@@ -1,4 +1,5 @@
 import type { AuthKind, DataType, ProviderId } from "@/lib/providers/types";
+import { ProviderActions } from "./provider-actions";
 
 export type ProviderCardProps = {
   provider: {
@@ -10,6 +11,8 @@ export type ProviderCardProps = {
     credentialsUrl?: string;
     notice?: string;
     configured: boolean;
+    /** Garmin: OAuth 2.0 credentials are configured, so an OAuth 1.0a connection can be migrated. */
+    oauth2Available?: boolean;
   };
   connection: {
     status: "active" | "needs_reauth" | "revoked" | "error";
@@ -48,10 +51,7 @@ export function ProviderCard({ provider, connection }: ProviderCardProps) {
       </p>
       {!provider.configured ? (
         <p className="mt-1 text-xs text-slate-600">
-          Set {provider.credentialVars.map((set) => set.map((v) => <code key={v}>{v} </code>)).reduce<React.ReactNode[]>(
-            (acc, set, i) => (i === 0 ? [set] : [...acc, " or ", set]),
-            [],
-          )}
+          Set {provider.credentialVars.map((set) => set.join(" and ")).join(", or ")}{" "}
           in the environment
           {provider.credentialsUrl ? (
             <>
@@ -70,6 +70,15 @@ export function ProviderCard({ provider, connection }: ProviderCardProps) {
         <p className="mt-1 text-sm text-red-700">{connection.lastError}</p>
       ) : null}
       {provider.notice ? <p className="mt-2 text-xs text-slate-500">{provider.notice}</p> : null}
+      <ProviderActions
+        providerId={provider.id}
+        providerName={provider.name}
+        authKind={provider.authKind}
+        configured={provider.configured}
+        connected={connection !== null}
+        needsReauth={connection !== null && connection.status !== "active"}
+        canMigrateToOAuth2={connection?.authKind === "oauth1" && !!provider.oauth2Available}
+      />
     </li>
   );
 }

@@ -1,0 +1,66 @@
+/**
+ * The simulator's registered "apps": one demo client per provider. `npm run dev:demo` and the tests
+ * give the app these credentials (see `demoEnv`), so the simulator can check the client auth exactly
+ * like the real provider does. They are public test values, not secrets.
+ */
+
+export type DemoClient = {
+  clientId: string;
+  clientSecret: string;
+  /** Env var names the app reads; default `<ID>_CLIENT_ID` / `<ID>_CLIENT_SECRET`. */
+  envVars?: { id: string; secret: string };
+};
+
+export const DEMO_APP_NAME = "Healthbridge (demo)";
+
+export const DEMO_CLIENTS = {
+  strava: { clientId: "demo-strava-client", clientSecret: "demo-strava-secret" },
+  oura: { clientId: "demo-oura-client", clientSecret: "demo-oura-secret" },
+  whoop: { clientId: "demo-whoop-client", clientSecret: "demo-whoop-secret" },
+  fitbit: { clientId: "demo-fitbit-client", clientSecret: "demo-fitbit-secret" },
+  polar: { clientId: "demo-polar-client", clientSecret: "demo-polar-secret" },
+  coros: { clientId: "demo-coros-client", clientSecret: "demo-coros-secret" },
+  withings: { clientId: "demo-withings-client", clientSecret: "demo-withings-secret" },
+  // Garmin OAuth 2.0 client; the OAuth 1.0a consumer is the entry below (the app prefers 2.0 when both are set).
+  garmin: { clientId: "demo-garmin-client", clientSecret: "demo-garmin-secret" },
+  garmin_oauth1: {
+    clientId: "demo-garmin-consumer-key",
+    clientSecret: "demo-garmin-consumer-secret",
+    envVars: { id: "GARMIN_CONSUMER_KEY", secret: "GARMIN_CONSUMER_SECRET" },
+  },
+  // Stands in for the official Eight Sleep app's client credentials.
+  eightsleep: { clientId: "demo-eightsleep-client", clientSecret: "demo-eightsleep-secret" },
+} satisfies Record<string, DemoClient>;
+
+/** Key of the Garmin OAuth 1.0a consumer in DEMO_CLIENTS. */
+export const GARMIN_OAUTH1_CLIENT = "garmin_oauth1";
+
+/** Hevy has no OAuth: valid personal API keys and the simulated account each belongs to. */
+export const DEMO_HEVY_API_KEYS: Record<string, string> = {
+  "5b1a3c1e-0d2f-4c8b-9a61-2f3e4d5c6b7a": "lifter-1",
+  "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b": "lifter-2",
+};
+
+/** Eight Sleep sign-in: any e-mail address is an account; this is the password that works. */
+export const DEMO_EIGHTSLEEP_PASSWORD = "demo-sleep-password";
+
+export type DemoClientId = keyof typeof DEMO_CLIENTS;
+
+/** Every demo client, by provider id (wider type so later modules can look theirs up by string). */
+export const demoClients: Record<string, DemoClient> = DEMO_CLIENTS;
+
+export function clientEnvVars(provider: string, client: DemoClient): { id: string; secret: string } {
+  const prefix = provider.toUpperCase();
+  return client.envVars ?? { id: `${prefix}_CLIENT_ID`, secret: `${prefix}_CLIENT_SECRET` };
+}
+
+/** The app's environment for talking to a simulator at `simulatorUrl` (e.g. http://127.0.0.1:4010). */
+export function demoEnv(simulatorUrl: string): Record<string, string> {
+  const env: Record<string, string> = { PROVIDER_ORIGIN_OVERRIDE: simulatorUrl.replace(/\/+$/, "") };
+  for (const [provider, client] of Object.entries(demoClients)) {
+    const vars = clientEnvVars(provider, client);
+    env[vars.id] = client.clientId;
+    env[vars.secret] = client.clientSecret;
+  }
+  return env;
+}

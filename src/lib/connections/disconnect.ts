@@ -1,0 +1,94 @@
+import { and, eq } from "drizzle-orm";
+import type { Db } from "@/lib/db";
+import {
+  activities,
+  dailySummaries,
+  measurements,
+  providerConnections,
+  rawRecords,
+  sleepSessions,
+  type ProviderConnection,
+} from "@/lib/db/schema";
+import { isConfigured, isProviderId, providers } from "@/lib/providers";
+import { ProviderError, ProviderNotConfiguredError, safeReason } from "@/lib/providers/errors";
+import { providerContext } from "@/lib/providers/http";
+import type { TokenSet } from "@/lib/providers/types";
+import { oauth1Context } from "./oauth1";
+import { tokensFromRow } from "./store";
+import { getValidTokens } from "./tokens";
+
+export type DisconnectResult = {
+  /** A connection existed and was removed. */
+  disconnected: boolean;
+  /** The provider confirmed the revocation. */
+  revoked: boolean;
+  /** Why revocation was skipped or failed (secret-free); never blocks the disconnect. */
+  revokeError?: string;
+  dataDeleted: boolean;
+};
+
+/** Revokes at the provider; returns why it could not, or undefined on success. */
+async function revokeAtProvider(db: Db, row: ProviderConnection): Promise<string | undefined> {
+  if (!isProviderId(row.provider)) return "unknown provider";
+  const def = providers[row.provider];
+  const flow = row.authKind === "oauth2" ? def.oauth2 : row.authKind === "oauth1" ? def.oauth1 : undefined;
+  const revoke = flow?.revoke;
+  if (!revoke) return `${def.name} has no revocation endpoint`;
+  if (!isConfigured(def)) return `${def.name} is not configured`;
+
+  let tokens: TokenSet = tokensFromRow(row);
+  if (row.status === "active") {
+    // Some revoke calls need a live access token (Strava): refresh first if it is stale. One try only.
+    try {
+      tokens = { ...tokens, accessToken: (await getValidTokens(db, row.id, { attempts: 1 })).accessToken };
+    } catch {
+      // revoke with what we have
+    }
+  }
+  try {
+    // OAuth 1.0a calls are signed with the consumer key/secret, not the OAuth 2.0 client.
+    const ctx = row.authKind === "oauth1" ? oauth1Context(def, row.userId).ctx : providerContext(def, { userId: row.userId });
+    await revoke.call(flow, ctx, tokens);
+    return undefined;
+  } catch (error) {
+    if (error instanceof ProviderError || error instanceof ProviderNotConfiguredError) {
+      return safeReason(error.message, [tokens.accessToken, tokens.refreshToken]);
+    }
+    return "revocation failed";
+  }
+}
+
+/**
+ * Disconnects `provider` for `userId`: revokes at the provider where possible (best effort; a
+ * failure never blocks), deletes the connection row (tokens with it; sync state cascades) and, with
+ * `deleteData`, every row that provider synced for this user.
+ */
+export async function disconnect(
+  db: Db,
+  userId: string,
+  provider: string,
+  opts: { deleteData?: boolean } = {},
+): Promise<DisconnectResult> {
+  const [row] = await db
+    .select()
+    .from(providerConnections)
+    .where(and(eq(providerConnections.userId, userId), eq(providerConnections.provider, provider)));
+
+  const revokeError = row ? await revokeAtProvider(db, row) : undefined;
+
+  await db.transaction(async (tx) => {
+    if (row) await tx.delete(providerConnections).where(eq(providerConnections.id, row.id));
+    if (opts.deleteData) {
+      for (const table of [activities, sleepSessions, dailySummaries, measurements, rawRecords]) {
+        await tx.delete(table).where(and(eq(table.userId, userId), eq(table.provider, provider)));
+      }
+    }
+  });
+
+  return {
+    disconnected: Boolean(row),
+    revoked: Boolean(row) && revokeError === undefined,
+    revokeError: row ? revokeError : undefined,
+    dataDeleted: Boolean(opts.deleteData),
+  };
+}

@@ -1,0 +1,116 @@
+import { and, eq, ne, sql } from "drizzle-orm";
+import { openToken, sealOptional, sealToken } from "@/lib/crypto/keyring";
+import type { DbOrTx } from "@/lib/db";
+import { providerConnections, type ProviderConnection } from "@/lib/db/schema";
+import { providers, isProviderId } from "@/lib/providers";
+import type { AuthKind, TokenSet } from "@/lib/providers/types";
+import { AccountLinkedElsewhereError } from "./errors";
+
+/** provider_connection rows: tokens go in sealed, come out opened, never anywhere else. */
+
+const nameOf = (provider: string) => (isProviderId(provider) ? providers[provider].name : provider);
+
+/** True when `err` (or its cause, as drizzle wraps driver errors) is a unique violation of `constraint`. */
+export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+  for (let e = err as { code?: unknown; constraint?: unknown; constraint_name?: unknown; message?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.code === "23505") {
+      if (!constraint) return true;
+      const name = e.constraint ?? e.constraint_name;
+      return name === constraint || (typeof e.message === "string" && e.message.includes(constraint));
+    }
+  }
+  return false;
+}
+
+/** Refuses when (provider, providerUserId) already belongs to another user. */
+export async function assertNotLinkedElsewhere(
+  db: DbOrTx,
+  args: { userId: string; provider: string; providerUserId?: string | null },
+): Promise<void> {
+  if (!args.providerUserId) return;
+  const [other] = await db
+    .select({ id: providerConnections.id })
+    .from(providerConnections)
+    .where(
+      and(
+        eq(providerConnections.provider, args.provider),
+        eq(providerConnections.providerUserId, args.providerUserId),
+        ne(providerConnections.userId, args.userId),
+      ),
+    );
+  if (other) throw new AccountLinkedElsewhereError(args.provider, nameOf(args.provider));
+}
+
+/**
+ * Creates or replaces the user's connection to `provider` (unique per user+provider) with fresh
+ * tokens, status active. A provider account linked to another user is refused — also when two
+ * users race, through the (provider, provider_user_id) unique index.
+ */
+export async function saveConnection(
+  db: DbOrTx,
+  args: { userId: string; provider: string; authKind: AuthKind; tokens: TokenSet },
+  now = new Date(),
+): Promise<ProviderConnection> {
+  const { userId, provider, authKind, tokens } = args;
+  await assertNotLinkedElsewhere(db, { userId, provider, providerUserId: tokens.providerUserId });
+  const values = {
+    userId,
+    provider,
+    authKind,
+    providerUserId: tokens.providerUserId ?? null,
+    displayName: tokens.displayName ?? null,
+    status: "active" as const,
+    accessTokenEnc: sealToken(tokens.accessToken),
+    refreshTokenEnc: sealOptional(tokens.refreshToken),
+    tokenSecretEnc: sealOptional(tokens.tokenSecret),
+    expiresAt: tokens.expiresAt ?? null,
+    scopes: tokens.scopes ?? [],
+    meta: tokens.meta ?? {},
+    lastError: null,
+    lastRefreshedAt: null,
+    connectedAt: now,
+    updatedAt: now,
+  };
+  try {
+    const [row] = await db
+      .insert(providerConnections)
+      .values(values)
+      .onConflictDoUpdate({
+        target: [providerConnections.userId, providerConnections.provider],
+        set: {
+          ...values,
+          // keep what earlier steps stored (e.g. a notify subscription id), let new keys win
+          meta: sql`${providerConnections.meta} || excluded.meta`,
+        },
+      })
+      .returning();
+    return row;
+  } catch (error) {
+    if (isUniqueViolation(error, "provider_connection_provider_user_uq")) {
+      throw new AccountLinkedElsewhereError(provider, nameOf(provider));
+    }
+    throw error;
+  }
+}
+
+/** The row's tokens, opened. */
+export function tokensFromRow(row: ProviderConnection): TokenSet {
+  return {
+    accessToken: row.accessTokenEnc ? openToken(row.accessTokenEnc) : "",
+    refreshToken: row.refreshTokenEnc ? openToken(row.refreshTokenEnc) : null,
+    tokenSecret: row.tokenSecretEnc ? openToken(row.tokenSecretEnc) : null,
+    expiresAt: row.expiresAt,
+    scopes: row.scopes,
+    providerUserId: row.providerUserId,
+    displayName: row.displayName,
+    meta: row.meta as Record<string, unknown>,
+  };
+}
+
+export async function findConnection(db: DbOrTx, userId: string, provider: string): Promise<ProviderConnection | undefined> {
+  const [row] = await db
+    .select()
+    .from(providerConnections)
+    .where(and(eq(providerConnections.userId, userId), eq(providerConnections.provider, provider)));
+  return row;
+}

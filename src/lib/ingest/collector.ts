@@ -1,0 +1,149 @@
+import { createHash } from "node:crypto";
+import type { ActivityRow, DailyRow, MeasurementRow, NormalizedBatch, RawRow, SleepRow } from "@/lib/normalize/types";
+import { startOfLocalDay, addDays } from "./dates";
+
+export type BridgeProvider = "apple_health" | "health_connect";
+
+/** Measurement types that feed a daily_summary column (see daily.ts). */
+export const DAILY_TYPES = new Set([
+  "steps",
+  "distance",
+  "active_energy",
+  "basal_energy",
+  "total_energy",
+  "resting_heart_rate",
+  "heart_rate",
+  "hrv_sdnn",
+  "hrv_rmssd",
+  "spo2",
+  "weight",
+]);
+
+/** UTC bounds of one local day, widened over every offset seen for it (DST days have two). */
+export type DayRange = { lo: number; hi: number };
+
+const MAX_WARNINGS = 50;
+
+/**
+ * Rows produced while a payload streams in, until the next flush to the database. Also tracks what
+ * the whole request touched: days whose summaries must be recomputed, unmapped names, warnings.
+ */
+export class Collector {
+  private measurements = new Map<string, MeasurementRow>();
+  private activities: ActivityRow[] = [];
+  private sleep: SleepRow[] = [];
+  private daily: DailyRow[] = [];
+  private raw: RawRow[] = [];
+  private warningSet = new Set<string>();
+  private extraWarnings = 0;
+  readonly unmapped = new Map<string, number>();
+  readonly days = new Map<BridgeProvider, Map<string, DayRange>>();
+  readonly sleepDays = new Map<BridgeProvider, Set<string>>();
+  /** Points that repeated an earlier (type, time) in the same flush; the last one is kept. */
+  repeated = 0;
+  skipped = 0;
+
+  get pending(): number {
+    return this.measurements.size + this.activities.length + this.sleep.length + this.daily.length + this.raw.length;
+  }
+
+  get warnings(): string[] {
+    const list = [...this.warningSet];
+    if (this.repeated) list.push(`${this.repeated} data point(s) repeated an earlier one of the same type and time; the last was kept.`);
+    if (this.skipped) list.push(`${this.skipped} data point(s) without a usable date or value were skipped.`);
+    if (this.extraWarnings) list.push(`…and ${this.extraWarnings} more warning(s).`);
+    return list;
+  }
+
+  warn(message: string): void {
+    if (this.warningSet.has(message)) return;
+    if (this.warningSet.size >= MAX_WARNINGS) this.extraWarnings++;
+    else this.warningSet.add(message);
+  }
+
+  skip(): void {
+    this.skipped++;
+  }
+
+  /** `day` = the local day and offset of the point, for daily summaries; null when it has none. */
+  measurement(row: MeasurementRow, day: { date: string; offsetMinutes: number } | null): void {
+    const key = `${row.provider}\u0000${row.type}\u0000${row.measuredAt.getTime()}`;
+    if (this.measurements.has(key)) {
+      this.repeated++;
+      this.measurements.delete(key);
+    }
+    this.measurements.set(key, row);
+    if (day && DAILY_TYPES.has(row.type)) this.markDay(row.provider as BridgeProvider, day.date, day.offsetMinutes);
+  }
+
+  markDay(provider: BridgeProvider, date: string, offsetMinutes: number): void {
+    let days = this.days.get(provider);
+    if (!days) this.days.set(provider, (days = new Map()));
+    const lo = startOfLocalDay(date, offsetMinutes);
+    const hi = startOfLocalDay(addDays(date, 1), offsetMinutes);
+    const range = days.get(date);
+    if (!range) days.set(date, { lo, hi });
+    else {
+      range.lo = Math.min(range.lo, lo);
+      range.hi = Math.max(range.hi, hi);
+    }
+  }
+
+  activity(row: ActivityRow): void {
+    this.activities.push(row);
+  }
+
+  sleepSession(row: SleepRow): void {
+    this.sleep.push(row);
+    let days = this.sleepDays.get(row.provider as BridgeProvider);
+    if (!days) this.sleepDays.set(row.provider as BridgeProvider, (days = new Set()));
+    days.add(row.localDate);
+  }
+
+  dailySummary(row: DailyRow): void {
+    this.daily.push(row);
+  }
+
+  /** Keeps a record we cannot map yet, counted under `name` as unmapped. */
+  unmappedRecord(name: string, row: RawRow): void {
+    this.raw.push(row);
+    this.unmapped.set(name, (this.unmapped.get(name) ?? 0) + 1);
+  }
+
+  /** Hands over the pending rows and starts a new buffer. */
+  drain(): NormalizedBatch {
+    const batch: NormalizedBatch = {
+      activities: this.activities,
+      sleepSessions: this.sleep,
+      dailySummaries: this.daily,
+      measurements: [...this.measurements.values()],
+      raw: this.raw,
+    };
+    this.measurements = new Map();
+    this.activities = [];
+    this.sleep = [];
+    this.daily = [];
+    this.raw = [];
+    return batch;
+  }
+}
+
+/** A short stable id from parts (for records that carry no id of their own). */
+export function stableId(prefix: string, ...parts: Array<string | number | null | undefined>): string {
+  return `${prefix}-${createHash("sha256").update(parts.map((p) => p ?? "").join("|")).digest("hex").slice(0, 32)}`;
+}
+
+export const isNumber = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+
+/** `{…rest}` of an object without the given keys; null when nothing is left. */
+export function rest(obj: Record<string, unknown>, omit: readonly string[]): Record<string, unknown> | null {
+  let out: Record<string, unknown> | null = null;
+  for (const [k, v] of Object.entries(obj)) {
+    if (omit.includes(k) || v === undefined) continue;
+    (out ??= {})[k] = v;
+  }
+  return out;
+}
+
+export const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);

@@ -1,0 +1,128 @@
+/**
+ * Dates as the phone bridges send them. Health Auto Export: `yyyy-MM-dd HH:mm:ss Z`
+ * (`2024-01-02 07:00:00 -0800`), but 12-hour locales leak through (`2024-09-28 4:51:59 pm +1000`,
+ * iOS 17+ puts a narrow no-break space before "PM"), sleep `date` can be date-only, and other
+ * receivers have seen ISO forms. Android apps send ISO-8601 UTC (`Instant.toString()`).
+ * Parsed by hand on purpose: `new Date(str)` is engine-dependent for these forms.
+ */
+
+export type ParsedDate = {
+  /** UTC instant (for a date-only value: midnight at the given or UTC offset). */
+  at: Date;
+  /** The offset written in the value, in minutes east of UTC; null when it had none. */
+  offsetMinutes: number | null;
+  /** The calendar day as written (the local day when an offset was given). */
+  localDate: string;
+  dateOnly: boolean;
+};
+
+const PATTERN =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T\s]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:\s*([ap])\.?\s*m\.?)?)?\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+/** Parses a bridge date, or returns null when it is not one. */
+export function parseBridgeDate(input: unknown): ParsedDate | null {
+  if (typeof input !== "string") return null;
+  const m = PATTERN.exec(input.trim());
+  if (!m) return null;
+  const [, y, mo, d, hh, mi, ss, frac, ampm, zone] = m;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  let hour = hh === undefined ? 0 : Number(hh);
+  const minute = mi === undefined ? 0 : Number(mi);
+  const second = ss === undefined ? 0 : Number(ss);
+  const ms = frac ? Math.floor(Number(`0.${frac}`) * 1000) : 0;
+  if (ampm) {
+    if (hour < 1 || hour > 12) return null;
+    const pm = ampm.toLowerCase() === "p";
+    hour = (hour % 12) + (pm ? 12 : 0);
+  }
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return null;
+  const offsetMinutes = parseOffset(zone);
+  const wallClock = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  // Reject 2024-02-31 and friends instead of rolling over into March.
+  if (new Date(wallClock).getUTCDate() !== day) return null;
+  return {
+    at: new Date(wallClock - (offsetMinutes ?? 0) * 60_000),
+    offsetMinutes,
+    localDate: `${y}-${mo}-${d}`,
+    dateOnly: hh === undefined,
+  };
+}
+
+function parseOffset(zone: string | undefined): number | null {
+  if (!zone) return null;
+  if (/^(Z|UTC|GMT)$/i.test(zone)) return 0;
+  const sign = zone[0] === "-" ? -1 : 1;
+  const digits = zone.slice(1).replace(":", "");
+  const hours = Number(digits.slice(0, 2));
+  const minutes = digits.length > 2 ? Number(digits.slice(2, 4)) : 0;
+  if (hours > 14 || minutes > 59) return null;
+  return sign * (hours * 60 + minutes);
+}
+
+/** `yyyy-mm-dd` of an instant seen at a fixed offset. */
+export function localDateAt(at: Date, offsetMinutes: number): string {
+  return new Date(at.getTime() + offsetMinutes * 60_000).toISOString().slice(0, 10);
+}
+
+/** The instant of local midnight starting `date` at `offsetMinutes`. */
+export function startOfLocalDay(date: string, offsetMinutes: number): number {
+  return Date.parse(`${date}T00:00:00Z`) - offsetMinutes * 60_000;
+}
+
+/** `yyyy-mm-dd` + n days. */
+export function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** True for an IANA zone name the runtime knows ("Europe/Berlin", "UTC"). */
+export function isTimeZone(tz: string): boolean {
+  if (!/^[A-Za-z_+\-/0-9]{1,64}$/.test(tz)) return false;
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** Offset of an IANA zone at an instant, in minutes east of UTC. */
+export function zoneOffsetMinutes(tz: string, at: Date): number {
+  if (tz === "UTC") return 0;
+  let f = formatters.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone: tz,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    });
+    formatters.set(tz, f);
+  }
+  const parts: Record<string, number> = {};
+  for (const p of f.formatToParts(at)) if (p.type !== "literal") parts[p.type] = Number(p.value);
+  const wall = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
+  return Math.round((wall - Math.floor(at.getTime() / 1000) * 1000) / 60_000);
+}
+
+/**
+ * Health Connect Exports sends "yesterday 00:00 local" as epoch ms and nothing about the zone.
+ * Local midnight happened at that UTC clock time, so the offset is minus it (mod 24 h); of the two
+ * candidates we take the one in [-10:00, +14:00), i.e. we assume nobody uses UTC−11/−12 (Niue,
+ * American Samoa, Baker Island) and that UTC−10 (Hawaii) is likelier than UTC+14 (Line Islands).
+ * An explicit `?tz=` on the webhook URL overrides this guess.
+ */
+export const MIDNIGHT_OFFSET_MIN_MINUTES = -10 * 60;
+
+export function offsetFromLocalMidnight(epochMs: number): number {
+  const minuteOfDay = Math.round((((epochMs / 60_000) % 1440) + 1440) % 1440);
+  const candidate = -minuteOfDay;
+  return candidate >= MIDNIGHT_OFFSET_MIN_MINUTES ? candidate : 1440 - minuteOfDay;
+}

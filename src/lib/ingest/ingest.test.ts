@@ -1,0 +1,302 @@
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { revokeApiKey } from "@/lib/api-keys";
+import { activities } from "@/lib/db/schema";
+import { testDb, type TestDb } from "@/test/db";
+import { handleIngest } from "./ingest";
+import { TokenBucketLimiter } from "./rate-limit";
+import { fixture, ingestUrl, post, rowsOf, totalRows, userWithKey } from "./testing";
+
+/** Every way a request can be refused, all-or-nothing writes, streaming, and tenant isolation. */
+
+let t: TestDb;
+let alice: Awaited<ReturnType<typeof userWithKey>>;
+beforeAll(async () => {
+  t = await testDb();
+  alice = await userWithKey(t.db, "alice");
+});
+afterAll(async () => t?.close());
+
+/** A body that records whether anyone read it (highWaterMark 0: nothing is pulled ahead of a read). */
+function watchedBody(text = fixture("hae-v2-metrics-docderived.json")) {
+  const state = { pulled: false };
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        state.pulled = true;
+        controller.enqueue(new TextEncoder().encode(text));
+        controller.close();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return { stream, state };
+}
+
+/** `text` as a stream of `size`-byte chunks. */
+function chunked(text: string, size: number): ReadableStream<Uint8Array> {
+  const bytes = new TextEncoder().encode(text);
+  let i = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (i >= bytes.length) return controller.close();
+      controller.enqueue(bytes.slice(i, (i += size)));
+    },
+  });
+}
+
+/** HAE payload with `n` minute heart-rate points on 2024-01-01 (UTC) and `tail` appended raw. */
+function heartRatePayload(n: number, tail = "]}]}}") {
+  const points = Array.from({ length: n }, (_, i) => {
+    const hh = String(Math.floor(i / 60)).padStart(2, "0");
+    const mm = String(i % 60).padStart(2, "0");
+    return `{"date":"2024-01-01 ${hh}:${mm}:00 +0000","Min":${60 + (i % 7)},"Avg":${60 + (i % 7)},"Max":${60 + (i % 7)}}`;
+  });
+  return `{"data":{"metrics":[{"name":"heart_rate","units":"count/min","data":[${points.join(",")}${tail}`;
+}
+
+async function expectNothingWritten(run: () => Promise<{ status: number; json: Record<string, any> }>) {
+  const before = await totalRows(t.db);
+  const res = await run();
+  expect(await totalRows(t.db)).toBe(before);
+  return res;
+}
+
+describe("authentication (nothing beyond the headers is read)", () => {
+  it("401 without a key", async () => {
+    const { stream, state } = watchedBody();
+    const res = await expectNothingWritten(() => post(t.db, stream, {}));
+    expect(res.status).toBe(401);
+    expect(res.json.error).toMatch(/^Missing API key: send it in the X-API-Key header/);
+    expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);
+    expect(state.pulled).toBe(false);
+  });
+
+  it.each([
+    ["a wrong key", () => alice.key.slice(0, -4) + "AAAA"],
+    ["a malformed key", () => "hb_live_short"],
+    ["a hash of the key", () => "0".repeat(64)],
+  ])("401 with %s", async (_label, key) => {
+    const { stream, state } = watchedBody();
+    const res = await expectNothingWritten(() => post(t.db, stream, { key: key() }));
+    expect(res).toMatchObject({ status: 401, json: { error: "Invalid or revoked API key." } });
+    expect(state.pulled).toBe(false);
+  });
+
+  it("401 with a revoked key, which worked before", async () => {
+    const bob = await userWithKey(t.db, "bob");
+    expect((await post(t.db, fixture("health-connect-lifedashboard.json"), { key: bob.key })).status).toBe(200);
+    await revokeApiKey(t.db, bob.userId, bob.keyId);
+    const { stream, state } = watchedBody();
+    const res = await expectNothingWritten(() => post(t.db, stream, { key: bob.key }));
+    expect(res).toMatchObject({ status: 401, json: { error: "Invalid or revoked API key." } });
+    expect(state.pulled).toBe(false);
+  });
+
+  it("reads the body once the key is valid (control for the checks above)", async () => {
+    const { stream, state } = watchedBody();
+    expect((await post(t.db, stream, { key: alice.key })).status).toBe(200);
+    expect(state.pulled).toBe(true);
+  });
+
+  it("accepts Authorization: Bearer and ?key= as well as X-API-Key", async () => {
+    const u = await userWithKey(t.db);
+    const body = fixture("hae-v2-metrics-docderived.json");
+    expect((await post(t.db, body, { headers: { authorization: `Bearer ${u.key}` } })).status).toBe(200);
+    expect((await post(t.db, body, { query: `?key=${encodeURIComponent(u.key)}` })).status).toBe(200);
+  });
+});
+
+describe("refused requests write nothing", () => {
+  it("429 per key when flooded, with Retry-After, and other keys unaffected", async () => {
+    const limiter = new TokenBucketLimiter({ capacity: 2, refillPerSecond: 0.01 });
+    const u = await userWithKey(t.db);
+    const body = fixture("health-connect-lifedashboard.json");
+    for (let i = 0; i < 2; i++) expect((await post(t.db, body, { key: u.key, opts: { limiter } })).status).toBe(200);
+    const { stream, state } = watchedBody();
+    const res = await expectNothingWritten(() => post(t.db, stream, { key: u.key, opts: { limiter } }));
+    expect(res.status).toBe(429);
+    expect(res.json.error).toMatch(/^Too many requests for this key; retry in \d+ s\.$/);
+    expect(Number(res.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(state.pulled).toBe(false);
+    expect((await post(t.db, body, { key: alice.key, opts: { limiter } })).status).toBe(200);
+  });
+
+  it.each([
+    ["text/plain", /^Content-Type must be application\/json \(got "text\/plain"\)\.$/],
+    ["", /^Content-Type must be application\/json \(got none\)\.$/],
+    ["application/x-www-form-urlencoded", /^Content-Type must be application\/json/],
+    ["application/json; charset=utf-16", /^Only UTF-8 JSON is accepted \(got charset utf-16\)\.$/],
+  ])("415 for Content-Type %j", async (type, message) => {
+    const res = await expectNothingWritten(() =>
+      post(t.db, fixture("hae-v2-metrics-docderived.json"), { key: alice.key, headers: { "content-type": type } }),
+    );
+    expect(res.status).toBe(415);
+    expect(res.json.error).toMatch(message);
+  });
+
+  it("accepts application/json with charset=utf-8 and vendor +json types", async () => {
+    for (const type of ["application/json; charset=utf-8", "application/vnd.hae+json"])
+      expect((await post(t.db, "{\"data\":{\"metrics\":[]}}", { key: alice.key, headers: { "content-type": type } })).status).toBe(200);
+  });
+
+  it("413 from Content-Length, before reading", async () => {
+    const { stream, state } = watchedBody();
+    const res = await expectNothingWritten(() =>
+      post(t.db, stream, { key: alice.key, headers: { "content-length": "5000" }, opts: { maxBodyBytes: 4096 } }),
+    );
+    expect(res).toMatchObject({ status: 413, json: { limit_bytes: 4096 } });
+    expect(res.json.error).toMatch(/^The body exceeds the limit of 4096 bytes/);
+    expect(state.pulled).toBe(false);
+  });
+
+  it("413 while streaming, even after rows were already flushed (rolled back)", async () => {
+    const body = heartRatePayload(300);
+    const res = await expectNothingWritten(() =>
+      post(t.db, chunked(body, 1000), { key: alice.key, opts: { maxBodyBytes: body.length - 10, flushRows: 50 } }),
+    );
+    expect(res).toMatchObject({ status: 413, json: { limit_bytes: body.length - 10 } });
+  });
+
+  it.each([
+    ['{"data": {"metrics": [}', 22, 'unexpected "}"'],
+    ['{"data": {"metrics": []}', 24, "unexpected end of input"],
+    ["", 0, "the body is empty"],
+    ['{"data": {"metrics": []}} x', 26, 'unexpected "x"'],
+  ])("400 with the byte position for %j", async (body, position, detail) => {
+    const res = await expectNothingWritten(() => post(t.db, body, { key: alice.key }));
+    expect(res.status).toBe(400);
+    expect(res.json).toEqual({ error: `Invalid JSON at byte ${position}: ${detail}`, position });
+  });
+
+  it("400 for a syntax error late in a large body, after earlier flushes (rolled back)", async () => {
+    const body = heartRatePayload(400, ",}]}]}}");
+    const res = await expectNothingWritten(() => post(t.db, chunked(body, 777), { key: alice.key, opts: { flushRows: 50 } }));
+    expect(res.status).toBe(400);
+    expect(res.json.position).toBe(body.length - 6); // the "}" right after the stray ","
+  });
+
+  it("400 for a bad tz", async () => {
+    const res = await expectNothingWritten(() =>
+      post(t.db, fixture("health-connect-hcwebhook.json"), { key: alice.key, query: "?tz=Mars/Olympus" }),
+    );
+    expect(res).toMatchObject({ status: 400, json: { error: expect.stringMatching(/^tz must be an IANA time zone/) } });
+  });
+
+  it.each([
+    ['{"foo": 1}', "The JSON object has none of the fields we recognise."],
+    ['{"data": {"foo": [1]}}', "The JSON object has none of the fields we recognise."],
+    ["[1, 2]", "The body is a JSON array, not an object."],
+    ['"text"', "The body is a JSON string, not an object."],
+    ['{"data": {"metrics": []}, "steps": [{"count": 1, "start_time": "2024-01-01T00:00:00Z"}]}', "The body mixes several payload shapes (hae, hc_webhook)."],
+  ])("422 for %s", async (body, reason) => {
+    const res = await expectNothingWritten(() => post(t.db, body, { key: alice.key }));
+    expect(res.status).toBe(422);
+    expect(res.json.error).toBe(`${reason} Accepted payloads: ${res.json.accepted}.`);
+    expect(res.json.accepted).toMatch(/^Health Auto Export .*Health Connect webhook family.*Health Connect Exports/);
+  });
+
+  it("422 for mixed shapes even when the first part was already flushed", async () => {
+    const body = heartRatePayload(200, `]}]}, "steps": [{"count": 5, "start_time": "2024-01-01T00:00:00Z"}]}`);
+    const res = await expectNothingWritten(() => post(t.db, chunked(body, 500), { key: alice.key, opts: { flushRows: 40 } }));
+    expect(res.status).toBe(422);
+  });
+});
+
+describe("streaming", () => {
+  it("gives the same rows and counts in many small flushes as in one", async () => {
+    const body = heartRatePayload(1440); // a whole day of minutes
+    const a = await userWithKey(t.db);
+    const b = await userWithKey(t.db);
+    const one = await post(t.db, body, { key: a.key });
+    const many = await post(t.db, chunked(body, 333), { key: b.key, opts: { flushRows: 100 } });
+    expect(one.status).toBe(200);
+    expect(many.json).toEqual(one.json);
+    expect(one.json.counts.measurement).toEqual({ inserted: 1440, updated: 0, unchanged: 0 });
+    const [ra, rb] = [await rowsOf(t.db, a.userId), await rowsOf(t.db, b.userId)];
+    expect(rb).toEqual(ra);
+    // mean of 60..66 repeated: 1440 = 205 × 7 + 5 → (205·(60+…+66) + 60+…+64) / 1440
+    const mean = (205 * (60 + 61 + 62 + 63 + 64 + 65 + 66) + (60 + 61 + 62 + 63 + 64)) / 1440;
+    expect(ra.daily_summary).toEqual([expect.objectContaining({ date: "2024-01-01", avgHr: expect.closeTo(mean, 9) })]);
+  });
+
+  it("recomputes a day's totals from stored data when a later request brings only part of it", async () => {
+    const u = await userWithKey(t.db);
+    const steps = (hh: string, qty: number) =>
+      JSON.stringify({ data: { metrics: [{ name: "step_count", units: "count", data: [{ date: `2024-01-02 ${hh}:00:00 -0500`, qty }] }] } });
+    await post(t.db, steps("08", 1000), { key: u.key });
+    const res = await post(t.db, steps("09", 500), { key: u.key }); // "since last sync": only the new hour
+    expect(res.json.counts.daily_summary).toEqual({ inserted: 0, updated: 1, unchanged: 0 });
+    expect((await rowsOf(t.db, u.userId)).daily_summary).toEqual([expect.objectContaining({ date: "2024-01-02", steps: 1500 })]);
+  });
+
+  it("keeps the last of repeated points and says so", async () => {
+    const u = await userWithKey(t.db);
+    const point = (qty: number) => ({ date: "2024-01-02 08:00:00 +0000", qty });
+    const body = JSON.stringify({ data: { metrics: [{ name: "step_count", units: "count", data: [point(1), point(2)] }] } });
+    const res = await post(t.db, body, { key: u.key });
+    expect(res.json.counts.measurement.inserted).toBe(1);
+    expect(res.json.warnings).toContain("1 data point(s) repeated an earlier one of the same type and time; the last was kept.");
+    expect((await rowsOf(t.db, u.userId)).measurement.map((r) => r.value)).toEqual([2]);
+  });
+
+  it("reports unknown units and unusable points as warnings, never as errors", async () => {
+    const u = await userWithKey(t.db);
+    const body = JSON.stringify({
+      data: {
+        metrics: [
+          { name: "weight_body_mass", units: "furlong", data: [{ date: "2024-01-02 08:00:00 +0000", qty: 1 }] },
+          { name: "step_count", units: "count", data: [{ date: "yesterday", qty: 5 }, { date: "2024-01-02 08:00:00 +0000", qty: "x" }] },
+        ],
+      },
+    });
+    const res = await post(t.db, body, { key: u.key });
+    expect(res.status).toBe(200);
+    expect(res.json.unmapped).toEqual({ count: 1, names: { weight_body_mass: 1 } });
+    expect(res.json.warnings).toEqual([
+      'weight_body_mass: unit "furlong" is not recognised; its points were kept raw.',
+      "2 data point(s) without a usable date or value were skipped.",
+    ]);
+  });
+});
+
+describe("tenants", () => {
+  it("user B sending user A's workout id creates B's own row and leaves A's untouched", async () => {
+    const a = await userWithKey(t.db, "tenant-a");
+    const b = await userWithKey(t.db, "tenant-b");
+    const sample = fixture("hae-v2-workouts-docderived.json");
+    expect((await post(t.db, sample, { key: a.key })).status).toBe(200);
+    const before = await rowsOf(t.db, a.userId);
+    const forged = JSON.parse(sample);
+    forged.data.workouts[0].distance = { qty: 1, units: "km" };
+    forged.data.workouts[0].userId = a.userId; // ignored: the key decides the owner
+    const res = await post(t.db, JSON.stringify(forged), { key: b.key });
+    expect(res.json.counts.activity).toEqual({ inserted: 1, updated: 0, unchanged: 0 });
+    expect(await rowsOf(t.db, a.userId)).toEqual(before);
+    const owners = await t.db
+      .select({ userId: activities.userId, distanceM: activities.distanceM })
+      .from(activities)
+      .where(eq(activities.externalId, "550E8400-E29B-41D4-A716-446655440000"));
+    expect(owners).toHaveLength(2);
+    expect(owners.find((o) => o.userId === b.userId)?.distanceM).toBe(1000);
+    expect(owners.find((o) => o.userId === a.userId)?.distanceM).toBeCloseTo(3.5 * 1609.344, 9);
+  });
+});
+
+describe("handleIngest", () => {
+  it("answers JSON with counts, unmapped and warnings", async () => {
+    const u = await userWithKey(t.db);
+    const res = await handleIngest(
+      t.db,
+      new Request(ingestUrl(), {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-api-key": u.key },
+        body: fixture("hae-v2-all-metrics-imperial-synthetic.json"),
+      }),
+      { maxBodyBytes: 1 << 20 },
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/json; charset=utf-8");
+    expect(Object.keys(await res.json())).toEqual(["format", "counts", "unmapped", "warnings"]);
+  });
+});

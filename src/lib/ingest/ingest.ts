@@ -1,0 +1,210 @@
+import { authenticateApiKey } from "@/lib/api-keys";
+import type { Db } from "@/lib/db";
+import { addCounts, emptyUpsertCounts, upsertBatch, type UpsertCounts } from "@/lib/normalize/upsert";
+import { Collector, type BridgeProvider } from "./collector";
+import { recomputeDaily } from "./daily";
+import { isTimeZone } from "./dates";
+import { JsonStreamReader, JsonSyntaxError } from "./json-stream";
+import { ACCEPTED_SHAPES, PayloadRouter, UnsupportedPayloadError, type PayloadFormat } from "./payload";
+import type { RateLimiter } from "./rate-limit";
+
+/**
+ * `POST /api/webhooks/ingest`: phone bridges push here with an API key. Order of checks, so that a
+ * bad request costs as little as possible: key (401, body untouched) → rate limit per key (429) →
+ * content type (415) → declared length (413) → `tz` (400) → streamed body: size (413), syntax (400
+ * with byte position), shape (422). The body is parsed as a stream and written in flushes of
+ * `flushRows` rows inside ONE transaction, opened only once the first flush is due: the request
+ * lands whole or not at all, and memory holds one flush, not the body.
+ */
+
+export type IngestOptions = {
+  maxBodyBytes: number;
+  limiter?: RateLimiter | null;
+  /** Rows buffered before they are written (memory vs. statement size). */
+  flushRows?: number;
+};
+
+export type IngestResult = {
+  format: PayloadFormat;
+  /** Health Auto Export workout export versions seen (1, 2), when workouts were sent. */
+  versions?: number[];
+  counts: UpsertCounts;
+  unmapped: { count: number; names: Record<string, number> };
+  warnings: string[];
+};
+
+export class IngestHttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = "IngestHttpError";
+  }
+}
+
+const DEFAULT_FLUSH_ROWS = 5000;
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...headers },
+  });
+}
+
+/** The key from `X-API-Key`, `Authorization: Bearer`, or (for apps that cannot set headers) `?key=`. */
+export function presentedKey(request: Request, url: URL): string | null {
+  const header = request.headers.get("x-api-key")?.trim();
+  if (header) return header;
+  const auth = request.headers.get("authorization")?.trim();
+  const bearer = auth && /^Bearer\s+(\S+)$/i.exec(auth);
+  if (bearer) return bearer[1];
+  return url.searchParams.get("key")?.trim() || null;
+}
+
+export async function handleIngest(db: Db, request: Request, opts: IngestOptions): Promise<Response> {
+  try {
+    const url = new URL(request.url);
+    const key = presentedKey(request, url);
+    if (!key)
+      throw new IngestHttpError(401, "Missing API key: send it in the X-API-Key header (or Authorization: Bearer <key>).", {}, {
+        "www-authenticate": 'Bearer realm="ingest"',
+      });
+    const auth = await authenticateApiKey(db, key);
+    if (!auth)
+      throw new IngestHttpError(401, "Invalid or revoked API key.", {}, { "www-authenticate": 'Bearer realm="ingest"' });
+
+    const limit = opts.limiter?.take(auth.keyId);
+    if (limit && !limit.ok)
+      throw new IngestHttpError(
+        429,
+        `Too many requests for this key; retry in ${limit.retryAfterSeconds} s.`,
+        { retry_after_seconds: limit.retryAfterSeconds },
+        { "retry-after": String(limit.retryAfterSeconds) },
+      );
+
+    const type = request.headers.get("content-type") ?? "";
+    if (!JSON_TYPE.test(type))
+      throw new IngestHttpError(415, `Content-Type must be application/json (got ${type ? JSON.stringify(type.slice(0, 100)) : "none"}).`);
+    const charset = /;\s*charset="?([^";\s]+)/i.exec(type)?.[1];
+    if (charset && !/^utf-?8$/i.test(charset))
+      throw new IngestHttpError(415, `Only UTF-8 JSON is accepted (got charset ${charset.slice(0, 40)}).`);
+
+    const declared = Number(request.headers.get("content-length"));
+    if (Number.isFinite(declared) && declared > opts.maxBodyBytes) throw tooLarge(opts.maxBodyBytes);
+
+    const tz = url.searchParams.get("tz");
+    if (tz !== null && !isTimeZone(tz))
+      throw new IngestHttpError(400, "tz must be an IANA time zone name such as Europe/Berlin or America/New_York.");
+
+    const result = await ingestStream(db, auth.userId, request.body, {
+      tz,
+      maxBodyBytes: opts.maxBodyBytes,
+      flushRows: opts.flushRows,
+    });
+    return json(200, result);
+  } catch (err) {
+    if (err instanceof IngestHttpError) return json(err.status, { error: err.message, ...err.extra }, err.headers);
+    if (err instanceof JsonSyntaxError) return json(400, { error: err.message, position: err.position });
+    if (err instanceof UnsupportedPayloadError) return json(422, { error: err.message, accepted: ACCEPTED_SHAPES });
+    // Never echo the body or the key; the class and message are enough to debug.
+    console.error("ingest failed:", err instanceof Error ? `${err.name}: ${err.message}` : err);
+    return json(500, { error: "Internal error while storing the data; nothing was written." });
+  }
+}
+
+const tooLarge = (max: number) =>
+  new IngestHttpError(413, `The body exceeds the limit of ${max} bytes; split the export (e.g. HAE "Batch Requests").`, {
+    limit_bytes: max,
+  });
+
+type Source = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | null;
+
+/** Streams a payload for `userId` into the database; throws the typed errors handled above. */
+export async function ingestStream(
+  db: Db,
+  userId: string,
+  body: Source,
+  opts: { tz?: string | null; maxBodyBytes: number; flushRows?: number },
+): Promise<IngestResult> {
+  const flushRows = opts.flushRows ?? DEFAULT_FLUSH_ROWS;
+  const out = new Collector();
+  const router = new PayloadRouter(out, opts.tz ?? null);
+  const reader = new JsonStreamReader(router);
+  const chunks = iterate(body);
+  let bytes = 0;
+  let format: PayloadFormat | null = null;
+
+  /** Reads until a flush is due or the body ends. */
+  const pump = async () => {
+    while (out.pending < flushRows) {
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = await chunks.next();
+      } catch {
+        throw new IngestHttpError(400, "The request body could not be read to the end.");
+      }
+      if (next.done) {
+        reader.end();
+        format = router.finish();
+        return;
+      }
+      bytes += next.value.byteLength;
+      if (bytes > opts.maxBodyBytes) throw tooLarge(opts.maxBodyBytes);
+      reader.write(next.value);
+    }
+  };
+
+  const counts = emptyUpsertCounts();
+  try {
+    await pump();
+    await db.transaction(async (tx) => {
+      addCounts(counts, await upsertBatch(tx, userId, out.drain()));
+      while (!format) {
+        await pump();
+        addCounts(counts, await upsertBatch(tx, userId, out.drain()));
+      }
+      const providers = new Set<BridgeProvider>([...out.days.keys(), ...out.sleepDays.keys()]);
+      for (const provider of providers) {
+        const daily = await recomputeDaily(tx, userId, provider, out.days.get(provider) ?? new Map(), out.sleepDays.get(provider) ?? new Set());
+        addCounts(counts, await upsertBatch(tx, userId, { dailySummaries: daily }));
+      }
+    });
+  } finally {
+    await chunks.return?.(undefined).catch(() => {});
+  }
+
+  const versions = [...router.hae.workoutVersions].sort();
+  return {
+    format: format!,
+    ...(versions.length ? { versions } : {}),
+    counts,
+    unmapped: { count: [...out.unmapped.values()].reduce((a, b) => a + b, 0), names: Object.fromEntries(out.unmapped) },
+    warnings: out.warnings,
+  };
+}
+
+async function* fromStream(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      if (value?.byteLength) yield value;
+    }
+  } finally {
+    // Stop the upload when we stop early (413, 400, 422).
+    await reader.cancel().catch(() => {});
+  }
+}
+
+function iterate(body: Source): AsyncIterator<Uint8Array> {
+  if (!body) return (async function* () {})();
+  if (typeof (body as ReadableStream).getReader === "function") return fromStream(body as ReadableStream<Uint8Array>);
+  return (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+}
+
+export { ACCEPTED_SHAPES };

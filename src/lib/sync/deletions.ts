@@ -1,0 +1,32 @@
+import { and, eq, inArray, isNull } from "drizzle-orm";
+import type { DbOrTx } from "@/lib/db";
+import { activities, sleepSessions } from "@/lib/db/schema";
+import type { Deletion } from "./types";
+
+/**
+ * Provider-side deletions mark the record (`deleted_at`) rather than removing it, so a later
+ * "updated" event or a refetch can bring it back (the upsert clears `deleted_at`). Returns how many
+ * rows were newly marked. Scoped by user and provider like every natural key.
+ */
+export async function markDeleted(db: DbOrTx, userId: string, provider: string, deletions: Deletion[]): Promise<number> {
+  let marked = 0;
+  for (const table of ["activity", "sleep_session"] as const) {
+    const t = table === "activity" ? activities : sleepSessions;
+    const byTime = new Map<number, string[]>();
+    for (const d of deletions) {
+      if (d.table !== table) continue;
+      const list = byTime.get(d.deletedAt.getTime()) ?? [];
+      list.push(d.externalId);
+      byTime.set(d.deletedAt.getTime(), list);
+    }
+    for (const [at, ids] of byTime) {
+      const rows = await db
+        .update(t)
+        .set({ deletedAt: new Date(at), updatedAt: new Date() })
+        .where(and(eq(t.userId, userId), eq(t.provider, provider), inArray(t.externalId, ids), isNull(t.deletedAt)))
+        .returning({ id: t.id });
+      marked += rows.length;
+    }
+  }
+  return marked;
+}

@@ -1,0 +1,333 @@
+import { and, eq } from "drizzle-orm";
+import type { Db } from "@/lib/db";
+import { syncState, type ProviderConnection } from "@/lib/db/schema";
+import { upsertBatch, type UpsertCounts } from "@/lib/normalize/upsert";
+import { ProviderRequestError, safeReason } from "@/lib/providers/errors";
+import { ProviderSyncHttp, type SyncHttpOptions } from "./client";
+import { markDeleted } from "./deletions";
+import { normalizerFor } from "./normalize";
+import type { ResourceProgress, RunCounts, RunProgress, SyncRun } from "./runs";
+import type { FeedCursor, FeedPage, FeedResource, FetchContext, Page, ProviderFetcher, ResourceFetcher, TimeWindow, WindowResource } from "./types";
+
+/**
+ * The sync of one connection, resource by resource, against `sync_state`:
+ * - first run: backfill from `backfill_from` (as far back as the provider allows, capped by
+ *   SYNC_BACKFILL_MAX_DAYS) in windows, newest first, committing `backfill_reached_at` after every
+ *   window, so an interrupted run resumes exactly there;
+ * - every later run: first the delta since the watermark (minus an overlap for late and edited
+ *   data), then more backfill if it is unfinished;
+ * - resources take turns window by window, so the newest data of every kind shows up first.
+ * Pages are upserted as they arrive (idempotent), so a crash between windows loses nothing and a
+ * replay duplicates nothing.
+ */
+
+export const DAY_MS = 86_400_000;
+
+export type EngineOptions = SyncHttpOptions & {
+  /** Cap on first-backfill history in days (default from SYNC_BACKFILL_MAX_DAYS). */
+  backfillMaxDays: number;
+  /** Also never go back before this instant (tests: exactly three years). */
+  backfillFrom?: Date;
+  /** After every committed window or page (tests use it to interrupt a run between windows). */
+  onCommit?: (e: { resource: string; phase: ResourceProgress["phase"] }) => void | Promise<void>;
+  /** Minimum time between progress writes that are not at a page boundary. */
+  heartbeatMs?: number;
+};
+
+export type EngineArgs = {
+  run: SyncRun;
+  connection: ProviderConnection;
+  fetcher: ProviderFetcher;
+  progress: RunProgress;
+  counts: RunCounts;
+  /** Persists progress + counts (and checks we still own the run). */
+  save: (span: { from: Date | null; to: Date | null }) => Promise<void>;
+};
+
+export type EngineResult = { failed: Array<{ resource: string; error: string }>; span: { from: Date | null; to: Date | null }; requests: number };
+
+type StateRow = typeof syncState.$inferSelect;
+
+const floorDay = (t: number) => Math.floor(t / DAY_MS) * DAY_MS;
+const ceilDay = (t: number) => (t % DAY_MS === 0 ? t : floorDay(t) + DAY_MS);
+const iso = (w: TimeWindow) => ({ from: w.from.toISOString(), to: w.to.toISOString() });
+const normalizedTotal = (c: UpsertCounts, k: "inserted" | "updated" | "unchanged") =>
+  c.activity[k] + c.sleep_session[k] + c.daily_summary[k] + c.measurement[k];
+
+export function emptyResourceProgress(label: string): ResourceProgress {
+  return { label, phase: "pending", window: null, backfillPct: null, fetched: 0, inserted: 0, updated: 0, unchanged: 0 };
+}
+
+/** Where a first backfill of `resource` starts. */
+export function backfillStart(resource: ResourceFetcher, now: Date, opts: Pick<EngineOptions, "backfillMaxDays" | "backfillFrom">): Date {
+  const days = Math.min(opts.backfillMaxDays, resource.maxHistoryDays ?? Infinity);
+  let from = now.getTime() - days * DAY_MS;
+  if (opts.backfillFrom) from = Math.max(from, opts.backfillFrom.getTime());
+  if (resource.kind === "window" && resource.dayAligned) from = floorDay(from);
+  return new Date(from);
+}
+
+/** The backfill window that ends at `to` (the oldest instant fetched so far). */
+export function backfillWindow(resource: WindowResource, to: Date, start: Date): TimeWindow {
+  const span = resource.windowDays * DAY_MS;
+  const from = resource.dayAligned ? ceilDay(to.getTime()) - span : to.getTime() - span;
+  return { from: new Date(Math.max(from, start.getTime())), to };
+}
+
+/** [from, to) cut into windows of the resource's size, oldest first. */
+export function splitWindows(resource: WindowResource, from: Date, to: Date): TimeWindow[] {
+  const span = resource.windowDays * DAY_MS;
+  const out: TimeWindow[] = [];
+  let start = resource.dayAligned ? floorDay(from.getTime()) : from.getTime();
+  while (start < to.getTime()) {
+    const end = Math.min(start + span, to.getTime());
+    out.push({ from: new Date(start), to: new Date(end) });
+    start = end;
+  }
+  return out;
+}
+
+export async function syncConnection(db: Db, args: EngineArgs, opts: EngineOptions): Promise<EngineResult> {
+  const { run, connection, fetcher, progress, counts } = args;
+  const now = opts.now?.() ?? new Date();
+  const mode = progress.mode;
+  const span: { from: Date | null; to: Date | null } = { from: null, to: null };
+  let lastSave = 0;
+  const save = async (force: boolean) => {
+    const t = Date.now();
+    if (!force && t - lastSave < (opts.heartbeatMs ?? 5_000)) return;
+    lastSave = t;
+    await args.save(span);
+  };
+  const http = new ProviderSyncHttp(db, fetcher, connection, { ...opts, beforeRequest: () => save(false) });
+  const ctx: FetchContext = { http, connection, now };
+  const failed: EngineResult["failed"] = [];
+
+  const selected = fetcher.resources.filter((r) => !run.resources || run.resources.includes(r.resource));
+  for (const r of selected) progress.resources[r.resource] ??= emptyResourceProgress(r.label);
+  const meta = (connection.meta ?? {}) as Record<string, unknown>;
+  let timezone: string | undefined = typeof meta.timezone === "string" ? meta.timezone : undefined;
+  if (selected.length && fetcher.timezone) timezone = (await fetcher.timezone(ctx)) ?? timezone;
+
+  const widen = (w: TimeWindow) => {
+    if (!span.from || w.from < span.from) span.from = w.from;
+    if (!span.to || w.to > span.to) span.to = w.to;
+  };
+
+  async function processPage(r: ResourceFetcher, page: Page): Promise<void> {
+    const p = progress.resources[r.resource];
+    const transform = page.transform ?? r.resource;
+    const normalize = normalizerFor(fetcher.provider, transform);
+    if (!normalize) throw new Error(`no normalizer for ${fetcher.provider} ${transform}`);
+    const result = normalize(page.records, { timezone: page.timezone ?? timezone, fetchedAt: new Date() });
+    const deletions = [...result.deletions, ...(page.deletions ?? [])];
+    if (result.skipped.length) {
+      p.skipped = (p.skipped ?? 0) + result.skipped.length;
+      p.lastSkip = safeReason(result.skipped[result.skipped.length - 1].reason);
+    }
+    const { c, marked } = await db.transaction(async (tx) => {
+      const c = await upsertBatch(tx, connection.userId, result.batch);
+      const marked = deletions.length ? await markDeleted(tx, connection.userId, fetcher.provider, deletions) : 0;
+      return { c, marked };
+    });
+    const delta = {
+      fetched: page.records.length + (page.deletions?.length ?? 0),
+      inserted: normalizedTotal(c, "inserted"),
+      updated: normalizedTotal(c, "updated") + marked,
+      unchanged: normalizedTotal(c, "unchanged"),
+    };
+    for (const k of ["fetched", "inserted", "updated", "unchanged"] as const) {
+      p[k] += delta[k];
+      counts[k] += delta[k];
+    }
+    await save(true);
+  }
+
+  async function fetchWindow(r: WindowResource, w: TimeWindow, phase: ResourceProgress["phase"]): Promise<void> {
+    const p = progress.resources[r.resource];
+    p.phase = phase;
+    p.window = iso(w);
+    await save(true);
+    for await (const page of r.fetchWindow(ctx, w)) await processPage(r, page);
+    widen(w);
+  }
+
+  const updateState = async (row: StateRow, patch: Partial<typeof syncState.$inferInsert>): Promise<StateRow> => {
+    const [next] = await db
+      .update(syncState)
+      .set({ ...patch, updatedAt: new Date() })
+      .where(eq(syncState.id, row.id))
+      .returning();
+    return next;
+  };
+
+  const committed = async (r: ResourceFetcher) => {
+    await save(true);
+    await opts.onCommit?.({ resource: r.resource, phase: progress.resources[r.resource].phase });
+  };
+
+  async function loadState(r: ResourceFetcher): Promise<{ row: StateRow; isNew: boolean }> {
+    const where = and(eq(syncState.connectionId, connection.id), eq(syncState.resource, r.resource), eq(syncState.userId, connection.userId));
+    const [existing] = await db.select().from(syncState).where(where);
+    const start = backfillStart(r, now, opts);
+    if (existing) {
+      // A larger history cap than before: keep going back from where the backfill stopped.
+      if (existing.backfillFrom && start < existing.backfillFrom) {
+        return { row: await updateState(existing, { backfillFrom: start, backfillDone: false }), isNew: false };
+      }
+      return { row: existing, isNew: false };
+    }
+    await db
+      .insert(syncState)
+      .values({
+        userId: connection.userId,
+        connectionId: connection.id,
+        resource: r.resource,
+        watermark: now,
+        backfillFrom: start,
+        backfillReachedAt: now,
+        backfillDone: false,
+        cursor: null,
+      })
+      .onConflictDoNothing();
+    const [row] = await db.select().from(syncState).where(where);
+    return { row, isNew: true };
+  }
+
+  const pctOf = (row: StateRow): number | null => {
+    if (row.backfillDone) return 100;
+    const top = row.watermark?.getTime() ?? now.getTime();
+    const bottom = row.backfillFrom?.getTime();
+    const reached = row.backfillReachedAt?.getTime() ?? top;
+    if (bottom === undefined || top <= bottom) return null;
+    return Math.round(((top - reached) / (top - bottom)) * 1000) / 10;
+  };
+
+  /** One resource's job: a delta now, then backfill steps when asked. */
+  type Job = { r: ResourceFetcher; row: StateRow; step: () => Promise<boolean> };
+
+  async function startFull(r: ResourceFetcher): Promise<Job> {
+    const p = progress.resources[r.resource];
+    let { row, isNew } = await loadState(r);
+    p.backfillPct = pctOf(row);
+
+    if (!isNew) {
+      const since = new Date((row.watermark ?? now).getTime() - r.overlapMs);
+      if (r.kind === "feed" || r.fetchChanges) {
+        p.phase = "delta";
+        p.window = { from: since.toISOString(), to: now.toISOString() };
+        await save(true);
+        const pages = r.kind === "feed" ? r.fetchChanges(ctx, since) : r.fetchChanges!(ctx, since);
+        for await (const page of pages) await processPage(r, page);
+        widen({ from: since, to: now });
+        row = await updateState(row, { watermark: now });
+        await committed(r);
+      } else {
+        for (const w of splitWindows(r, since, now)) {
+          await fetchWindow(r, w, "delta");
+          row = await updateState(row, { watermark: w.to > (row.watermark ?? w.to) ? w.to : row.watermark });
+          await committed(r);
+        }
+      }
+    }
+
+    let feed: AsyncIterator<FeedPage> | null = null;
+    const step = async (): Promise<boolean> => {
+      if (row.backfillDone) return false;
+      if (r.kind === "window") {
+        const start = row.backfillFrom ?? backfillStart(r, now, opts);
+        const w = backfillWindow(r, row.backfillReachedAt ?? now, start);
+        p.backfillPct = pctOf(row);
+        await fetchWindow(r, w, "backfill");
+        row = await updateState(row, { backfillReachedAt: w.from, backfillDone: w.from.getTime() <= start.getTime() });
+      } else {
+        p.phase = "backfill";
+        p.window = null;
+        feed ??= (r as FeedResource).backfill(ctx, (row.cursor as FeedCursor | null) ?? null)[Symbol.asyncIterator]();
+        const next = await feed.next();
+        if (next.done) {
+          row = await updateState(row, { backfillDone: true, cursor: null });
+        } else {
+          await processPage(r, next.value);
+          row = await updateState(row, { cursor: next.value.next, backfillDone: next.value.next === null });
+          if (next.value.fraction !== undefined) p.backfillPct = Math.round(next.value.fraction * 1000) / 10;
+        }
+      }
+      p.backfillPct = r.kind === "window" || row.backfillDone ? pctOf(row) : p.backfillPct;
+      await committed(r);
+      return !row.backfillDone;
+    };
+    return { r, row, step };
+  }
+
+  async function runWindowMode(r: ResourceFetcher): Promise<void> {
+    const from = run.windowFrom ?? new Date(now.getTime() - 7 * DAY_MS);
+    const to = run.windowTo && run.windowTo < now ? run.windowTo : now;
+    if (r.kind === "feed") {
+      const p = progress.resources[r.resource];
+      p.phase = "window";
+      p.window = { from: from.toISOString(), to: to.toISOString() };
+      for await (const page of r.fetchChanges(ctx, from)) await processPage(r, page);
+      widen({ from, to });
+    } else {
+      for (const w of splitWindows(r, from, to).reverse()) await fetchWindow(r, w, "window");
+    }
+    await committed(r);
+  }
+
+  const markDone = async (r: ResourceFetcher) => {
+    const p = progress.resources[r.resource];
+    p.phase = "done";
+    p.window = null;
+    await db
+      .update(syncState)
+      .set({ lastSuccessAt: new Date(), updatedAt: new Date() })
+      .where(and(eq(syncState.connectionId, connection.id), eq(syncState.resource, r.resource)));
+    await save(true);
+  };
+
+  /** A refusal for one resource (e.g. a scope the user unticked) must not stop the others. */
+  const isolated = async (r: ResourceFetcher, fn: () => Promise<void>): Promise<boolean> => {
+    try {
+      await fn();
+      return true;
+    } catch (error) {
+      if (!(error instanceof ProviderRequestError)) throw error;
+      const message = safeReason(error.message);
+      const p = progress.resources[r.resource];
+      p.phase = "failed";
+      p.error = message;
+      failed.push({ resource: r.resource, error: message });
+      await save(true);
+      return false;
+    }
+  };
+
+  if (mode === "window") {
+    for (const r of selected) if (await isolated(r, () => runWindowMode(r))) await markDone(r);
+  } else {
+    let jobs: Job[] = [];
+    for (const r of selected) {
+      await isolated(r, async () => {
+        jobs.push(await startFull(r));
+      });
+    }
+    // Backfill in turns: one window of each resource, newest first, until all reach their start.
+    const pendingDone = new Set(jobs.map((j) => j.r.resource));
+    while (jobs.length) {
+      const still: Job[] = [];
+      for (const job of jobs) {
+        let more = false;
+        const ok = await isolated(job.r, async () => {
+          more = await job.step();
+        });
+        if (!ok) pendingDone.delete(job.r.resource);
+        else if (more) still.push(job);
+      }
+      jobs = still;
+    }
+    for (const r of selected) if (pendingDone.has(r.resource)) await markDone(r);
+  }
+
+  return { failed, span, requests: http.requests };
+}

@@ -1,0 +1,163 @@
+import type { Db } from "@/lib/db";
+import { syncConfig } from "./config";
+import { executeRun, type ExecuteOptions, type RunOutcome } from "./execute";
+import { claimableRuns, STALE_AFTER_MS } from "./runs";
+import { queueSyncAll } from "./schedule";
+
+/**
+ * The in-process runner, used when TRIGGER_SECRET_KEY is unset: queued runs live in `sync_run`, a
+ * poller claims and executes the due ones (a few at a time, one per connection), runs whose
+ * heartbeat went stale (their process died) are picked up again, and a timer queues `sync-all`
+ * every hour. Several processes may run it against one database: claims are atomic.
+ */
+
+export type RunnerOptions = ExecuteOptions & {
+  pollMs?: number;
+  /** Runs executed at once by this process. Default 2. */
+  concurrency?: number;
+  /** Queue sync-all every hour (default true). */
+  schedule?: boolean;
+  scheduleEveryMs?: number;
+  onOutcome?: (outcome: RunOutcome) => void;
+};
+
+export type SyncRunner = {
+  /** Look for work now instead of at the next poll. */
+  wake(): void;
+  /** Stops polling, interrupts running syncs (they resume from their last window) and waits for them. */
+  stop(): Promise<void>;
+  /** Resolves when nothing is due or running (tests, scripts). */
+  idle(): Promise<void>;
+};
+
+export function startSyncRunner(getDb: () => Promise<Db>, opts: RunnerOptions = {}): SyncRunner {
+  const pollMs = opts.pollMs ?? syncConfig().SYNC_POLL_MS;
+  const concurrency = opts.concurrency ?? 2;
+  const staleMs = opts.staleMs ?? STALE_AFTER_MS;
+  const abort = new AbortController();
+  const inFlight = new Map<string, Promise<void>>(); // by connection id
+  let timer: NodeJS.Timeout | null = null;
+  let scheduleTimer: NodeJS.Timeout | null = null;
+  let ticking: Promise<void> | null = null;
+  let again = false;
+  let stopped = false;
+  let idleWaiters: Array<() => void> = [];
+  let lastTickFoundWork = true;
+
+  const notifyIdle = () => {
+    if (inFlight.size === 0 && !ticking && !lastTickFoundWork) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  };
+
+  async function tick(): Promise<void> {
+    const db = await getDb();
+    const free = concurrency - inFlight.size;
+    if (free <= 0) {
+      lastTickFoundWork = true;
+      return;
+    }
+    const due = await claimableRuns(db, { staleMs, limit: 50 });
+    lastTickFoundWork = due.length > 0;
+    let started = 0;
+    for (const run of due) {
+      if (started >= free || stopped) break;
+      if (inFlight.has(run.connectionId)) continue;
+      const job = executeRun(db, run.id, { ...opts, staleMs, signal: abort.signal, releaseOnAbort: true })
+        .then((outcome) => opts.onOutcome?.(outcome))
+        .catch((error: unknown) => console.error("[sync] runner:", error instanceof Error ? error.message : error))
+        .finally(() => {
+          inFlight.delete(run.connectionId);
+          if (!stopped) wake(); // the connection may have more queued work
+        });
+      inFlight.set(run.connectionId, job);
+      started++;
+    }
+  }
+
+  function schedulePoll(delay: number) {
+    if (stopped) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = null;
+      wake();
+    }, delay);
+    timer.unref?.();
+  }
+
+  function wake() {
+    if (stopped) return;
+    if (ticking) {
+      again = true;
+      return;
+    }
+    ticking = tick()
+      .catch((error: unknown) => {
+        console.error("[sync] runner poll failed:", error instanceof Error ? error.message : error);
+      })
+      .finally(() => {
+        ticking = null;
+        if (again) {
+          again = false;
+          wake();
+        } else {
+          schedulePoll(pollMs);
+          notifyIdle();
+        }
+      });
+  }
+
+  if (opts.schedule ?? true) {
+    const every = opts.scheduleEveryMs ?? 3_600_000;
+    const fire = () => {
+      getDb()
+        .then((db) => queueSyncAll(db, "schedule"))
+        .then(() => wake())
+        .catch((error: unknown) => console.error("[sync] scheduled sync-all failed:", error instanceof Error ? error.message : error));
+    };
+    // First at the next top of the hour (like the Trigger.dev cron), then every hour.
+    const first = every - (Date.now() % every);
+    scheduleTimer = setTimeout(function loop() {
+      fire();
+      scheduleTimer = setTimeout(loop, every);
+      scheduleTimer.unref?.();
+    }, first);
+    scheduleTimer.unref?.();
+  }
+
+  wake();
+
+  return {
+    wake,
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      if (scheduleTimer) clearTimeout(scheduleTimer);
+      abort.abort();
+      await ticking;
+      await Promise.all(inFlight.values());
+    },
+    idle() {
+      return new Promise<void>((resolve) => {
+        idleWaiters.push(resolve);
+        wake();
+      });
+    },
+  };
+}
+
+type GlobalWithRunner = typeof globalThis & { __healthbridgeSyncRunner?: SyncRunner };
+const g = globalThis as GlobalWithRunner;
+
+/** The process-wide runner (started by `startServer`); undefined when Trigger.dev runs the syncs. */
+export function processRunner(): SyncRunner | undefined {
+  return g.__healthbridgeSyncRunner;
+}
+
+/** Starts the process-wide runner once (dev reloads keep the first one). */
+export function startProcessRunner(getDb: () => Promise<Db>, opts: RunnerOptions = {}): SyncRunner {
+  g.__healthbridgeSyncRunner ??= startSyncRunner(getDb, opts);
+  return g.__healthbridgeSyncRunner;
+}

@@ -1,0 +1,13 @@
+import { getDb } from "@/lib/db";
+import { env } from "@/lib/env";
+import { syncConfig } from "./config";
+import { startProcessRunner } from "./runner";
+
+/**
+ * Server start-up hook: without TRIGGER_SECRET_KEY the in-process runner executes queued syncs and
+ * the hourly schedule. Never under vitest (tests start their own runner), nor with SYNC_RUNNER=off.
+ */
+export function startBackgroundSync(): void {
+  if (env().TRIGGER_SECRET_KEY || process.env.VITEST || syncConfig().SYNC_RUNNER === "off") return;
+  startProcessRunner(getDb);
+}

@@ -1,0 +1,143 @@
+import { and, desc, eq, inArray } from "drizzle-orm";
+import type { Db } from "@/lib/db";
+import { providerConnections, syncRuns, syncState } from "@/lib/db/schema";
+import { isProviderId, providers } from "@/lib/providers";
+import { fetcherFor } from "./fetchers";
+import type { ResourceProgress, RunProgress, SyncRun } from "./runs";
+
+/**
+ * What the settings page shows per connection: the active run's live progress per resource, the
+ * last successful sync, and the last error in plain words.
+ */
+
+export type ConnectionSyncStatus = {
+  connectionId: string;
+  provider: string;
+  providerName: string;
+  connectionStatus: string;
+  /** False for push-only providers (Garmin) and bridges. */
+  pullable: boolean;
+  /** The run in progress, or the next one waiting. */
+  active: {
+    runId: string;
+    status: "queued" | "running" | "rescheduled";
+    trigger: string;
+    /** When a queued/rescheduled run will start. */
+    runAfter: string;
+    startedAt: string | null;
+    /** Why it was rescheduled (plain words). */
+    note: string | null;
+    resources: Array<ResourceProgress & { resource: string }>;
+    counts: { fetched: number; inserted: number; updated: number; unchanged: number };
+  } | null;
+  lastSuccessAt: string | null;
+  lastRun: {
+    runId: string;
+    status: string;
+    finishedAt: string | null;
+    fetched: number;
+    inserted: number;
+    updated: number;
+    unchanged: number;
+    durationMs: number | null;
+  } | null;
+  /** The latest failure (run error or connection problem), when it is newer than the last success. */
+  lastError: string | null;
+  /** Backfill done per resource, 0–100. */
+  backfill: Array<{ resource: string; label: string; percent: number | null; done: boolean }>;
+};
+
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
+function pctOf(row: typeof syncState.$inferSelect): number | null {
+  if (row.backfillDone) return 100;
+  const top = row.watermark?.getTime();
+  const bottom = row.backfillFrom?.getTime();
+  const reached = row.backfillReachedAt?.getTime();
+  if (top === undefined || bottom === undefined || reached === undefined || top <= bottom) return null;
+  return Math.round(((top - reached) / (top - bottom)) * 1000) / 10;
+}
+
+export async function syncStatus(db: Db, userId: string): Promise<ConnectionSyncStatus[]> {
+  const connections = await db.select().from(providerConnections).where(eq(providerConnections.userId, userId));
+  if (connections.length === 0) return [];
+  const ids = connections.map((c) => c.id);
+  const states = await db
+    .select()
+    .from(syncState)
+    .where(and(eq(syncState.userId, userId), inArray(syncState.connectionId, ids)));
+  const runsByConnection = new Map<string, SyncRun[]>();
+  const lastOkByConnection = new Map<string, SyncRun>();
+  for (const id of ids) {
+    // The newest runs are all this needs; the last success is looked up on its own.
+    runsByConnection.set(id, await db.select().from(syncRuns).where(eq(syncRuns.connectionId, id)).orderBy(desc(syncRuns.queuedAt)).limit(20));
+    const [ok] = await db
+      .select()
+      .from(syncRuns)
+      .where(and(eq(syncRuns.connectionId, id), eq(syncRuns.status, "succeeded")))
+      .orderBy(desc(syncRuns.finishedAt))
+      .limit(1);
+    if (ok) lastOkByConnection.set(id, ok);
+  }
+
+  return connections.map((c): ConnectionSyncStatus => {
+    const fetcher = fetcherFor(c.provider);
+    const mine = runsByConnection.get(c.id) ?? [];
+    const active =
+      mine.find((r) => r.status === "running") ??
+      mine
+        .filter((r) => r.status === "queued" || r.status === "rescheduled")
+        .sort((a, b) => a.runAfter.getTime() - b.runAfter.getTime())[0];
+    const finished = mine.filter((r) => r.status === "succeeded" || r.status === "failed");
+    const lastRun = finished.sort((a, b) => (b.finishedAt?.getTime() ?? 0) - (a.finishedAt?.getTime() ?? 0))[0] as SyncRun | undefined;
+    const lastOk = lastOkByConnection.get(c.id);
+    const myStates = states.filter((s) => s.connectionId === c.id);
+    const stateSuccess = myStates.reduce<Date | null>((max, s) => (s.lastSuccessAt && (!max || s.lastSuccessAt > max) ? s.lastSuccessAt : max), null);
+    const lastSuccess = [lastOk?.finishedAt ?? null, stateSuccess].reduce<Date | null>((a, b) => (b && (!a || b > a) ? b : a), null);
+
+    let lastError: string | null = null;
+    if (c.status !== "active") lastError = c.lastError ?? `the connection is ${c.status.replace("_", " ")}`;
+    else if (lastRun?.status === "failed" && (!lastSuccess || (lastRun.finishedAt && lastRun.finishedAt > lastSuccess))) lastError = lastRun.error;
+    else if (active?.status === "rescheduled") lastError = null;
+
+    const labelOf = (resource: string) => fetcher?.resources.find((r) => r.resource === resource)?.label ?? resource;
+    const progress = (active?.progress ?? {}) as Partial<RunProgress>;
+    return {
+      connectionId: c.id,
+      provider: c.provider,
+      providerName: isProviderId(c.provider) ? providers[c.provider].name : c.provider,
+      connectionStatus: c.status,
+      pullable: Boolean(fetcher),
+      active: active
+        ? {
+            runId: active.id,
+            status: active.status as "queued" | "running" | "rescheduled",
+            trigger: active.trigger,
+            runAfter: active.runAfter.toISOString(),
+            startedAt: iso(active.startedAt),
+            note: active.status === "rescheduled" ? active.error : null,
+            resources: Object.entries(progress.resources ?? {}).map(([resource, p]) => ({ resource, ...p })),
+            counts: { fetched: active.fetched, inserted: active.inserted, updated: active.updated, unchanged: active.unchanged },
+          }
+        : null,
+      lastSuccessAt: iso(lastSuccess),
+      lastRun: lastRun
+        ? {
+            runId: lastRun.id,
+            status: lastRun.status,
+            finishedAt: iso(lastRun.finishedAt),
+            fetched: lastRun.fetched,
+            inserted: lastRun.inserted,
+            updated: lastRun.updated,
+            unchanged: lastRun.unchanged,
+            durationMs: lastRun.durationMs,
+          }
+        : null,
+      lastError,
+      backfill: (fetcher?.resources ?? []).map((r) => {
+        const s = myStates.find((x) => x.resource === r.resource);
+        return { resource: r.resource, label: labelOf(r.resource), percent: s ? pctOf(s) : null, done: s?.backfillDone ?? false };
+      }),
+    };
+  });
+}

@@ -1,0 +1,114 @@
+import type { ProviderConnection } from "@/lib/db/schema";
+import type { ProviderId } from "@/lib/providers/types";
+import type { BudgetWindow } from "./rate-budget";
+
+/**
+ * What a provider's fetcher file (`fetchers/<id>.ts`) declares. The engine owns the bookkeeping
+ * (windows, watermarks, cursors, counts); a fetcher only knows how to page through one provider's
+ * endpoints and hands each page of raw records to the engine, which runs the provider's normalizer.
+ */
+
+export type TimeWindow = { from: Date; to: Date };
+
+/** Records the provider says were deleted (Hevy workout events). */
+export type Deletion = { table: "activity" | "sleep_session"; externalId: string; deletedAt: Date };
+
+export type Page = {
+  /** Raw records exactly as received (the endpoint's list items), for the resource's normalizer. */
+  records: unknown[];
+  /** Another transform of the same provider for these records (Hevy change feed: "workout_events"). */
+  transform?: string;
+  /** Time zone the records' local times are in, when the response says (Withings `body.timezone`). */
+  timezone?: string;
+  deletions?: Deletion[];
+};
+
+/** The HTTP helper fetchers use: auth, rate budget, retries, refresh-once-on-401 are done for them. */
+export interface SyncHttp {
+  /** JSON of a successful response. `url` is the REAL provider url (rewritten for the simulator later). */
+  json(url: string, init?: RequestSpec): Promise<unknown>;
+}
+
+export type RequestSpec = {
+  method?: "GET" | "POST";
+  query?: Record<string, string | number | boolean | undefined | null>;
+  /** Sent as application/x-www-form-urlencoded. */
+  form?: Record<string, string | number | undefined | null>;
+  /** Short words for error messages, e.g. "activities". */
+  what?: string;
+};
+
+export type FetchContext = {
+  http: SyncHttp;
+  connection: ProviderConnection;
+  /** The instant this run started; windows never reach past it. */
+  now: Date;
+};
+
+type ResourceBase = {
+  /** sync_state.resource, and the key of the provider's normalizer. */
+  resource: string;
+  /** Shown on the settings page. */
+  label: string;
+  /** History the provider serves for this resource; undefined = as far back as it goes. */
+  maxHistoryDays?: number;
+  /** How far a delta reaches back behind the watermark, for late and edited data. */
+  overlapMs: number;
+};
+
+/**
+ * Time-window resources: everything in [from, to) can be asked for. Backfill walks windows of
+ * `windowDays` from the newest back; deltas re-fetch [watermark − overlap, now), unless the provider
+ * offers something better (`fetchChanges`: Withings `lastupdate`, Strava `after`).
+ */
+export type WindowResource = ResourceBase & {
+  kind: "window";
+  windowDays: number;
+  /** Day-granular APIs (YYYY-MM-DD parameters): windows are aligned to UTC midnights. */
+  dayAligned?: boolean;
+  fetchWindow(ctx: FetchContext, window: TimeWindow): AsyncIterable<Page>;
+  /** Everything created or changed since `since` (inclusive), paged. */
+  fetchChanges?(ctx: FetchContext, since: Date): AsyncIterable<Page>;
+};
+
+/** A cursor page of a feed backfill; `next: null` ends the backfill. `fraction` = share done so far. */
+export type FeedPage = Page & { next: FeedCursor | null; fraction?: number };
+export type FeedCursor = Record<string, string | number>;
+
+/**
+ * Feed resources have no time filter (Hevy): the backfill pages through everything newest first,
+ * committing the page cursor; deltas use a change feed since the watermark.
+ */
+export type FeedResource = ResourceBase & {
+  kind: "feed";
+  backfill(ctx: FetchContext, cursor: FeedCursor | null): AsyncIterable<FeedPage>;
+  fetchChanges(ctx: FetchContext, since: Date): AsyncIterable<Page>;
+};
+
+export type ResourceFetcher = WindowResource | FeedResource;
+
+/** How a response that came back 200 can still be an error (Withings `status`, COROS `result`). */
+export type BodyVerdict =
+  | { kind: "ok" }
+  | { kind: "rate_limited"; retryAfterMs?: number; reason: string }
+  | { kind: "unauthorized"; reason: string }
+  | { kind: "transient"; reason: string }
+  | { kind: "invalid"; reason: string };
+
+export type ProviderFetcher = {
+  provider: ProviderId;
+  /**
+   * Once per run, before any resource: the user's time zone for records with local times and no
+   * offset (Fitbit profile, WHOOP's latest cycle offset). One request at most.
+   */
+  timezone?(ctx: FetchContext): Promise<string | undefined>;
+  /** Adds the credential to an outgoing request (Bearer header, api-key header, query token…). */
+  authorize(req: { url: URL; headers: Headers }, accessToken: string, connection: ProviderConnection): void;
+  /** Classifies a 2xx JSON body; absent = every 2xx is a success. */
+  checkBody?(json: unknown): BodyVerdict;
+  /** The provider's documented budget (enforced across processes). */
+  budget: BudgetWindow[];
+  /** Reads "remaining / reset" headers; when nothing is left, everyone waits until the reset. */
+  rateLimitHeaders?(headers: Headers, now: Date): { exhaustedUntil?: Date } | undefined;
+  resources: ResourceFetcher[];
+};

@@ -1,0 +1,213 @@
+import { createHash } from "node:crypto";
+import { and, eq } from "drizzle-orm";
+import { openToken } from "@/lib/crypto/keyring";
+import type { Db } from "@/lib/db";
+import { providerConnections, webhookEvents } from "@/lib/db/schema";
+import { providerVar } from "@/lib/env";
+import { isProviderId, providers } from "@/lib/providers";
+import {
+  WebhookParseError,
+  type ProviderId,
+  type WebhookNotice,
+  type WebhookReply,
+  type WebhookRequest,
+  type WebhookSecrets,
+  type WebhookSpec,
+} from "@/lib/providers/types";
+
+/**
+ * Receiving a provider notice (`/api/webhooks/<provider>`), in this order:
+ * 1. handshakes (GET challenges, Polar's PING) are answered and nothing is stored;
+ * 2. the raw body is verified (signature / shared secret / client id) before anything in it is
+ *    trusted; a failure gets the status the provider expects and a `rejected` row for the operator;
+ * 3. the body is split into notices, each matched to a known connection (unknown user or a notice
+ *    the connection never asked for → an `ignored` row, logged) and stored as `pending`, deduplicated
+ *    by its content key;
+ * 4. the acknowledgement goes out. Processing happens afterwards (`dispatch`, then process.ts):
+ *    never inline, so the provider's deadline (Withings 2 s, Fitbit 5 s, Garmin 30 s) is always met.
+ */
+
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/** What a rejected row keeps of the body, for the operator. */
+const REJECTED_BODY_CHARS = 16 * 1024;
+/** Headers worth keeping on a stored event. Never COROS `secret` (it is our client secret) or cookies. */
+const KEPT_HEADERS = [
+  "content-type",
+  "user-agent",
+  "garmin-client-id",
+  "client",
+  "x-fitbit-signature",
+  "x-oura-signature",
+  "x-oura-timestamp",
+  "x-whoop-signature",
+  "x-whoop-signature-timestamp",
+  "polar-webhook-signature",
+];
+
+export type HandleWebhookOptions = {
+  /** Receives the ids of newly stored pending events once the answer is ready; must not process inline. */
+  dispatch?: (eventIds: string[]) => void;
+  secrets?: WebhookSecrets;
+  now?: () => Date;
+};
+
+const jsonResponse = (status: number, body?: unknown): Response =>
+  status === 204 || status === 304 || body === undefined
+    ? new Response(null, { status })
+    : Response.json(body, { status, headers: { "cache-control": "no-store" } });
+
+const replyResponse = (reply: WebhookReply) => jsonResponse(reply.status, reply.body);
+
+/** Reads the body up to `max` bytes; null when it is larger. */
+async function readBody(request: Request, max: number): Promise<Buffer | null> {
+  const declared = Number(request.headers.get("content-length") ?? "");
+  if (Number.isFinite(declared) && declared > max) return null;
+  if (!request.body) return Buffer.alloc(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => {});
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
+
+function keptHeaders(headers: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of KEPT_HEADERS) {
+    const value = headers.get(name);
+    if (value !== null) out[name] = value.slice(0, 512);
+  }
+  return out;
+}
+
+/** Writes a `rejected` row; the same bad request twice stays one row. */
+async function recordRejected(db: Db, provider: string, req: WebhookRequest, reason: string, body = req.rawBody.toString("utf8")) {
+  const key = createHash("sha256")
+    .update(`${req.method}\n${req.url.search}\n${JSON.stringify(keptHeaders(req.headers))}\n`)
+    .update(req.rawBody)
+    .digest("hex");
+  await db
+    .insert(webhookEvents)
+    .values({
+      provider,
+      dedupeKey: `rejected:${key}`,
+      status: "rejected",
+      reason: reason.slice(0, 500),
+      headers: keptHeaders(req.headers),
+      body: body.slice(0, REJECTED_BODY_CHARS),
+      receivedAt: req.receivedAt,
+      processedAt: req.receivedAt,
+    })
+    .onConflictDoNothing({ target: [webhookEvents.provider, webhookEvents.dedupeKey] });
+  console.warn(`[webhooks] ${provider}: rejected (${reason})`);
+}
+
+type Match = { status: "pending"; userId: string; connectionId: string } | { status: "ignored"; reason: string; userId?: string; connectionId?: string };
+
+/** Binds a notice to the connection of its provider user, or says why it is ignored. */
+async function matchConnection(db: Db, provider: ProviderId, spec: WebhookSpec, notice: WebhookNotice): Promise<Match> {
+  const [conn] = await db
+    .select()
+    .from(providerConnections)
+    .where(and(eq(providerConnections.provider, provider), eq(providerConnections.providerUserId, notice.providerUserId)));
+  if (!conn) return { status: "ignored", reason: `no connection for ${provider} user ${notice.providerUserId}` };
+  const ids = { userId: conn.userId, connectionId: conn.id };
+  if (conn.status === "revoked") return { status: "ignored", reason: "the connection is revoked", ...ids };
+  const refused = spec.accepts?.(notice, {
+    authKind: conn.authKind,
+    meta: (conn.meta ?? {}) as Record<string, unknown>,
+    accessToken: () => (conn.accessTokenEnc ? openToken(conn.accessTokenEnc) : ""),
+  });
+  if (refused) return { status: "ignored", reason: refused, ...ids };
+  return { status: "pending", ...ids };
+}
+
+/**
+ * Handles one request to `/api/webhooks/<provider>` and returns the answer. Takes the database
+ * first so tests drive it directly with real `Request` objects.
+ */
+export async function handleWebhook(db: Db, provider: string, request: Request, opts: HandleWebhookOptions = {}): Promise<Response> {
+  if (!isProviderId(provider) || !providers[provider].webhook) {
+    return jsonResponse(404, { error: "not_found", message: `no webhook for provider "${provider}"` });
+  }
+  const spec = providers[provider].webhook!;
+  const secrets = opts.secrets ?? providerVar;
+  const method = request.method.toUpperCase();
+  if (!["GET", "HEAD", "POST"].includes(method)) {
+    return jsonResponse(405, { error: "method_not_allowed", message: `${method} is not allowed here` });
+  }
+  const started = Date.now();
+  const receivedAt = opts.now?.() ?? new Date();
+  const max = spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const rawBody = method === "POST" ? await readBody(request, max) : Buffer.alloc(0);
+  const req: WebhookRequest = { method, url: new URL(request.url), headers: request.headers, rawBody: rawBody ?? Buffer.alloc(0), receivedAt };
+  if (rawBody === null) {
+    await recordRejected(db, provider, req, `body larger than ${max} bytes`, "");
+    return jsonResponse(413, { error: "payload_too_large", message: `the body is larger than ${max} bytes` });
+  }
+
+  const handshake = spec.handshake?.(req, secrets) ?? null;
+  if (handshake) {
+    if (handshake.status >= 400) await recordRejected(db, provider, req, `${method} handshake refused (wrong verification token)`, "");
+    return replyResponse(handshake);
+  }
+  if (method !== "POST") {
+    return jsonResponse(spec.handshake ? 400 : 405, {
+      error: spec.handshake ? "invalid_request" : "method_not_allowed",
+      message: spec.handshake ? "not a subscription handshake" : "notices are POSTed",
+    });
+  }
+
+  const verdict = spec.verify(req, secrets);
+  if (!verdict.ok) {
+    await recordRejected(db, provider, req, verdict.reason);
+    return jsonResponse(spec.rejectStatus, { error: "unauthorized", message: "the notice could not be verified" });
+  }
+
+  let notices: WebhookNotice[];
+  try {
+    notices = spec.parse(req);
+  } catch (error) {
+    if (!(error instanceof WebhookParseError) && !(error instanceof Error && error.name === "ZodError")) throw error;
+    await recordRejected(db, provider, req, error.message);
+    return jsonResponse(400, { error: "invalid_request", message: error.message });
+  }
+
+  const pending: string[] = [];
+  for (const notice of notices) {
+    const match = await matchConnection(db, provider, spec, notice);
+    const [row] = await db
+      .insert(webhookEvents)
+      .values({
+        provider,
+        dedupeKey: notice.dedupeKey,
+        userId: match.userId ?? null,
+        connectionId: match.connectionId ?? null,
+        status: match.status,
+        reason: match.status === "ignored" ? match.reason : null,
+        headers: keptHeaders(req.headers),
+        body: notice.body,
+        receivedAt,
+        processedAt: match.status === "ignored" ? receivedAt : null,
+      })
+      .onConflictDoNothing({ target: [webhookEvents.provider, webhookEvents.dedupeKey] })
+      .returning({ id: webhookEvents.id });
+    if (!row) continue; // a duplicate: the stored one stands
+    if (match.status === "ignored") console.warn(`[webhooks] ${provider}: ignored (${match.reason})`);
+    else pending.push(row.id);
+  }
+
+  const elapsed = Date.now() - started;
+  if (elapsed > spec.deadlineMs / 2) console.warn(`[webhooks] ${provider}: storing took ${elapsed} ms of a ${spec.deadlineMs} ms deadline`);
+  const response = jsonResponse(spec.ackStatus, spec.ackBody);
+  if (pending.length) opts.dispatch?.(pending);
+  return response;
+}

@@ -1,0 +1,137 @@
+import { and, asc, eq, isNull, lte, or, sql } from "drizzle-orm";
+import type { Db } from "@/lib/db";
+import { webhookEvents } from "@/lib/db/schema";
+import { processWebhookEvent, STALE_PROCESSING_MS, type ProcessDeps, type ProcessOutcome } from "./process";
+
+/**
+ * The in-process webhook runner, used when TRIGGER_SECRET_KEY is unset: a poller picks up pending
+ * `webhook_event` rows (new ones are announced through `wake()` by the receiving route; failed ones
+ * come back with backoff) and rows left `processing` by a process that died. Because the rows are
+ * the queue, a restart loses nothing: the next runner finds them. Several processes may run it
+ * against one database: the claim in process.ts is atomic.
+ */
+
+export type WebhookRunnerOptions = ProcessDeps & {
+  /** Poll interval (default 2 s). */
+  pollMs?: number;
+  onOutcome?: (outcome: ProcessOutcome) => void;
+};
+
+export type WebhookRunner = {
+  /** Look for work now instead of at the next poll. */
+  wake(): void;
+  /** Stops polling and waits for the notice being processed. */
+  stop(): Promise<void>;
+  /** Resolves when nothing is due (tests, scripts). */
+  idle(): Promise<void>;
+};
+
+/** Retry backoff after a failed attempt: 5 s, 10 s, 20 s … at most 10 min. */
+const retryDue = (now: Date) =>
+  sql`${webhookEvents.processedAt} <= ${now.toISOString()}::timestamptz - make_interval(secs => least(600, 5 * power(2, ${webhookEvents.attempts} - 1)))`;
+
+/** Ids of notices a worker could process now, oldest first. */
+export async function dueWebhookEvents(db: Db, now = new Date(), limit = 50): Promise<string[]> {
+  const staleBefore = new Date(now.getTime() - STALE_PROCESSING_MS);
+  const rows = await db
+    .select({ id: webhookEvents.id })
+    .from(webhookEvents)
+    .where(
+      or(
+        and(eq(webhookEvents.status, "pending"), or(isNull(webhookEvents.processedAt), retryDue(now))),
+        and(eq(webhookEvents.status, "processing"), lte(webhookEvents.processedAt, staleBefore)),
+      ),
+    )
+    .orderBy(asc(webhookEvents.receivedAt))
+    .limit(limit);
+  return rows.map((r) => r.id);
+}
+
+export function startWebhookRunner(getDb: () => Promise<Db>, opts: WebhookRunnerOptions = {}): WebhookRunner {
+  const pollMs = opts.pollMs ?? 2000;
+  let timer: NodeJS.Timeout | null = null;
+  let ticking: Promise<void> | null = null;
+  let again = false;
+  let stopped = false;
+  let foundWork = true;
+  let idleWaiters: Array<() => void> = [];
+
+  async function tick(): Promise<void> {
+    const db = await getDb();
+    const due = await dueWebhookEvents(db, opts.now?.() ?? new Date());
+    foundWork = false;
+    for (const id of due) {
+      if (stopped) break;
+      const outcome = await processWebhookEvent(db, id, opts);
+      // Only real progress counts as work: a notice waiting for its retry must not spin the loop.
+      if (outcome.status !== "skipped" && outcome.status !== "pending") foundWork = true;
+      opts.onOutcome?.(outcome);
+    }
+  }
+
+  function schedulePoll(delay: number) {
+    if (stopped) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = null;
+      wake();
+    }, delay);
+    timer.unref?.();
+  }
+
+  function wake() {
+    if (stopped) return;
+    if (ticking) {
+      again = true;
+      return;
+    }
+    ticking = tick()
+      .catch((error: unknown) => console.error("[webhooks] runner poll failed:", error instanceof Error ? error.message : error))
+      .finally(() => {
+        ticking = null;
+        if (again || foundWork) {
+          again = false;
+          wake();
+          return;
+        }
+        schedulePoll(pollMs);
+        const waiters = idleWaiters;
+        idleWaiters = [];
+        for (const w of waiters) w();
+      });
+  }
+
+  wake();
+
+  return {
+    wake,
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await ticking;
+      for (const w of idleWaiters) w();
+      idleWaiters = [];
+    },
+    idle() {
+      return new Promise<void>((resolve) => {
+        if (stopped) return resolve();
+        idleWaiters.push(resolve);
+        wake();
+      });
+    },
+  };
+}
+
+type GlobalWithRunner = typeof globalThis & { __healthbridgeWebhookRunner?: WebhookRunner };
+const g = globalThis as GlobalWithRunner;
+
+/** The process-wide runner; undefined when Trigger.dev processes the notices. */
+export function webhookProcessRunner(): WebhookRunner | undefined {
+  return g.__healthbridgeWebhookRunner;
+}
+
+/** Starts the process-wide runner once (dev reloads keep the first one). */
+export function startWebhookProcessRunner(getDb: () => Promise<Db>, opts: WebhookRunnerOptions = {}): WebhookRunner {
+  g.__healthbridgeWebhookRunner ??= startWebhookRunner(getDb, opts);
+  return g.__healthbridgeWebhookRunner;
+}
