@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { demoEnv } from "../e2e/simulator/clients";
 import { startSimulator } from "../e2e/simulator/server";
+import { setWebhookTarget } from "../e2e/simulator/webhooks";
 
 const root = path.resolve(import.meta.dirname, "..");
 const simulatorPort = Number(process.env.SIMULATOR_PORT ?? 4010);
@@ -15,6 +16,7 @@ const appUrl = process.env.APP_URL ?? `http://localhost:${appPort}`;
 
 const simulator = await startSimulator({ port: simulatorPort, host: "127.0.0.1" });
 console.log(`provider simulator: ${simulator.url}  (admin: ${simulator.url}/__admin/stats)`);
+setWebhookTarget(simulator.state, appUrl); // provider notices go to <appUrl>/api/webhooks/<provider>
 
 const app = spawn(path.join(root, "node_modules/.bin/next"), ["dev", "-p", String(appPort)], {
   cwd: root,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { handleDataAdmin } from "./data/admin";
 import { json, type SimResponse } from "./router";
 import type { SimulatorState } from "./state";
 
@@ -89,6 +90,6 @@ export function handleAdmin(
       return json(200, { now: new Date(state.advanceClock(p.data.advanceSeconds * 1000)).toISOString() });
     }
     default:
-      return json(404, { error: "not_found", message: `no admin route ${route}` });
+      return handleDataAdmin(state, method, path, query, body) ?? json(404, { error: "not_found", message: `no admin route ${route}` });
   }
 }

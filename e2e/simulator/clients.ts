@@ -1,3 +1,5 @@
+import { demoWebhookEnv } from "./webhooks/common";
+
 /**
  * The simulator's registered "apps": one demo client per provider. `npm run dev:demo` and the tests
  * give the app these credentials (see `demoEnv`), so the simulator can check the client auth exactly
@@ -62,5 +64,5 @@ export function demoEnv(simulatorUrl: string): Record<string, string> {
     env[vars.id] = client.clientId;
     env[vars.secret] = client.clientSecret;
   }
-  return env;
+  return { ...env, ...demoWebhookEnv() };
 }

@@ -3,7 +3,7 @@ import { DEMO_CLIENTS, DEMO_EIGHTSLEEP_PASSWORD, DEMO_HEVY_API_KEYS } from "./cl
 import { formPairs, hmacSha1Signature, rfc3986, signatureBaseString } from "./oauth1-verify";
 import { eightSleepUserId } from "./providers/eightsleep";
 import { garminUserId } from "./providers/garmin";
-import { hevyWorkoutCount } from "./providers/hevy";
+import { simData } from "./data/generator";
 import { startSimulator, type RunningSimulator } from "./server";
 import { authorize, call, simUrl } from "./testing";
 
@@ -100,7 +100,8 @@ describe("Hevy", () => {
     expect(bad.status).toBe(401);
     expect(bad.headers.get("content-type")).toMatch(/^text\/plain/);
 
-    const total = hevyWorkoutCount(DEMO_HEVY_API_KEYS[key]);
+    // Workouts are served from the generated data (./data).
+    const total = simData(sim.state).list("hevy", DEMO_HEVY_API_KEYS[key], "workouts").length;
     expect((await call(sim.url, `${WORKOUTS}/count`, { headers: { "api-key": key } })).json).toEqual({ workout_count: total });
     const p1 = await call(sim.url, `${WORKOUTS}?page=1&pageSize=10`, { headers: { "api-key": key } });
     expect(p1.json).toMatchObject({ page: 1, page_count: Math.ceil(total / 10) });

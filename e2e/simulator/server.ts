@@ -4,6 +4,7 @@ import { handleAdmin } from "./admin";
 import { simProviders } from "./providers";
 import { bodyBytes, json, Router, type RequestContext, type SimProvider, type SimResponse } from "./router";
 import { SimulatorState, type StateOptions } from "./state";
+import { handleWebhookAdmin, registerWebhookRoutes } from "./webhooks";
 
 /**
  * The provider simulator: one plain node:http server answering every provider host under
@@ -86,6 +87,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     for (const route of p.routes) router.add(p.id, route);
   }
   const providerIds = providers.map((p) => p.id);
+  registerWebhookRoutes(router, providerIds);
   const held = new Set<NodeJS.Timeout>();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -95,6 +97,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     if (raw === null) return send(res, json(413, { error: "payload_too_large" }));
 
     const rawPath = url.pathname;
+    if (rawPath === "/__admin/webhooks" || rawPath.startsWith("/__admin/webhooks/")) {
+      const body = parseJson(raw, req.headers["content-type"]);
+      return send(res, await handleWebhookAdmin(state, method, rawPath.slice("/__admin/webhooks".length) || "/", url.searchParams, body));
+    }
     if (rawPath === "/__admin" || rawPath.startsWith("/__admin/")) {
       const body = parseJson(raw, req.headers["content-type"]);
       return send(res, handleAdmin(state, providerIds, method, rawPath.slice("/__admin".length) || "/", url.searchParams, body));

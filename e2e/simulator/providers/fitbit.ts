@@ -9,6 +9,8 @@ import {
   type OAuthError,
 } from "../oauth2";
 import { json, type RequestContext, type SimProvider, type SimResponse } from "../router";
+import { tzOffset } from "../data/core";
+import { simData } from "../data/generator";
 
 /**
  * Fitbit Web API (providers.md §5): authorize on www.fitbit.com, token/revoke/data on
@@ -109,6 +111,8 @@ function profile(ctx: RequestContext): SimResponse {
     return fitbitErrors(403, "insufficient_permissions", "Access to this user's data is not allowed.");
   }
   const first = displayFirstName(grant.account);
+  // The zone the generated data (../data) lives in, so local sleep/body-log times line up.
+  const timezone = simData(ctx.state).timezone("fitbit", grant.account);
   return json(200, {
     user: {
       encodedId: grant.userId,
@@ -118,8 +122,8 @@ function profile(ctx: RequestContext): SimResponse {
       lastName: "Simulated",
       avatar: "https://static0.fitbit.com/images/profile/defaultProfile_100.png",
       avatar150: "https://static0.fitbit.com/images/profile/defaultProfile_150.png",
-      timezone: "UTC",
-      offsetFromUTCMillis: 0,
+      timezone,
+      offsetFromUTCMillis: tzOffset(timezone, ctx.state.now()) * 60_000,
       locale: "en_US",
       memberSince: "2019-03-01",
       weightUnit: "METRIC",

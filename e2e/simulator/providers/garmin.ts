@@ -248,7 +248,7 @@ function accessTokenRoute(ctx: RequestContext): SimResponse {
 }
 
 /** Either kind of token: `Authorization: OAuth …` (1.0a, verified) or `Bearer` (2.0). */
-function authenticate(ctx: RequestContext): { ok: true; grant: Grant; token: string } | { ok: false; response: SimResponse } {
+export function authenticate(ctx: RequestContext): { ok: true; grant: Grant; token: string } | { ok: false; response: SimResponse } {
   if (/^OAuth\s/i.test(ctx.headers.authorization ?? "")) {
     const v = verify(ctx, "access");
     if (!v.ok) {

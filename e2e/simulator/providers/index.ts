@@ -1,3 +1,4 @@
+import { withDataRoutes } from "../data";
 import type { SimProvider } from "../router";
 import { coros } from "./coros";
 import { eightsleep } from "./eightsleep";
@@ -10,5 +11,5 @@ import { strava } from "./strava";
 import { whoop } from "./whoop";
 import { withings } from "./withings";
 
-/** Every simulated provider. Adding one = its file in this folder + one line here. */
-export const simProviders: SimProvider[] = [strava, oura, whoop, fitbit, polar, coros, withings, garmin, hevy, eightsleep];
+/** Every simulated provider. Adding one = its file in this folder + one line here. Data endpoints: ../data. */
+export const simProviders: SimProvider[] = [strava, oura, whoop, fitbit, polar, coros, withings, garmin, hevy, eightsleep].map(withDataRoutes);

@@ -76,7 +76,13 @@ export class Collector {
     if (day && DAILY_TYPES.has(row.type)) this.markDay(row.provider as BridgeProvider, day.date, day.offsetMinutes);
   }
 
+  private lastDay = "";
+
   markDay(provider: BridgeProvider, date: string, offsetMinutes: number): void {
+    // Points come in time order, thousands per day: skip the work when nothing changed.
+    const mark = `${provider}|${date}|${offsetMinutes}`;
+    if (mark === this.lastDay) return;
+    this.lastDay = mark;
     let days = this.days.get(provider);
     if (!days) this.days.set(provider, (days = new Map()));
     const lo = startOfLocalDay(date, offsetMinutes);

@@ -36,15 +36,21 @@ export async function recomputeDaily(
     const dates = [...days.keys()];
     const lo = dates.map((d) => new Date(days.get(d)!.lo));
     const hi = dates.map((d) => new Date(days.get(d)!.hi));
+    // One index range scan per (day, type): LATERAL keeps that plan even though the planner's
+    // statistics cannot see the rows this same transaction just wrote (a plain join of the ranges
+    // was planned as a nested loop over every stored row: quadratic).
     const result = await db.execute(sql`
-      SELECT d.day::text AS day, m.type, count(*)::int AS n, sum(m.value) AS sum, avg(m.value) AS avg,
-             (array_agg(m.value ORDER BY m.measured_at DESC))[1] AS last
+      SELECT d.day::text AS day, ty.type, agg.*
       FROM unnest(${toPgArray(dates)}::date[], ${toPgArray(lo)}::timestamptz[], ${toPgArray(hi)}::timestamptz[]) AS d(day, lo, hi)
-      JOIN measurement m
-        ON m.user_id = ${userId}::uuid AND m.provider = ${provider}
-       AND m.type = ANY(${toPgArray([...DAILY_TYPES])}::text[])
-       AND m.measured_at >= d.lo AND m.measured_at < d.hi
-      GROUP BY d.day, m.type`);
+      CROSS JOIN unnest(${toPgArray([...DAILY_TYPES])}::text[]) AS ty(type)
+      CROSS JOIN LATERAL (
+        SELECT count(*)::int AS n, sum(m.value) AS sum, avg(m.value) AS avg,
+               (array_agg(m.value ORDER BY m.measured_at DESC))[1] AS last
+        FROM measurement m
+        WHERE m.user_id = ${userId}::uuid AND m.provider = ${provider} AND m.type = ty.type
+          AND m.measured_at >= d.lo AND m.measured_at < d.hi
+      ) agg
+      WHERE agg.n > 0`);
     const byDay = new Map<string, Map<string, Agg>>();
     for (const r of rowsOf(result) as Array<{ day: string; type: string } & Record<keyof Agg, number | string>>) {
       let types = byDay.get(r.day);

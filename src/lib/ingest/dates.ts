@@ -39,6 +39,7 @@ export function parseBridgeDate(input: unknown): ParsedDate | null {
   }
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return null;
   const offsetMinutes = parseOffset(zone);
+  if (zone && offsetMinutes === null) return null;
   const wallClock = Date.UTC(year, month - 1, day, hour, minute, second, ms);
   // Reject 2024-02-31 and friends instead of rolling over into March.
   if (new Date(wallClock).getUTCDate() !== day) return null;
@@ -123,6 +124,6 @@ export const MIDNIGHT_OFFSET_MIN_MINUTES = -10 * 60;
 
 export function offsetFromLocalMidnight(epochMs: number): number {
   const minuteOfDay = Math.round((((epochMs / 60_000) % 1440) + 1440) % 1440);
-  const candidate = -minuteOfDay;
+  const candidate = minuteOfDay === 0 ? 0 : -minuteOfDay;
   return candidate >= MIDNIGHT_OFFSET_MIN_MINUTES ? candidate : 1440 - minuteOfDay;
 }

@@ -55,7 +55,7 @@ function heartRatePayload(n: number, tail = "]}]}}") {
   return `{"data":{"metrics":[{"name":"heart_rate","units":"count/min","data":[${points.join(",")}${tail}`;
 }
 
-async function expectNothingWritten(run: () => Promise<{ status: number; json: Record<string, any> }>) {
+async function expectNothingWritten(run: () => ReturnType<typeof post>) {
   const before = await totalRows(t.db);
   const res = await run();
   expect(await totalRows(t.db)).toBe(before);
@@ -257,6 +257,41 @@ describe("streaming", () => {
       'weight_body_mass: unit "furlong" is not recognised; its points were kept raw.',
       "2 data point(s) without a usable date or value were skipped.",
     ]);
+  });
+});
+
+describe("sleep forms beyond the samples", () => {
+  it("v2 aggregated without totalSleep and with zero stages (the stage-less real capture) uses asleep", async () => {
+    const u = await userWithKey(t.db);
+    const entry = { asleep: 6.5, core: 0, deep: 0, rem: 0, sleepStart: "2024-03-01 23:30:00 +0000", sleepEnd: "2024-03-02 06:00:00 +0000", inBed: 0, source: "Oura|iPhone" };
+    const res = await post(t.db, JSON.stringify({ data: { metrics: [{ name: "sleep_analysis", units: "hr", data: [entry] }] } }), { key: u.key });
+    expect(res.status).toBe(200);
+    expect((await rowsOf(t.db, u.userId)).sleep_session).toEqual([
+      expect.objectContaining({
+        externalId: "night-2024-03-02",
+        startAt: new Date("2024-03-01T23:30:00Z"),
+        endAt: new Date("2024-03-02T06:00:00Z"),
+        asleepS: 6.5 * 3600,
+        lightS: 0,
+        deepS: 0,
+        remS: 0,
+        inBedS: 0,
+        source: "Oura",
+      }),
+    ]);
+  });
+
+  it("unaggregated segments with a long gap make a night and a nap", async () => {
+    const u = await userWithKey(t.db);
+    const seg = (start: string, end: string, value: string) => ({ startDate: `2024-03-02 ${start}:00 +0000`, endDate: `2024-03-02 ${end}:00 +0000`, value });
+    const body = { data: { metrics: [{ name: "sleep_analysis", units: "hr", data: [seg("00:00", "06:00", "Core"), seg("14:00", "14:30", "Asleep")] }] } };
+    expect((await post(t.db, JSON.stringify(body), { key: u.key })).status).toBe(200);
+    const rows = await rowsOf(t.db, u.userId);
+    expect(rows.sleep_session.map((s) => [s.externalId, s.isNap, s.asleepS])).toEqual([
+      ["nap-2024-03-02T14:00:00.000Z", true, 1800],
+      ["night-2024-03-02", false, 6 * 3600],
+    ]);
+    expect(rows.daily_summary).toEqual([expect.objectContaining({ date: "2024-03-02", sleepS: 6 * 3600 })]); // naps excluded
   });
 });
 

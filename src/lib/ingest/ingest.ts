@@ -162,10 +162,21 @@ export async function ingestStream(
   try {
     await pump();
     await db.transaction(async (tx) => {
-      addCounts(counts, await upsertBatch(tx, userId, out.drain()));
-      while (!format) {
-        await pump();
-        addCounts(counts, await upsertBatch(tx, userId, out.drain()));
+      // The next flush is parsed while the database writes the previous one (at most two in memory).
+      let writing = Promise.resolve();
+      const write = (batch: ReturnType<Collector["drain"]>) =>
+        (writing = writing.then(async () => void addCounts(counts, await upsertBatch(tx, userId, batch))));
+      write(out.drain());
+      try {
+        while (!format) {
+          await pump();
+          await writing;
+          write(out.drain());
+        }
+        await writing;
+      } catch (err) {
+        await writing.catch(() => {}); // let the statement in flight finish before the rollback
+        throw err;
       }
       const providers = new Set<BridgeProvider>([...out.days.keys(), ...out.sleepDays.keys()]);
       for (const provider of providers) {

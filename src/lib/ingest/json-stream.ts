@@ -94,10 +94,8 @@ export class JsonStreamReader {
 
   private token(token: TokenType, value: unknown, offset: number): void {
     const top = this.stack[this.stack.length - 1];
-    const unexpected = () =>
-      new JsonSyntaxError(`unexpected ${typeof value === "string" ? JSON.stringify(value) : String(value)}`, offset);
     if (!top) {
-      if (this.rootDone) throw unexpected();
+      if (this.rootDone) throw unexpected(value, offset);
       return this.beginValue(token, value, offset);
     }
     switch (top.state) {
@@ -107,10 +105,10 @@ export class JsonStreamReader {
           top.key = clean(value as string);
           top.state = "colon";
         } else if (token === T.RIGHT_BRACE && top.state === "keyOrEnd") this.close(offset);
-        else throw unexpected();
+        else throw unexpected(value, offset);
         return;
       case "colon":
-        if (token !== T.COLON) throw unexpected();
+        if (token !== T.COLON) throw unexpected(value, offset);
         top.state = "value";
         return;
       case "valueOrEnd":
@@ -121,7 +119,7 @@ export class JsonStreamReader {
       case "commaOrEnd":
         if (token === T.COMMA) top.state = top.kind === "object" ? "key" : "value";
         else if (token === (top.kind === "object" ? T.RIGHT_BRACE : T.RIGHT_BRACKET)) this.close(offset);
-        else throw unexpected();
+        else throw unexpected(value, offset);
         return;
     }
   }
@@ -152,7 +150,7 @@ export class JsonStreamReader {
     }
     if (token === T.STRING) return this.complete(clean(value as string));
     if (token === T.NUMBER || token === T.TRUE || token === T.FALSE || token === T.NULL) return this.complete(value);
-    throw new JsonSyntaxError(`unexpected ${JSON.stringify(value)}`, offset);
+    throw unexpected(value, offset);
   }
 
   private close(offset: number): void {
@@ -188,6 +186,10 @@ export class JsonStreamReader {
     if (parent.kind === "array") parent.key = (parent.key as number) + 1;
     parent.state = "commaOrEnd";
   }
+}
+
+function unexpected(value: unknown, offset: number): JsonSyntaxError {
+  return new JsonSyntaxError(`unexpected ${typeof value === "string" ? JSON.stringify(value) : String(value)}`, offset);
 }
 
 function setMember(target: Record<string, unknown>, key: string, value: unknown): void {

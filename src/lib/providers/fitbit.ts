@@ -1,7 +1,7 @@
 import { ProviderError } from "./errors";
 import { basicAuthHeader, buildAuthorizeUrl, isObject, parseTokenFields, pkceParams, requestJson, stringField, tokenRequest } from "./oauth2";
 import type { OAuth2Flow, ProviderDefinition, TokenSet } from "./types";
-import { fitbitWebhook } from "./webhooks/fitbit";
+import { fitbitWebhook, withFitbitSubscription } from "./webhooks/fitbit";
 
 // providers.md §5 (Fitbit Web API, legacy).
 const AUTHORIZE_URL = "https://www.fitbit.com/oauth2/authorize";
@@ -113,6 +113,6 @@ export const fitbit: ProviderDefinition = {
   credentialsUrl: "https://dev.fitbit.com/apps/new",
   notice:
     "Google announced the legacy Fitbit Web API would be turned down in September 2026 in favour of the Google Health API. This connector speaks the documented Fitbit Web API; it keeps working only while Google still serves it.",
-  oauth2: flow,
+  oauth2: withFitbitSubscription(flow), // + per-user notification subscription
   webhook: fitbitWebhook,
 };

@@ -174,11 +174,9 @@ export class ProviderSyncHttp implements SyncHttp {
           await this.markNeedsReauth(`${this.name} refused access even after renewing the token (${problem.message}). Reconnect ${this.name} in Settings.`);
         }
         refreshedFrom = accessToken;
-        const fresh = await this.forceRefresh(accessToken);
-        if (fresh === accessToken) {
-          // Nothing to renew with (API key, long-lived token): only the user can fix this.
-          await this.markNeedsReauth(`${this.name} no longer accepts the stored credentials (${problem.message}). Reconnect ${this.name} in Settings.`);
-        }
+        // Nothing to renew with (API key, long-lived token) → InvalidGrantError → needs_reauth. COROS
+        // may hand back the same token string with a new expiry, so the retry decides, not the string.
+        await this.forceRefresh(accessToken);
         continue;
       }
       if (problem?.kind === "transient") {

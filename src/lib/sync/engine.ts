@@ -1,6 +1,6 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, ne, sql } from "drizzle-orm";
 import type { Db } from "@/lib/db";
-import { syncState, type ProviderConnection } from "@/lib/db/schema";
+import { providerConnections, syncState, type ProviderConnection } from "@/lib/db/schema";
 import { upsertBatch, type UpsertCounts } from "@/lib/normalize/upsert";
 import { ProviderRequestError, safeReason } from "@/lib/providers/errors";
 import { ProviderSyncHttp, type SyncHttpOptions } from "./client";
@@ -87,6 +87,41 @@ export function splitWindows(resource: WindowResource, from: Date, to: Date): Ti
   return out;
 }
 
+/**
+ * The user's zone for local times without an offset: what the provider says (Fitbit profile, WHOOP
+ * latest cycle), else what this connection learned before, else what another connection of the
+ * same user learned (Hevy and Eight Sleep have no zone of their own). Learned zones are kept in the
+ * connection's `meta.timezone`.
+ */
+async function resolveTimezone(db: Db, fetcher: ProviderFetcher, connection: ProviderConnection, ctx: FetchContext): Promise<string | undefined> {
+  const known = (m: unknown) => (m && typeof (m as Record<string, unknown>).timezone === "string" ? ((m as Record<string, unknown>).timezone as string) : undefined);
+  let fromProvider: string | undefined;
+  if (fetcher.timezone) {
+    try {
+      fromProvider = await fetcher.timezone(ctx);
+    } catch (error) {
+      if (!(error instanceof ProviderRequestError)) throw error; // no zone is not worth failing the run for
+    }
+  }
+  if (fromProvider) {
+    if (fromProvider !== known(connection.meta)) {
+      await db
+        .update(providerConnections)
+        .set({ meta: sql`${providerConnections.meta} || ${JSON.stringify({ timezone: fromProvider })}::jsonb` })
+        .where(eq(providerConnections.id, connection.id));
+    }
+    return fromProvider;
+  }
+  if (known(connection.meta)) return known(connection.meta);
+  const others = await db
+    .select({ meta: providerConnections.meta })
+    .from(providerConnections)
+    .where(and(eq(providerConnections.userId, connection.userId), ne(providerConnections.id, connection.id)));
+  const zones = others.map((o) => known(o.meta)).filter((z): z is string => Boolean(z));
+  // A named zone (with its DST rules) beats a fixed offset.
+  return zones.find((z) => z.includes("/")) ?? zones[0];
+}
+
 export async function syncConnection(db: Db, args: EngineArgs, opts: EngineOptions): Promise<EngineResult> {
   const { run, connection, fetcher, progress, counts } = args;
   const now = opts.now?.() ?? new Date();
@@ -105,9 +140,8 @@ export async function syncConnection(db: Db, args: EngineArgs, opts: EngineOptio
 
   const selected = fetcher.resources.filter((r) => !run.resources || run.resources.includes(r.resource));
   for (const r of selected) progress.resources[r.resource] ??= emptyResourceProgress(r.label);
-  const meta = (connection.meta ?? {}) as Record<string, unknown>;
-  let timezone: string | undefined = typeof meta.timezone === "string" ? meta.timezone : undefined;
-  if (selected.length && fetcher.timezone) timezone = (await fetcher.timezone(ctx)) ?? timezone;
+  const timezone = selected.length ? await resolveTimezone(db, fetcher, connection, ctx) : undefined;
+  ctx.timezone = timezone;
 
   const widen = (w: TimeWindow) => {
     if (!span.from || w.from < span.from) span.from = w.from;

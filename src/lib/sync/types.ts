@@ -43,6 +43,8 @@ export type FetchContext = {
   connection: ProviderConnection;
   /** The instant this run started; windows never reach past it. */
   now: Date;
+  /** The user's time zone when known (IANA name or fixed offset), for providers that take one. */
+  timezone?: string;
 };
 
 type ResourceBase = {

@@ -62,8 +62,8 @@ async function claim(db: Db, eventId: string, now: Date) {
 }
 
 /** Credentials for calls made on the user's behalf: OAuth 1.0a rows sign with the consumer, OAuth 2.0 rows get a fresh token. */
-async function credentials(db: Db, conn: ProviderConnection): Promise<{ ctx: ProviderContext; tokens: TokenSet }> {
-  if (!isProviderId(conn.provider)) throw new EventIgnored(`unknown provider ${conn.provider}`);
+export async function credentials(db: Db, conn: ProviderConnection): Promise<{ ctx: ProviderContext; tokens: TokenSet }> {
+  if (!isProviderId(conn.provider)) throw new Error(`unknown provider ${conn.provider}`);
   const def = providers[conn.provider];
   if (conn.authKind === "oauth1") {
     if (conn.status !== "active") throw new ConnectionUnavailableError(conn.id, conn.status, conn.lastError);

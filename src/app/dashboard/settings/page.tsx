@@ -4,6 +4,7 @@ import { providerVar } from "@/lib/env";
 import { getDb } from "@/lib/db";
 import { providerConnections } from "@/lib/db/schema";
 import { isConfigured, isProviderId, providerList, providers } from "@/lib/providers";
+import { PhoneApps } from "@/components/phone-apps";
 import { ProviderCard } from "./provider-card";
 
 export const dynamic = "force-dynamic";
@@ -73,6 +74,8 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
           })}
         </ul>
       </section>
+
+      <PhoneApps />
     </div>
   );
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { ActivityType } from "@/lib/ingest/activity-types";
 import { activityType, anyId, BatchBuilder, fromEpochSeconds, localDate, n, optNum, optStr } from "./common";
 import type { Transform } from "./types";
 
@@ -9,42 +10,57 @@ import type { Transform } from "./types";
  * C2C's validator only saw positive values. Sport = (mode, subMode), names from C2C's table.
  */
 
-/** mode × 100 + subMode → COROS's sport name (C2C `coros.api.ts`). */
-export const COROS_SPORTS: Record<number, string> = {
-  801: "Outdoor Run",
-  802: "Indoor Run",
-  901: "Outdoor Bike",
-  902: "Indoor Bike",
-  101: "Open Water",
-  102: "Pool Swim",
-  131: "Triathlon",
-  132: "Multisport",
-  133: "Ski Touring",
-  141: "Mountain Climb",
-  151: "Trail Run",
-  161: "Hike",
-  181: "GPS Cardio",
-  182: "Gym Cardio",
-  191: "XC Ski",
-  201: "Track Run",
-  211: "Ski",
-  212: "Snowboard",
-  221: "Pilot",
-  232: "Strength",
-  241: "Rowing",
-  242: "Indoor Rower",
-  251: "Whitewater",
-  261: "Flatwater",
-  271: "Windsurfing",
-  281: "Speedsurfing",
-  291: "Ski Touring",
-  311: "Walk",
-  332: "Single-Pitch",
-  342: "Jump Rope",
+/**
+ * (mode, subMode) → COROS's sport name, from C2C's table (`coros.api.ts`). C2C keys it by
+ * mode × 100 + subMode, which fits 801/802/901/902 but not its other keys (101 "Open Water", 131
+ * "Triathlon", 311 "Walk"…): those only make sense as a two-digit mode followed by the subMode
+ * (10/1, 13/1, 31/1). That reading is UNCONFIRMED (COROS's docs are private).
+ */
+export const COROS_SPORTS: Record<string, string> = {
+  "8:1": "Outdoor Run",
+  "8:2": "Indoor Run",
+  "9:1": "Outdoor Bike",
+  "9:2": "Indoor Bike",
+  "10:1": "Open Water",
+  "10:2": "Pool Swim",
+  "13:1": "Triathlon",
+  "13:2": "Multisport",
+  "13:3": "Ski Touring",
+  "14:1": "Mountain Climb",
+  "15:1": "Trail Run",
+  "16:1": "Hike",
+  "18:1": "GPS Cardio",
+  "18:2": "Gym Cardio",
+  "19:1": "XC Ski",
+  "20:1": "Track Run",
+  "21:1": "Ski",
+  "21:2": "Snowboard",
+  "22:1": "Pilot",
+  "23:2": "Strength",
+  "24:1": "Rowing",
+  "24:2": "Indoor Rower",
+  "25:1": "Whitewater",
+  "26:1": "Flatwater",
+  "27:1": "Windsurfing",
+  "28:1": "Speedsurfing",
+  "29:1": "Ski Touring",
+  "31:1": "Walk",
+  "33:2": "Single-Pitch",
+  "34:2": "Jump Rope",
 };
 
-/** Swim names would not match the run/bike keyword rules. */
-const TYPE_OVERRIDES: Record<number, string> = { 101: "swimming", 102: "swimming", 131: "other", 132: "other", 141: "climbing", 332: "climbing", 251: "paddling", 261: "paddling", 342: "hiit" };
+/** Names the keyword rules would map wrongly or not at all. */
+const TYPE_OVERRIDES: Record<string, ActivityType> = {
+  "10:1": "swimming",
+  "10:2": "swimming",
+  "13:1": "other",
+  "13:2": "other",
+  "14:1": "climbing",
+  "33:2": "climbing",
+  "25:1": "paddling",
+  "26:1": "paddling",
+  "34:2": "hiit",
+};
 
 const workout = z.looseObject({
   labelId: anyId,
@@ -64,14 +80,14 @@ export const corosTransforms = {
     const b = new BatchBuilder("coros", "sport_list");
     return b
       .each(records, workout, (w, original) => {
-        const code = w.mode * 100 + w.subMode;
+        const code = `${w.mode}:${w.subMode}`;
         const name = COROS_SPORTS[code] ?? null;
         const startAt = fromEpochSeconds(w.startTime);
         const offset = w.startTimezone * 15;
         const duration = w.duration ?? (w.endTime != null ? w.endTime - w.startTime : null);
         b.activity({
           externalId: w.labelId,
-          type: (TYPE_OVERRIDES[code] as ReturnType<typeof activityType> | undefined) ?? activityType(name),
+          type: TYPE_OVERRIDES[code] ?? activityType(name),
           name,
           startAt,
           endAt: w.endTime != null ? fromEpochSeconds(w.endTime) : null,

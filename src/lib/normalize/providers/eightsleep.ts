@@ -24,7 +24,7 @@ const day = z.looseObject({
 });
 
 export const eightsleepTransforms = {
-  trends: (records, ctx) => {
+  trends: (records, ctx?) => {
     const b = new BatchBuilder("eightsleep", "trends");
     const zone = ctxZone(ctx);
     return b

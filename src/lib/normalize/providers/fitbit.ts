@@ -71,7 +71,7 @@ const fat = z.looseObject({ logId: anyId, date: isoDate, time: optStr, fat: z.nu
 const min = (v: number | null | undefined) => (v == null ? null : v * 60);
 
 export const fitbitTransforms = {
-  activities: (records, ctx) => {
+  activities: (records, ctx?) => {
     const b = new BatchBuilder("fitbit", "activities");
     const zone = ctxZone(ctx);
     return b
@@ -103,7 +103,7 @@ export const fitbitTransforms = {
       .result();
   },
 
-  sleep: (records, ctx) => {
+  sleep: (records, ctx?) => {
     const b = new BatchBuilder("fitbit", "sleep");
     const zone = ctxZone(ctx);
     return b
@@ -164,7 +164,7 @@ export const fitbitTransforms = {
       .result();
   },
 
-  weight: (records, ctx) => {
+  weight: (records, ctx?) => {
     const b = new BatchBuilder("fitbit", "weight");
     const zone = ctxZone(ctx);
     return b
@@ -180,7 +180,7 @@ export const fitbitTransforms = {
       .result();
   },
 
-  fat: (records, ctx) => {
+  fat: (records, ctx?) => {
     const b = new BatchBuilder("fitbit", "fat");
     const zone = ctxZone(ctx);
     return b

@@ -152,6 +152,7 @@ export const garminTransforms = {
           remS: n(s.remSleepInSeconds),
           awakeS: n(s.awakeDurationInSeconds),
           score,
+          isNap: false, // Garmin's sleep summaries are the main sleep (naps are not in this feed)
           raw: original,
         });
         b.dailyPart(day, { sleepS: asleep, sleepScore: score }, original);

@@ -52,12 +52,12 @@ function addWorkout(b: BatchBuilder, w: z.infer<typeof workout>, original: unkno
 }
 
 export const hevyTransforms = {
-  workouts: (records, ctx) => {
+  workouts: (records, ctx?) => {
     const b = new BatchBuilder("hevy", "workouts");
     return b.each(records, workout, (w, original) => addWorkout(b, w, original, ctx)).result();
   },
 
-  workout_events: (records, ctx) => {
+  workout_events: (records, ctx?) => {
     const b = new BatchBuilder("hevy", "workout_events");
     return b
       .each(records, event, (e, original) => {
@@ -72,7 +72,7 @@ export const hevyTransforms = {
       .result();
   },
 
-  body_measurements: (records, ctx) => {
+  body_measurements: (records, ctx?) => {
     const b = new BatchBuilder("hevy", "body_measurements");
     const zone = ctxZone(ctx);
     return b

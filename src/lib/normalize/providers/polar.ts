@@ -173,7 +173,7 @@ export const polarTransforms = {
       .result();
   },
 
-  continuous_heart_rate: (records, ctx) => {
+  continuous_heart_rate: (records, ctx?) => {
     const b = new BatchBuilder("polar", "continuous_heart_rate");
     const zone = ctxZone(ctx);
     return b

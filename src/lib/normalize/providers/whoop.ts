@@ -175,7 +175,7 @@ export const whoopTransforms = {
       .result();
   },
 
-  recovery: (records, ctx) => {
+  recovery: (records, ctx?) => {
     const b = new BatchBuilder("whoop", "recovery");
     const zone = ctxZone(ctx);
     return b
@@ -221,7 +221,7 @@ export const whoopTransforms = {
       .result();
   },
 
-  body_measurement: (records, ctx) => {
+  body_measurement: (records, ctx?) => {
     const b = new BatchBuilder("whoop", "body_measurement");
     const zone = ctxZone(ctx);
     return b

@@ -139,7 +139,7 @@ const activity = z.looseObject({
 });
 
 export const withingsTransforms = {
-  measures: (records, ctx) => {
+  measures: (records, ctx?) => {
     const b = new BatchBuilder("withings", "measures");
     const zone = ctxZone(ctx);
     const sorted = [...records].sort((x, y) => Number((x as { date?: unknown })?.date ?? 0) - Number((y as { date?: unknown })?.date ?? 0));
@@ -161,7 +161,7 @@ export const withingsTransforms = {
       .result();
   },
 
-  workouts: (records, ctx) => {
+  workouts: (records, ctx?) => {
     const b = new BatchBuilder("withings", "workouts");
     const fallback = ctxZone(ctx);
     return b
@@ -192,7 +192,7 @@ export const withingsTransforms = {
       .result();
   },
 
-  sleep_summary: (records, ctx) => {
+  sleep_summary: (records, ctx?) => {
     const b = new BatchBuilder("withings", "sleep_summary");
     const fallback = ctxZone(ctx);
     return b

@@ -13,7 +13,7 @@ import { contentKey, parseJsonBody, secondsWindow, secretVerdict } from "./share
 const ID_VAR = "COROS_CLIENT_ID";
 const SECRET_VAR = "COROS_CLIENT_SECRET";
 /** The sync resource of COROS workouts (src/lib/sync/fetchers/coros.ts). */
-export const COROS_WORKOUTS = "workouts";
+export const COROS_WORKOUTS = "sport_list";
 
 const workout = z.looseObject({
   openId: z.string().min(1).max(128),

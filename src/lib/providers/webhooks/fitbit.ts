@@ -1,5 +1,7 @@
 import { z } from "zod";
-import type { WebhookNotice, WebhookSpec } from "../types";
+import { ProviderError, safeReason } from "../errors";
+import { requestJson } from "../oauth2";
+import type { OAuth2Flow, ProviderContext, TokenSet, WebhookNotice, WebhookSpec } from "../types";
 import { constantTimeEqual, contentKey, dayWindow, hmac, parseJsonBody } from "./shared";
 
 /**
@@ -14,9 +16,9 @@ const SECRET_VAR = "FITBIT_CLIENT_SECRET";
 
 /** Collection → sync resources (src/lib/sync/fetchers/fitbit.ts). `foods` is not synced. */
 export const FITBIT_COLLECTION_RESOURCES: Record<string, string[]> = {
-  activities: ["activities", "daily"],
+  activities: ["activities", "steps", "heart"],
   sleep: ["sleep"],
-  body: ["body"],
+  body: ["weight", "fat"],
 };
 /** Both mean the user took the app's access away. */
 const REVOKED = new Set(["userRevokedAccess", "deleteUser"]);
@@ -69,3 +71,44 @@ export const fitbitWebhook: WebhookSpec = {
     return parseJsonBody(req, body, "fitbit notice").map(noticeOf);
   },
 };
+
+// ───────────────────────── per-user subscription (after connect) ─────────────────────────
+
+const SUBSCRIPTIONS_URL = "https://api.fitbit.com/1/user/-/apiSubscriptions";
+
+/**
+ * Fitbit notifies only for users subscribed by the app: after the connect, subscribe the user to
+ * every collection (`POST /1/user/-/apiSubscriptions/<id>.json`, id = our user id, ≤ 50 chars).
+ * Best effort: a refusal is kept in `meta.fitbitSubscription.error`; scheduled syncs still run.
+ */
+export async function subscribeFitbitUser(ctx: ProviderContext, tokens: TokenSet): Promise<TokenSet> {
+  const id = (ctx.userId ?? tokens.providerUserId ?? "").slice(0, 50);
+  if (!id) return tokens;
+  let record: Record<string, string>;
+  try {
+    await requestJson(ctx, `${SUBSCRIPTIONS_URL}/${encodeURIComponent(id)}.json`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${tokens.accessToken}` },
+      what: "subscription",
+      okStatuses: [409], // already subscribed under this id
+      secrets: [tokens.accessToken],
+    });
+    record = { id };
+  } catch (error) {
+    if (!(error instanceof ProviderError)) throw error;
+    record = { id, error: safeReason(error.message, [tokens.accessToken]) };
+    console.warn(`[webhooks] fitbit: ${record.error}`);
+  }
+  return { ...tokens, meta: { ...tokens.meta, fitbitSubscription: record } };
+}
+
+/** The Fitbit OAuth flow with the subscription step after its own post-connect step. */
+export function withFitbitSubscription(flow: OAuth2Flow): OAuth2Flow {
+  return {
+    ...flow,
+    async onConnected(ctx, tokens) {
+      const connected = (await flow.onConnected?.(ctx, tokens)) ?? tokens;
+      return subscribeFitbitUser(ctx, connected);
+    },
+  };
+}

@@ -18,12 +18,10 @@ const API = "https://api.ouraring.com/v2/usercollection";
 /** data_type → sync resource (src/lib/sync/fetchers/oura.ts); others are not synced. */
 export const OURA_DATA_TYPE_RESOURCES: Record<string, string> = {
   workout: "workout",
-  session: "session",
   sleep: "sleep",
   daily_sleep: "daily_sleep",
   daily_readiness: "daily_readiness",
   daily_activity: "daily_activity",
-  daily_spo2: "daily_spo2",
 };
 /** Which of our tables a deleted object of this data_type lives in. */
 const DELETABLE: Record<string, "activity" | "sleep_session"> = { workout: "activity", session: "activity", sleep: "sleep_session" };

@@ -18,7 +18,8 @@ const HOUR_MS = 3_600_000;
 /** Event → sync resources (src/lib/sync/fetchers/polar.ts); SLEEP_WISE_* are not synced. */
 export const POLAR_EVENT_RESOURCES: Record<string, string[]> = {
   EXERCISE: ["exercises"],
-  SLEEP: ["sleep"],
+  // Nightly Recharge is computed from the night's sleep and has no event of its own.
+  SLEEP: ["sleep", "nightly_recharge"],
   ACTIVITY_SUMMARY: ["activities"],
   CONTINUOUS_HEART_RATE: ["continuous_heart_rate"],
   PHYSICAL_INFORMATION: ["physical_info"],

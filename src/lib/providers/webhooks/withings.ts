@@ -25,7 +25,7 @@ export const WITHINGS_APPLI_RESOURCES: Record<number, string[]> = {
   1: ["measures"],
   4: ["measures"],
   16: ["activity", "workouts"],
-  44: ["sleep"],
+  44: ["sleep_summary"],
 };
 /** Withings calls the callback once when subscribing (UNCONFIRMED): GET/HEAD answered 200, nothing stored. */
 export const WITHINGS_ANSWERS_TEST_CALL = true;

@@ -5,6 +5,8 @@ import { OAuthStateError } from "@/lib/connections/errors";
 import { clearOAuth1Cookie, completeOAuth1, OAUTH1_COOKIE, OAuth1FlowError } from "@/lib/connections/oauth1";
 import { connectErrorMessage, errorProvider, htmlError, redirectTo, settingsUrl } from "@/lib/connections/responses";
 import { getDb } from "@/lib/db";
+import { afterConnect } from "@/lib/webhooks/after-connect";
+import { afterResponse } from "@/lib/webhooks/after-response";
 
 export const dynamic = "force-dynamic";
 
@@ -24,9 +26,10 @@ export async function GET(req: NextRequest) {
   const oauth1 = query.state === undefined && query.oauth_token !== undefined;
   const done = (res: Response) => (oauth1 ? clearOAuth1Cookie(res) : res);
   try {
-    const { provider } = oauth1
+    const { provider, connection } = oauth1
       ? await completeOAuth1(db, user.id, query, req.cookies.get(OAUTH1_COOKIE)?.value)
       : await completeConnect(db, { userId: user.id, query });
+    afterResponse("connect", () => afterConnect(db, connection)); // Garmin: ask for the history to be pushed
     return done(redirectTo(settingsUrl(provider, { connected: "1" })));
   } catch (error) {
     if (error instanceof OAuthStateError || error instanceof OAuth1FlowError) return done(htmlError(400, "Connection failed", error.message));

@@ -1,6 +1,6 @@
-import { after } from "next/server";
 import { getDb } from "@/lib/db";
 import { dispatchWebhookEvents } from "@/lib/webhooks/dispatch";
+import { afterResponse } from "@/lib/webhooks/after-response";
 import { handleWebhook } from "@/lib/webhooks/receive";
 
 export const dynamic = "force-dynamic";
@@ -13,13 +13,8 @@ export const dynamic = "force-dynamic";
 async function handler(request: Request, { params }: { params: Promise<{ provider: string }> }) {
   const { provider } = await params;
   return handleWebhook(await getDb(), provider, request, {
-    dispatch: (eventIds) =>
-      after(() =>
-        dispatchWebhookEvents(eventIds).catch((error: unknown) =>
-          // The rows stay pending; the runner's poll or the sweep schedule picks them up.
-          console.error(`[webhooks] ${provider}: dispatch failed:`, error instanceof Error ? error.message : error),
-        ),
-      ),
+    // The rows stay pending if this is lost: the runner's poll or the sweep schedule picks them up.
+    dispatch: (eventIds) => afterResponse(`webhooks ${provider}`, () => dispatchWebhookEvents(eventIds)),
   });
 }
 

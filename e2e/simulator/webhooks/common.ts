@@ -1,0 +1,88 @@
+import { createHmac } from "node:crypto";
+import type { z } from "zod";
+import type { RouteSpec } from "../router";
+import type { SimulatorState } from "../state";
+import type { Delivery } from "./delivery";
+
+/**
+ * The shape of one provider's webhook side in the simulator (`webhooks/<id>.ts`): the subscription
+ * endpoints it serves on the provider's real hosts, how it delivers a notice on demand, and what it
+ * delivers when the simulated data of an account changes.
+ */
+
+/** A change in an account's simulated data (the data module reports these). */
+export type DataChange = {
+  provider: string;
+  account: string;
+  /** The simulator's data resource, e.g. "activities", "sleep", "measures". */
+  resource: string;
+  kind: "created" | "updated" | "deleted";
+  /** The records concerned, in the provider's own JSON shape. */
+  records: unknown[];
+  /** The span of the change. */
+  from: Date;
+  to: Date;
+  /** The account's local day of the record, when the change is about one. */
+  day?: string;
+};
+
+export type SimWebhook<I = Record<string, unknown>> = {
+  provider: string;
+  routes: RouteSpec[];
+  /** Extra fields of `POST /__admin/webhooks/deliver` for this provider. */
+  input: z.ZodType<I>;
+  deliver(state: SimulatorState, account: string, input: I): Promise<Delivery[]>;
+  onDataChange?(state: SimulatorState, change: DataChange): Promise<Delivery[]>;
+};
+
+export const hmacOf = (algorithm: "sha1" | "sha256", key: string, data: string) => createHmac(algorithm, key).update(data).digest();
+
+export const epochSeconds = (state: SimulatorState) => Math.floor(state.now() / 1000);
+
+/** The simulated account that holds a live grant with this provider user id, if any. */
+export function grantOf(state: SimulatorState, provider: string, account: string) {
+  const grants = [...state.grants.values()].filter((g) => g.provider === provider && g.account === account && g.revokedAt === null);
+  return grants[grants.length - 1];
+}
+
+/** A per-provider record of webhook state, cleared with the rest of the simulator by reset(). */
+export function bagged<T>(state: SimulatorState, key: string, init: () => T): T {
+  const bag = state.bag<T>("webhooks");
+  let value = bag.get(key);
+  if (value === undefined) bag.set(key, (value = init()));
+  return value;
+}
+
+/** Demo values the app is configured with (see demoWebhookEnv): the simulator plays the provider side. */
+export const DEMO_WEBHOOK_SETTINGS = {
+  STRAVA_WEBHOOK_VERIFY_TOKEN: "demo-strava-verify-token",
+  FITBIT_SUBSCRIBER_VERIFICATION_CODE: "demo-fitbit-verification-code",
+  OURA_WEBHOOK_VERIFICATION_TOKEN: "demo-oura-verification-token",
+  /** What the simulated Polar shows once as `signature_secret_key` when the app creates its webhook. */
+  POLAR_WEBHOOK_SECRET: "demo-polar-webhook-secret-0123456789abcdef",
+} as const;
+
+/** Webhook settings for an app that talks to the simulator (merged into demoEnv). */
+export function demoWebhookEnv(): Record<string, string> {
+  return { ...DEMO_WEBHOOK_SETTINGS };
+}
+
+export function dayOf(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/**
+ * Where pushed records come from (Garmin push/ping/backfill, COROS): the simulator's data module
+ * registers itself here; until then (or for accounts without data) a delivery carries no records
+ * unless the caller gives them.
+ */
+export type SimDataSource = (state: SimulatorState, provider: string, account: string, resource: string, from: Date, to: Date) => unknown[];
+let dataSource: SimDataSource | null = null;
+
+export function useSimDataSource(source: SimDataSource | null): void {
+  dataSource = source;
+}
+
+export function simRecords(state: SimulatorState, provider: string, account: string, resource: string, from: Date, to: Date): unknown[] {
+  return dataSource ? dataSource(state, provider, account, resource, from, to) : [];
+}

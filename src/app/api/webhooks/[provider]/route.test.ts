@@ -1,0 +1,120 @@
+import { createHmac, randomBytes } from "node:crypto";
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { demoEnv } from "../../../../../e2e/simulator/clients";
+import { DEMO_WEBHOOK_SETTINGS } from "../../../../../e2e/simulator/webhooks/common";
+import { providerConnections, syncRuns, users, webhookEvents } from "@/lib/db/schema";
+import { saveConnection } from "@/lib/connections/store";
+import { startWebhookProcessRunner, webhookProcessRunner } from "@/lib/webhooks/runner";
+import { testDb, type TestDb } from "@/test/db";
+
+/**
+ * The route handlers as Next calls them (real `Request` objects) against a real database: the
+ * handshake, a signed notice that is stored and acknowledged, and the processing that the route
+ * dispatches only after its answer (here to the in-process runner).
+ */
+
+const holder = vi.hoisted(() => ({ db: null as unknown }));
+vi.mock("@/lib/db", async (importOriginal) => ({
+  ...(await importOriginal<typeof import("@/lib/db")>()),
+  getDb: async () => holder.db,
+}));
+
+const { GET, POST } = await import("./route");
+
+let t: TestDb;
+const savedEnv = { ...process.env };
+
+beforeAll(async () => {
+  Object.assign(process.env, demoEnv("http://127.0.0.1:9"), {
+    APP_URL: "http://localhost:3000",
+    NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
+    TOKEN_ENCRYPTION_KEYS: `t1:${randomBytes(32).toString("base64")}`,
+  });
+  t = await testDb();
+  holder.db = t.db;
+});
+afterAll(async () => {
+  await webhookProcessRunner()?.stop();
+  for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
+  Object.assign(process.env, savedEnv);
+  await t?.close();
+});
+
+const ctx = (provider: string) => ({ params: Promise.resolve({ provider }) });
+const url = (provider: string, query = "") => `http://localhost:3000/api/webhooks/${provider}${query}`;
+
+describe("GET /api/webhooks/[provider]", () => {
+  it("answers Strava's handshake with the challenge only for the right verify token", async () => {
+    const token = DEMO_WEBHOOK_SETTINGS.STRAVA_WEBHOOK_VERIFY_TOKEN;
+    const ok = await GET(new Request(url("strava", `?hub.mode=subscribe&hub.challenge=15f7d1a91c1f40f8a748fd134752feb3&hub.verify_token=${token}`)), ctx("strava"));
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ "hub.challenge": "15f7d1a91c1f40f8a748fd134752feb3" });
+    const wrong = await GET(new Request(url("strava", "?hub.mode=subscribe&hub.challenge=x&hub.verify_token=guess")), ctx("strava"));
+    expect(wrong.status).toBe(403);
+  });
+
+  it("answers Fitbit's verify (204 / 404) and refuses unknown providers and non-handshakes", async () => {
+    const code = DEMO_WEBHOOK_SETTINGS.FITBIT_SUBSCRIBER_VERIFICATION_CODE;
+    expect((await GET(new Request(url("fitbit", `?verify=${code}`)), ctx("fitbit"))).status).toBe(204);
+    expect((await GET(new Request(url("fitbit", "?verify=nope")), ctx("fitbit"))).status).toBe(404);
+    expect((await GET(new Request(url("myspace")), ctx("myspace"))).status).toBe(404);
+    expect((await GET(new Request(url("hevy")), ctx("hevy"))).status).toBe(404); // no push at Hevy
+    expect((await GET(new Request(url("whoop")), ctx("whoop"))).status).toBe(405); // WHOOP has no handshake
+    expect((await GET(new Request(url("strava")), ctx("strava"))).status).toBe(400);
+  });
+});
+
+describe("POST /api/webhooks/[provider]", () => {
+  it("stores and acknowledges a signed Fitbit notice, then processing runs after the answer", async () => {
+    const [user] = await t.db.insert(users).values({ email: `route-${randomBytes(3).toString("hex")}@example.test` }).returning();
+    const conn = await saveConnection(t.db, {
+      userId: user.id,
+      provider: "fitbit",
+      authKind: "oauth2",
+      tokens: { accessToken: "a", refreshToken: "r", providerUserId: "ROUTE1", expiresAt: new Date(Date.now() + 3600_000) },
+    });
+    const body = JSON.stringify([{ collectionType: "activities", date: "2024-03-01", ownerId: "ROUTE1", ownerType: "user", subscriptionId: user.id }]);
+    const signature = createHmac("sha1", `${process.env.FITBIT_CLIENT_SECRET}&`).update(body).digest("base64");
+
+    // No runner yet: the answer comes back with the notice stored and still pending.
+    const res = await POST(new Request(url("fitbit"), { method: "POST", headers: { "content-type": "application/json", "x-fitbit-signature": signature }, body }), ctx("fitbit"));
+    expect(res.status).toBe(204);
+    const [stored] = await t.db.select().from(webhookEvents).where(eq(webhookEvents.connectionId, conn.id));
+    expect(stored.status).toBe("pending");
+
+    // The next notice wakes the in-process runner after its answer; the runner takes both.
+    const runner = startWebhookProcessRunner(async () => t.db, { pollMs: 60_000 });
+    await runner.idle();
+    const body2 = body.replace("2024-03-01", "2024-03-02");
+    const signature2 = createHmac("sha1", `${process.env.FITBIT_CLIENT_SECRET}&`).update(body2).digest("base64");
+    const res2 = await POST(new Request(url("fitbit"), { method: "POST", headers: { "x-fitbit-signature": signature2 }, body: body2 }), ctx("fitbit"));
+    expect(res2.status).toBe(204);
+    await vi.waitFor(async () => {
+      const rows = await t.db.select().from(webhookEvents).where(eq(webhookEvents.connectionId, conn.id));
+      expect(rows.map((r) => r.status)).toEqual(["processed", "processed"]);
+    });
+    const runs = await t.db.select().from(syncRuns).where(eq(syncRuns.connectionId, conn.id));
+    expect(runs.map((r) => r.windowFrom?.toISOString()).sort()).toEqual(["2024-02-29T00:00:00.000Z", "2024-03-01T00:00:00.000Z"]);
+    expect(runs.every((r) => r.trigger === "webhook")).toBe(true);
+    await t.db.delete(providerConnections).where(eq(providerConnections.id, conn.id));
+  });
+
+  it("refuses a body over the size limit with 413 and a tampered signature with Fitbit's 404", async () => {
+    const big = "x".repeat(1024 * 1024 + 1);
+    const res = await POST(new Request(url("fitbit"), { method: "POST", body: big }), ctx("fitbit"));
+    expect(res.status).toBe(413);
+    const forged = await POST(new Request(url("fitbit"), { method: "POST", headers: { "x-fitbit-signature": "AAAA" }, body: "[]" }), ctx("fitbit"));
+    expect(forged.status).toBe(404);
+    const reasons = (await t.db.select().from(webhookEvents).where(eq(webhookEvents.status, "rejected"))).map((r) => r.reason);
+    expect(reasons).toEqual(expect.arrayContaining(["body larger than 1048576 bytes", "X-Fitbit-Signature does not match the body"]));
+  });
+
+  it("answers a malformed but authentic body with 400", async () => {
+    const body = JSON.stringify({ not: "a list" });
+    const signature = createHmac("sha1", `${process.env.FITBIT_CLIENT_SECRET}&`).update(body).digest("base64");
+    const res = await POST(new Request(url("fitbit"), { method: "POST", headers: { "x-fitbit-signature": signature }, body }), ctx("fitbit"));
+    expect(res.status).toBe(400);
+    expect((await res.json()).message).toMatch(/fitbit notice/);
+  });
+});

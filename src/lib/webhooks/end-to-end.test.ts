@@ -1,0 +1,210 @@
+import { randomBytes } from "node:crypto";
+import { and, eq, inArray } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { demoEnv } from "../../../e2e/simulator/clients";
+import { startSimulator, type RunningSimulator } from "../../../e2e/simulator/server";
+import { authorize } from "../../../e2e/simulator/testing";
+import { garminRecords } from "../../../e2e/simulator/webhooks/garmin-data";
+import { completeConnect, startConnect } from "@/lib/connections/connect";
+import { activities, dailySummaries, measurements, sleepSessions, syncRuns, users, webhookEvents, type ProviderConnection } from "@/lib/db/schema";
+import { enqueueSync } from "@/lib/sync/enqueue";
+import { executeRun } from "@/lib/sync/execute";
+import { testDb, type TestDb } from "@/test/db";
+import { afterConnect } from "./after-connect";
+import { processWebhookEvent } from "./process";
+import { subscribeWebhooks } from "./subscribe";
+import { startWebhookApp, type WebhookApp } from "./test-support";
+
+/**
+ * End to end through the simulator, as in production: a record changes at the provider (the
+ * simulator's data admin), the provider sends its real, signed notice to the app over HTTP, the app
+ * stores and acknowledges it, processing queues the narrow sync, the sync engine runs it against
+ * the provider's data endpoints, and the record is in the database. Garmin gets its data only by
+ * push and ping (the initial backfill included); nothing is ever pulled from it.
+ */
+
+let sim: RunningSimulator;
+let app: WebhookApp;
+let t: TestDb;
+const savedEnv = { ...process.env };
+const ACCOUNT = `e2e-${randomBytes(3).toString("hex")}`;
+const conns = new Map<string, ProviderConnection>();
+
+async function post(path: string, body: unknown) {
+  const res = await fetch(`${sim.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const json = (await res.json()) as Record<string, unknown>;
+  expect(res.status, JSON.stringify(json)).toBeLessThan(300);
+  return json;
+}
+const settle = () => post("/__admin/webhooks/settle", {});
+
+beforeAll(async () => {
+  sim = await startSimulator({ port: 0 });
+  t = await testDb();
+  app = await startWebhookApp(t.db);
+  Object.assign(process.env, demoEnv(sim.url), {
+    APP_URL: app.url,
+    NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
+    TOKEN_ENCRYPTION_KEYS: `t1:${randomBytes(32).toString("base64")}`,
+  });
+  await post("/__admin/webhooks/target", { appUrl: app.url });
+  // Per-app subscriptions, as an operator would create them.
+  for (const provider of ["strava", "oura", "polar"]) await subscribeWebhooks(provider);
+  for (const provider of ["strava", "fitbit", "oura", "whoop", "polar", "coros", "withings", "garmin"]) {
+    const [user] = await t.db.insert(users).values({ email: `${provider}-${randomBytes(4).toString("hex")}@example.test` }).returning();
+    const { url } = await startConnect(t.db, { userId: user.id, provider });
+    const outcome = await authorize(sim.url, url, { account: ACCOUNT });
+    const { connection } = await completeConnect(t.db, { userId: user.id, query: Object.fromEntries(outcome.location!.searchParams) });
+    conns.set(provider, connection);
+  }
+});
+afterAll(async () => {
+  await sim?.state && settle().catch(() => {});
+  for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
+  Object.assign(process.env, savedEnv);
+  await app?.close();
+  await sim?.close();
+  await t?.close();
+});
+
+/** The app's background work, run to completion: process stored notices, execute the syncs they queued. */
+async function drain(provider: string) {
+  const conn = conns.get(provider)!;
+  const outcomes = [];
+  for (;;) {
+    const pending = await t.db.select().from(webhookEvents).where(and(eq(webhookEvents.provider, provider), eq(webhookEvents.status, "pending")));
+    if (pending.length === 0) break;
+    for (const e of pending) outcomes.push(await processWebhookEvent(t.db, e.id));
+  }
+  const queued = await t.db.select().from(syncRuns).where(and(eq(syncRuns.connectionId, conn.id), eq(syncRuns.status, "queued")));
+  const runs = [];
+  for (const r of queued) runs.push(await executeRun(t.db, r.id));
+  return { outcomes, runs };
+}
+
+type Case = {
+  provider: string;
+  resource: string;
+  /** Which of our tables the record lands in, and under which external id. */
+  table: typeof activities | typeof sleepSessions;
+  externalId: (record: Record<string, unknown>) => string;
+  /** The sync resources the notice must ask for. */
+  resources: string[];
+};
+
+const cases: Case[] = [
+  { provider: "strava", resource: "activities", table: activities, externalId: (r) => String(r.id), resources: ["activities"] },
+  { provider: "fitbit", resource: "activities", table: activities, externalId: (r) => String(r.logId), resources: ["activities", "steps", "heart"] },
+  { provider: "oura", resource: "workout", table: activities, externalId: (r) => String(r.id), resources: ["workout"] },
+  { provider: "whoop", resource: "workout", table: activities, externalId: (r) => String(r.id), resources: ["workout"] },
+  { provider: "polar", resource: "exercises", table: activities, externalId: (r) => String(r.id), resources: ["exercises"] },
+  { provider: "coros", resource: "sport_list", table: activities, externalId: (r) => String(r.labelId), resources: ["sport_list"] },
+  { provider: "withings", resource: "workouts", table: activities, externalId: (r) => String(r.id), resources: ["activity", "workouts"] },
+];
+
+describe("a change at the provider reaches the database through its webhook", () => {
+  it.each(cases)("$provider: new $resource → notice → narrow sync → the record appears", async (c) => {
+    const conn = conns.get(c.provider)!;
+    const at = new Date(Date.now() - 3 * 3600_000).toISOString();
+    const { mutation } = (await post("/__admin/data/mutations", { op: "add", provider: c.provider, account: ACCOUNT, resource: c.resource, at })) as {
+      mutation: { record: Record<string, unknown> };
+    };
+    const externalId = c.externalId(mutation.record);
+    await settle(); // the simulator's notice has been answered by the app
+
+    const stored = await t.db.select().from(webhookEvents).where(eq(webhookEvents.provider, c.provider));
+    expect(stored.length).toBeGreaterThan(0);
+    expect(stored.every((e) => e.status === "pending" && e.connectionId === conn.id)).toBe(true);
+
+    const { outcomes, runs } = await drain(c.provider);
+    expect(outcomes.map((o) => o.status)).toEqual(outcomes.map(() => "processed"));
+    expect(runs.length).toBeGreaterThan(0);
+    for (const r of runs) expect(r.status, JSON.stringify(r)).toBe("succeeded");
+    const webhookRuns = await t.db.select().from(syncRuns).where(and(eq(syncRuns.connectionId, conn.id), eq(syncRuns.trigger, "webhook")));
+    for (const r of webhookRuns) {
+      expect(c.resources).toEqual(expect.arrayContaining(r.resources ?? []));
+      // Narrow: a window of days, never the whole history.
+      expect(r.windowTo!.getTime() - r.windowFrom!.getTime()).toBeLessThanOrEqual(4 * 86_400_000);
+    }
+
+    const rows = await t.db.select().from(c.table).where(and(eq(c.table.userId, conn.userId), eq(c.table.externalId, externalId)));
+    expect(rows).toHaveLength(1);
+    expect(rows[0].provider).toBe(c.provider);
+  });
+
+  it("withings: a new weight → appli 1 notice → the measurement appears", async () => {
+    const conn = conns.get("withings")!;
+    const at = new Date(Date.now() - 5 * 3600_000).toISOString();
+    const { mutation } = (await post("/__admin/data/mutations", { op: "add", provider: "withings", account: ACCOUNT, resource: "measures", at })) as {
+      mutation: { record: { date: number } };
+    };
+    await settle();
+    const [notice] = (await t.db.select().from(webhookEvents).where(and(eq(webhookEvents.provider, "withings"), eq(webhookEvents.status, "pending"))));
+    expect(new URLSearchParams(notice.body).get("appli")).toBe("1");
+    await drain("withings");
+    const rows = await t.db
+      .select()
+      .from(measurements)
+      .where(and(eq(measurements.userId, conn.userId), eq(measurements.type, "weight"), eq(measurements.measuredAt, new Date(mutation.record.date * 1000))));
+    expect(rows).toHaveLength(1);
+  });
+});
+
+describe("garmin: data only through push and ping", () => {
+  it("the connect asks for the backfill; the history arrives by push and is stored", async () => {
+    const conn = conns.get("garmin")!;
+    const now = new Date();
+    const result = await afterConnect(t.db, conn, now);
+    expect(result).toEqual({ requested: 5 }); // one request per summary type for 30 days
+    await settle();
+    const stats = sim.state.stats().garmin;
+    for (const type of ["activities", "dailies", "sleeps", "bodyComps", "hrv"]) expect(stats[`backfill:${type}`]).toBe(1);
+
+    const { outcomes, runs } = await drain("garmin");
+    expect(runs).toEqual([]); // nothing is pulled from Garmin
+    expect(outcomes.length).toBeGreaterThan(0);
+    for (const o of outcomes) expect(o.status, o.detail).toBe("processed");
+
+    const from = new Date(now.getTime() - 30 * 86_400_000);
+    const expected = {
+      activities: garminRecords(ACCOUNT, "activities", from, now).map((r) => String(r.summaryId)),
+      dailies: garminRecords(ACCOUNT, "dailies", from, now).map((r) => String(r.calendarDate)),
+    };
+    expect(expected.activities.length).toBeGreaterThan(5);
+    const acts = await t.db.select().from(activities).where(and(eq(activities.userId, conn.userId), eq(activities.provider, "garmin")));
+    expect(acts.map((a) => a.externalId).sort()).toEqual([...expected.activities].sort());
+    const days = await t.db.select().from(dailySummaries).where(and(eq(dailySummaries.userId, conn.userId), eq(dailySummaries.provider, "garmin")));
+    expect(days.map((d) => d.date)).toEqual(expect.arrayContaining(expected.dailies));
+
+    // Asking again for the same window is Garmin's 409, not an error; nothing new is pushed.
+    await afterConnect(t.db, conn, now);
+    await settle();
+    expect((await drain("garmin")).outcomes).toEqual([]);
+    // And the sync engine refuses to pull Garmin.
+    await expect(enqueueSync(t.db, { connectionId: conn.id, trigger: "manual" })).rejects.toThrow(/arrives by push/);
+    expect(await t.db.select().from(syncRuns).where(eq(syncRuns.connectionId, conn.id))).toEqual([]);
+  });
+
+  it("a ping's callbackURL is fetched with the connection's credentials", async () => {
+    const conn = conns.get("garmin")!;
+    await post("/__admin/webhooks/garmin/mode", { summaryType: "hrv", mode: "ping" });
+    const to = Math.floor(Date.now() / 1000) - 40 * 86_400;
+    const from = to - 3 * 86_400;
+    const { deliveries } = (await post("/__admin/webhooks/deliver", { provider: "garmin", account: ACCOUNT, kind: "push", summaryType: "hrv", from, to })) as {
+      deliveries: Array<{ status: number; requestBody: string }>;
+    };
+    expect(deliveries[0].status).toBe(200);
+    expect(JSON.parse(deliveries[0].requestBody).hrv[0].callbackURL).toMatch(/^https:\/\/apis\.garmin\.com\/wellness-api\/rest\/hrv\?/);
+    const before = sim.state.stats().garmin["ping:hrv"] ?? 0;
+    const { outcomes } = await drain("garmin");
+    expect(outcomes.map((o) => o.detail)).toEqual([expect.stringMatching(/^hrv: 3 records/)]);
+    expect(sim.state.stats().garmin["ping:hrv"]).toBe(before + 1);
+    const expectedDays = garminRecords(ACCOUNT, "hrv", new Date(from * 1000), new Date(to * 1000)).map((r) => String(r.calendarDate));
+    const days = await t.db
+      .select()
+      .from(dailySummaries)
+      .where(and(eq(dailySummaries.userId, conn.userId), eq(dailySummaries.provider, "garmin"), inArray(dailySummaries.date, expectedDays)));
+    expect(days).toHaveLength(3);
+    expect(days.every((d) => d.hrvRmssdMs !== null)).toBe(true);
+  });
+});
