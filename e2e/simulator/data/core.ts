@@ -50,7 +50,8 @@ export class Rng {
 
 export function round(v: number, decimals = 0): number {
   const f = 10 ** decimals;
-  return Math.round(v * f) / f;
+  // `|| 0` turns −0 into 0: JSON would send it as 0 anyway.
+  return Math.round(v * f) / f || 0;
 }
 
 // ───────────────────────── calendar ─────────────────────────
@@ -209,9 +210,11 @@ export const TIMEZONES = [
 
 export function profileOf(account: string, timezone?: string): Profile {
   const r = new Rng(`profile:${account}`);
+  // Drawn even when overridden, so a zone override leaves the rest of the body unchanged.
+  const home = r.pick(TIMEZONES);
   const sex = r.chance(0.5) ? "male" : "female";
   return {
-    timezone: timezone ?? r.pick(TIMEZONES),
+    timezone: timezone ?? home,
     sex,
     weightKg: r.float(sex === "male" ? 68 : 55, sex === "male" ? 92 : 75, 1),
     heightM: r.float(sex === "male" ? 1.7 : 1.58, sex === "male" ? 1.92 : 1.78, 2),

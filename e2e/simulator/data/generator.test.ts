@@ -50,6 +50,10 @@ describe("generated data", () => {
     const env = new SimData(() => NOW, { SIMULATOR_DATA_FROM: "2026-01-01", SIMULATOR_DATA_TO: "2026-01-31", SIMULATOR_RATE_LIMITS: "off" });
     expect(env.config("hevy", "x")).toMatchObject({ from: "2026-01-01", to: "2026-01-31" });
     expect(env.enforceRateLimits).toBe(false);
+    store.configure({}, { timezone: "Asia/Tokyo" });
+    expect(store.config("whoop", "anyone").timezone).toBe("Asia/Tokyo");
+    store.configure({ account: "anyone" }, { timezone: "UTC" });
+    expect(store.config("whoop", "anyone").timezone).toBe("UTC");
   });
 
   it("serves only the history a provider keeps (Polar: 28/30 days)", () => {

@@ -135,7 +135,8 @@ type Overlay = {
   added: Map<string, GenRecord[]>;
 };
 
-const CACHE_LIMIT = 40_000;
+/** Cached (provider, account, resource, day) entries; ten years of one resource is ~3,650. */
+const CACHE_LIMIT = 20_000;
 
 function deepMerge(target: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...target };
@@ -182,7 +183,7 @@ export class SimData {
 
   config(provider: string, account: string): DataConfig {
     let merged: ConfigPatch = { ...this.defaults };
-    for (const key of [`*|${account}`, `${provider}|*`, `${provider}|${account}`]) {
+    for (const key of ["*|*", `*|${account}`, `${provider}|*`, `${provider}|${account}`]) {
       const o = this.overrides.get(key);
       if (!o) continue;
       merged = { ...merged, ...o };
@@ -293,7 +294,8 @@ export class SimData {
     const a = dayNumber(from);
     const b = dayNumber(to);
     if (opts.order === "desc") {
-      for (let d = b; d >= a; d--) yield* this.dayRecords(provider, account, resource, addDays(from, d - a)).reverse();
+      // Copy before reversing: dayRecords may hand out the cached array.
+      for (let d = b; d >= a; d--) yield* [...this.dayRecords(provider, account, resource, addDays(from, d - a))].reverse();
     } else {
       for (let d = a; d <= b; d++) yield* this.dayRecords(provider, account, resource, addDays(from, d - a));
     }

@@ -79,7 +79,7 @@ export function dayOf(ms: number): string {
 export type SimDataSource = (state: SimulatorState, provider: string, account: string, resource: string, from: Date, to: Date) => unknown[];
 let dataSource: SimDataSource | null = null;
 
-export function useSimDataSource(source: SimDataSource | null): void {
+export function setSimDataSource(source: SimDataSource | null): void {
   dataSource = source;
 }
 

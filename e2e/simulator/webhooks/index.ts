@@ -3,7 +3,7 @@ import { json, type Router, type SimResponse } from "../router";
 import type { SimulatorState } from "../state";
 import { addDays, localDay, localInstant } from "../data/core";
 import { simData, type MutationResult } from "../data/generator";
-import { useSimDataSource, type DataChange, type SimWebhook } from "./common";
+import { setSimDataSource, type DataChange, type SimWebhook } from "./common";
 import { corosWebhooks } from "./coros";
 import { later, webhookState, webhooksSettled } from "./delivery";
 import { fitbitSubscriptions, fitbitWebhooks, verifyFitbitSubscriber } from "./fitbit";
@@ -30,7 +30,7 @@ export const simWebhooks: Record<string, SimWebhook<never>> = Object.fromEntries
 );
 
 // Pushed records: Garmin's own generator (it has no pull endpoints); the data module for the others.
-useSimDataSource((state, provider, account, resource, from, to) => {
+setSimDataSource((state, provider, account, resource, from, to) => {
   if (provider === "garmin") return garminRecords(account, resource as GarminSummaryType, from, to);
   const store = simData(state);
   const tz = store.timezone(provider, account);
@@ -79,7 +79,7 @@ export { webhooksSettled, webhookState } from "./delivery";
 export function setWebhookTarget(state: SimulatorState, appUrl: string | null): void {
   webhookState(state).target = appUrl ? appUrl.replace(/\/+$/, "") : null;
 }
-export { demoWebhookEnv, DEMO_WEBHOOK_SETTINGS, useSimDataSource, type DataChange } from "./common";
+export { demoWebhookEnv, DEMO_WEBHOOK_SETTINGS, setSimDataSource, type DataChange } from "./common";
 
 const account = z.string().min(1).max(64).regex(/^[A-Za-z0-9._@+-]+$/);
 const problems = (e: z.ZodError) => e.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`);

@@ -128,13 +128,18 @@ export class ProviderSyncHttp implements SyncHttp {
           timeoutMs: this.o.timeoutMs,
           signal: this.o.signal,
         });
+        if (res.status === 429) {
+          // Retry-After is the provider's instruction for this answer; usage headers only fill in.
+          const headerWait = this.fetcher.rateLimitHeaders?.(res.headers, this.o.now())?.exhaustedUntil;
+          const fallback = headerWait ? headerWait.getTime() - this.o.now().getTime() : undefined;
+          await res.body?.cancel().catch(() => undefined);
+          await this.rateLimited(retryAfterMs(res.headers.get("retry-after")) ?? fallback, "HTTP 429");
+        }
         await this.observeHeaders(res.headers);
         const parsed = await readJson(provider, res, what);
         const reason = () => safeReason(errorText(parsed.json), [accessToken]);
 
-        if (res.status === 429) {
-          await this.rateLimited(retryAfterMs(res.headers.get("retry-after")), `HTTP 429`);
-        } else if (res.status === 401) {
+        if (res.status === 401) {
           problem = { kind: "unauthorized", message: `HTTP 401${reason() ? ` (${reason()})` : ""}` };
         } else if (res.status >= 500 || res.status === 408) {
           problem = { kind: "transient", message: `HTTP ${res.status}`, retryAfterMs: retryAfterMs(res.headers.get("retry-after")) };

@@ -243,6 +243,15 @@ export async function syncConnection(db: Db, args: EngineArgs, opts: EngineOptio
   async function startFull(r: ResourceFetcher): Promise<Job> {
     const p = progress.resources[r.resource];
     let { row, isNew } = await loadState(r);
+    // Nothing fetched yet (a run that stopped before this resource's first window): start afresh.
+    const untouched =
+      r.kind === "window"
+        ? !row.backfillDone && row.backfillReachedAt?.getTime() === row.watermark?.getTime()
+        : !row.backfillDone && row.cursor === null;
+    if (!isNew && untouched) {
+      row = await updateState(row, r.kind === "window" ? { watermark: now, backfillReachedAt: now } : { watermark: now });
+      isNew = true;
+    }
     p.backfillPct = pctOf(row);
 
     if (!isNew) {

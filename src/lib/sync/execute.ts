@@ -32,7 +32,8 @@ export type ExecuteOptions = Partial<EngineOptions> & {
 export type RunOutcome =
   | { runId: string; status: "succeeded" | "failed"; error: string | null; counts: RunCounts; requests: number }
   | { runId: string; status: "rescheduled"; runAfter: Date; error: string; counts: RunCounts; requests: number }
-  | { runId: string; status: "busy" | "skipped" | "aborted" | "lost" };
+  | { runId: string; status: "busy"; retryAt?: Date }
+  | { runId: string; status: "skipped" | "aborted" | "lost" };
 
 /** Backoff for a provider that stays unavailable: 1, 2, 4, 8… minutes, at most 30. */
 const unavailableDelayMs = (attempt: number) => Math.min(30, 2 ** Math.max(0, attempt - 1)) * 60_000;
@@ -47,8 +48,10 @@ export async function executeRun(db: Db, runId: string, opts: ExecuteOptions = {
   const claimedAt = opts.now?.() ?? new Date();
   const run = await claimRun(db, runId, { now: claimedAt, staleMs: opts.staleMs });
   if (!run) {
-    const [row] = await db.select({ status: syncRuns.status }).from(syncRuns).where(eq(syncRuns.id, runId));
-    return { runId, status: !row || row.status === "succeeded" || row.status === "failed" ? "skipped" : "busy" };
+    const [row] = await db.select({ status: syncRuns.status, runAfter: syncRuns.runAfter }).from(syncRuns).where(eq(syncRuns.id, runId));
+    if (!row || row.status === "succeeded" || row.status === "failed") return { runId, status: "skipped" };
+    // Not due yet (a timer fired a hair early), or another run of the connection is active.
+    return { runId, status: "busy", retryAt: row.runAfter > claimedAt ? row.runAfter : undefined };
   }
 
   const counts: RunCounts = { fetched: run.fetched, inserted: run.inserted, updated: run.updated, unchanged: run.unchanged };
@@ -114,7 +117,10 @@ export async function executeRun(db: Db, runId: string, opts: ExecuteOptions = {
       return finish({ status: "rescheduled", runAfter, error: `${safeReason(error.message)}; trying again later` }, requests);
     }
     if (!(error instanceof ProviderError || error instanceof NeedsReauthError)) {
-      console.error(`[sync] run ${runId} (${providerName}) failed:`, error instanceof Error ? error.stack : error);
+      // First line only (drizzle puts the whole query with its data in the message) and the cause.
+      const e = error as { message?: unknown; cause?: { message?: unknown } };
+      const first = String(e?.message ?? error).split("\n")[0];
+      console.error(`[sync] run ${runId} (${providerName}) failed: ${first}${e?.cause?.message ? ` — ${String(e.cause.message)}` : ""}`);
     }
     return finish({ status: "failed", error: plainError(error, providerName) }, requests);
   }

@@ -65,12 +65,17 @@ export function startSyncRunner(getDb: () => Promise<Db>, opts: RunnerOptions = 
     for (const run of due) {
       if (started >= free || stopped) break;
       if (inFlight.has(run.connectionId)) continue;
+      let busy = false;
       const job = executeRun(db, run.id, { ...opts, staleMs, signal: abort.signal, releaseOnAbort: true })
-        .then((outcome) => opts.onOutcome?.(outcome))
+        .then((outcome) => {
+          busy = outcome.status === "busy";
+          opts.onOutcome?.(outcome);
+        })
         .catch((error: unknown) => console.error("[sync] runner:", error instanceof Error ? error.message : error))
         .finally(() => {
           inFlight.delete(run.connectionId);
-          if (!stopped) wake(); // the connection may have more queued work
+          // The connection may have more queued work; a lost race waits for the next poll instead.
+          if (!stopped && !busy) wake();
         });
       inFlight.set(run.connectionId, job);
       started++;

@@ -51,9 +51,10 @@ describe.each(engines)("sync runs ($name)", ({ open }) => {
     expect(winner.status).toBe("running");
     expect(winner.attempts).toBe(1);
 
-    // The others stay claimable work; after the winner finishes, the next one can go.
-    expect((await claimableRuns(t.db)).filter((r) => r.connectionId === c.id)).toHaveLength(5);
+    // The others wait their turn (pollers do not even see them); after the winner, the next one goes.
+    expect((await claimableRuns(t.db)).filter((r) => r.connectionId === c.id)).toHaveLength(0);
     expect(await finishRun(t.db, winner, { status: "succeeded" }, { progress: { mode: "window", resources: {} }, counts, claimedAt: new Date() })).toBe(true);
+    expect((await claimableRuns(t.db)).filter((r) => r.connectionId === c.id)).toHaveLength(5);
     const next = runs.find((r) => r.id !== winner.id)!;
     expect(await claimRun(t.db, next.id)).not.toBeNull();
   });

@@ -1,4 +1,5 @@
-import { and, asc, eq, inArray, lte, ne, or, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, lte, ne, notExists, or, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "@/lib/db";
 import { providerConnections, syncRuns } from "@/lib/db/schema";
 import { LostClaimError } from "./errors";
@@ -112,17 +113,35 @@ export async function createRun(db: Db, input: NewRun, now = new Date()): Promis
   return run;
 }
 
-/** Runs that a worker could claim now: due queued/rescheduled runs, and running runs gone stale. */
+/**
+ * Runs that a worker could claim now: due queued/rescheduled runs, and running runs gone stale —
+ * leaving out connections that have a live run (their next run waits its turn).
+ */
 export async function claimableRuns(db: Db, opts: { now?: Date; staleMs?: number; limit?: number } = {}): Promise<SyncRun[]> {
   const now = opts.now ?? new Date();
   const staleBefore = new Date(now.getTime() - (opts.staleMs ?? STALE_AFTER_MS));
+  const other = alias(syncRuns, "other");
+  const live = db
+    .select({ one: sql`1` })
+    .from(other)
+    .where(
+      and(
+        eq(other.connectionId, syncRuns.connectionId),
+        eq(other.status, "running"),
+        ne(other.id, syncRuns.id),
+        sql`${other.heartbeatAt} > ${staleBefore.toISOString()}::timestamptz`,
+      ),
+    );
   return db
     .select()
     .from(syncRuns)
     .where(
-      or(
-        and(inArray(syncRuns.status, ["queued", "rescheduled"]), lte(syncRuns.runAfter, now)),
-        and(eq(syncRuns.status, "running"), or(sql`${syncRuns.heartbeatAt} IS NULL`, lte(syncRuns.heartbeatAt, staleBefore))),
+      and(
+        or(
+          and(inArray(syncRuns.status, ["queued", "rescheduled"]), lte(syncRuns.runAfter, now)),
+          and(eq(syncRuns.status, "running"), or(sql`${syncRuns.heartbeatAt} IS NULL`, lte(syncRuns.heartbeatAt, staleBefore))),
+        ),
+        notExists(live),
       ),
     )
     .orderBy(asc(syncRuns.runAfter), asc(syncRuns.queuedAt))

@@ -40,6 +40,10 @@ export async function runSyncConnectionTask(
       await hooks.waitUntil(outcome.runAfter);
       continue;
     }
+    if (outcome.status === "busy" && outcome.retryAt) {
+      await hooks.waitUntil(outcome.retryAt); // simply not due yet
+      continue;
+    }
     if (outcome.status === "busy" && ++busy <= MAX_BUSY_WAITS) {
       await hooks.waitUntil(new Date(Date.now() + BUSY_WAIT_MS));
       continue;

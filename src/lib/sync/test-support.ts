@@ -14,7 +14,7 @@ import { users, type ProviderConnection } from "@/lib/db/schema";
  */
 
 /** Sets the app's environment for the simulator; call before anything reads env(). */
-export function useSimulatorEnv(sim: RunningSimulator): void {
+export function applySimulatorEnv(sim: RunningSimulator): void {
   Object.assign(process.env, demoEnv(sim.url), {
     APP_URL: "http://localhost:3000",
     TOKEN_ENCRYPTION_KEYS: process.env.TOKEN_ENCRYPTION_KEYS ?? `t1:${randomBytes(32).toString("base64")}`,

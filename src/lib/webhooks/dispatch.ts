@@ -1,7 +1,7 @@
 import type { Db } from "@/lib/db";
 import { env } from "@/lib/env";
 import type { processWebhookEventTask } from "../../../trigger/webhooks";
-import { dueWebhookEvents, webhookProcessRunner } from "./runner";
+import { dueWebhookEvents, pruneWebhookEvents, webhookProcessRunner } from "./runner";
 
 /**
  * Hands stored notices to whoever processes them, after the acknowledgement: Trigger.dev (task
@@ -22,8 +22,9 @@ export async function dispatchWebhookEvents(eventIds: string[]): Promise<void> {
   webhookProcessRunner()?.wake();
 }
 
-/** `sweep-webhook-events` (Trigger.dev only): re-dispatches notices whose dispatch was lost. */
+/** `sweep-webhook-events` (Trigger.dev only): re-dispatches notices whose dispatch was lost; prunes old ones. */
 export async function sweepWebhookEvents(db: Db): Promise<string[]> {
+  await pruneWebhookEvents(db);
   const due = await dueWebhookEvents(db, new Date(), 500);
   if (!env().TRIGGER_SECRET_KEY || due.length === 0) return due;
   const { tasks } = await import("@trigger.dev/sdk");

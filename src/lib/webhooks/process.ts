@@ -7,9 +7,9 @@ import type { Db } from "@/lib/db";
 import { providerConnections, webhookEvents, type ProviderConnection } from "@/lib/db/schema";
 import { upsertBatch, type UpsertCounts } from "@/lib/normalize/upsert";
 import { isProviderId, providers } from "@/lib/providers";
-import { ProviderError, safeReason } from "@/lib/providers/errors";
+import { ProviderError, safeReason, TransientProviderError } from "@/lib/providers/errors";
 import { providerContext } from "@/lib/providers/http";
-import type { ProviderContext, TokenSet, WebhookAction, WebhookSpec } from "@/lib/providers/types";
+import { WebhookParseError, type ProviderContext, type TokenSet, type WebhookAction, type WebhookSpec } from "@/lib/providers/types";
 import { markDeleted } from "@/lib/sync/deletions";
 import type { EnqueueInput } from "@/lib/sync/enqueue";
 
@@ -145,7 +145,7 @@ async function act(
 /** Plain words for the row's `reason`; provider text only through safeReason. */
 function describe(error: unknown): string {
   if (error instanceof ProviderError || error instanceof ConnectionUnavailableError) return safeReason(error.message);
-  if (error instanceof Error && error.name === "SyncRequestError") return safeReason(error.message);
+  if (error instanceof WebhookParseError || (error instanceof Error && error.name === "SyncRequestError")) return safeReason(error.message);
   return "processing failed on an unexpected error";
 }
 
@@ -186,11 +186,16 @@ export async function processWebhookEvent(db: Db, eventId: string, deps: Process
     return finish("processed", await act(db, spec, conn, notice.action, full, runIds));
   } catch (error) {
     if (error instanceof EventIgnored) return finish("ignored", error.message);
-    if (error instanceof ConnectionUnavailableError) return finish("failed", describe(error));
     const detail = describe(error);
-    if (!(error instanceof ProviderError) && !(error instanceof Error && error.name === "SyncRequestError")) {
-      console.error(`[webhooks] ${row.provider}: processing event ${row.id} failed`, error);
+    // Retrying cannot help: a dead grant (the user must reconnect), a refusal, a body we cannot read.
+    const permanent =
+      error instanceof ConnectionUnavailableError ||
+      error instanceof WebhookParseError ||
+      (error instanceof ProviderError && !(error instanceof TransientProviderError)) ||
+      (error instanceof Error && error.name === "SyncRequestError");
+    if (!permanent && !(error instanceof TransientProviderError)) {
+      console.error(`[webhooks] ${row.provider}: processing event ${row.id} failed:`, error instanceof Error ? error.message : error);
     }
-    return finish(row.attempts >= MAX_ATTEMPTS ? "failed" : "pending", detail);
+    return finish(permanent || row.attempts >= MAX_ATTEMPTS ? "failed" : "pending", detail);
   }
 }

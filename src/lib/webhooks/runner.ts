@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, lte, or, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
 import type { Db } from "@/lib/db";
 import { webhookEvents } from "@/lib/db/schema";
 import { processWebhookEvent, STALE_PROCESSING_MS, type ProcessDeps, type ProcessOutcome } from "./process";
@@ -47,6 +47,24 @@ export async function dueWebhookEvents(db: Db, now = new Date(), limit = 50): Pr
   return rows.map((r) => r.id);
 }
 
+/** Finished notices are kept this long for the operator, then deleted (pending ones never are). */
+export const WEBHOOK_EVENT_RETENTION_DAYS = 30;
+const PRUNE_EVERY_MS = 3_600_000;
+
+/** Deletes processed / ignored / rejected / failed notices older than the retention. Returns how many. */
+export async function pruneWebhookEvents(db: Db, now = new Date(), days = WEBHOOK_EVENT_RETENTION_DAYS): Promise<number> {
+  const rows = await db
+    .delete(webhookEvents)
+    .where(
+      and(
+        inArray(webhookEvents.status, ["processed", "ignored", "rejected", "failed"]),
+        lt(webhookEvents.receivedAt, new Date(now.getTime() - days * 86_400_000)),
+      ),
+    )
+    .returning({ id: webhookEvents.id });
+  return rows.length;
+}
+
 export function startWebhookRunner(getDb: () => Promise<Db>, opts: WebhookRunnerOptions = {}): WebhookRunner {
   const pollMs = opts.pollMs ?? 2000;
   let timer: NodeJS.Timeout | null = null;
@@ -55,9 +73,14 @@ export function startWebhookRunner(getDb: () => Promise<Db>, opts: WebhookRunner
   let stopped = false;
   let foundWork = true;
   let idleWaiters: Array<() => void> = [];
+  let prunedAt = 0;
 
   async function tick(): Promise<void> {
     const db = await getDb();
+    if (Date.now() - prunedAt > PRUNE_EVERY_MS) {
+      prunedAt = Date.now();
+      await pruneWebhookEvents(db);
+    }
     const due = await dueWebhookEvents(db, opts.now?.() ?? new Date());
     foundWork = false;
     for (const id of due) {

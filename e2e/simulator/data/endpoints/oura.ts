@@ -17,7 +17,7 @@ import { dayParam, decodeToken, encodeToken, instantParam, metered } from "../ht
 
 const HOST = "api.ouraring.com";
 export const OURA_PAGE_SIZE = 100;
-export const OURA_HR_PAGE_SIZE = 5000;
+export const OURA_HR_PAGE_SIZE = 500;
 export const OURA_HR_MAX_DAYS = 30;
 
 const DOCS: Record<string, string> = { workout: "workout", sleep: "daily", daily_activity: "daily", daily_readiness: "daily", daily_sleep: "daily" };

@@ -46,6 +46,7 @@ function activities(ctx: RequestContext): SimResponse {
       if (a !== null && r.at <= a * 1000) continue;
       if (b !== null && r.at >= b * 1000) continue;
       matching.push(r.body);
+      if (matching.length >= pageNo * size) break;
     }
     return json(200, matching.slice((pageNo - 1) * size, pageNo * size));
   });

@@ -155,7 +155,7 @@ export function weightOn(ctx: DayContext, dayNo: number): number {
 }
 
 /** Heart-rate samples are thinned to this interval (real devices: 5 min or less) to keep 10 years light. */
-export const HR_SAMPLE_MINUTES = 30;
+export const HR_SAMPLE_MINUTES = 60;
 
 /** Resting-ish heart rate samples over the local day. */
 export function hrSamples(ctx: DayContext): Array<{ ms: number; minuteOfDay: number; bpm: number }> {

@@ -22,7 +22,7 @@ function group(ctx: DayContext, grpid: number, ms: number, measures: ReturnType<
     day: ctx.day,
     at: ms,
     updatedAt: modified * 1000,
-    body: { grpid, attrib, date: epoch(ms), created: modified, modified, category: 1, deviceid: "sim-body-plus", hash_deviceid: "sim-body-plus", measures, comment: null, timezone: ctx.profile.timezone },
+    body: { grpid, attrib, date: epoch(ms), created: modified, modified, category: 1, deviceid: "sim-body-plus", hash_deviceid: "sim-body-plus", measures, comment: null },
   };
 }
 

@@ -5,6 +5,7 @@ import { getDb } from "@/lib/db";
 import { providerConnections } from "@/lib/db/schema";
 import { isConfigured, isProviderId, providerList, providers } from "@/lib/providers";
 import { PhoneApps } from "@/components/phone-apps";
+import { syncStatus } from "@/lib/sync/status";
 import { ProviderCard } from "./provider-card";
 
 export const dynamic = "force-dynamic";
@@ -15,6 +16,7 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
   const db = await getDb();
   const connections = await db.select().from(providerConnections).where(eq(providerConnections.userId, user.id));
   const byProvider = new Map(connections.map((c) => [c.provider, c]));
+  const syncByProvider = new Map((await syncStatus(db, user.id)).map((s) => [s.provider, s]));
   const subject = isProviderId(params.provider) ? providers[params.provider].name : undefined;
 
   return (
@@ -66,6 +68,7 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
                         displayName: connection.displayName ?? connection.providerUserId,
                         connectedAt: connection.connectedAt.toISOString().slice(0, 10),
                         lastError: connection.lastError,
+                        sync: syncByProvider.get(provider.id) ?? null,
                       }
                     : null
                 }

@@ -1,5 +1,7 @@
 import type { AuthKind, DataType, ProviderId } from "@/lib/providers/types";
+import type { ConnectionSyncStatus } from "@/lib/sync/status";
 import { ProviderActions } from "./provider-actions";
+import { SyncPanel } from "./sync-panel";
 
 export type ProviderCardProps = {
   provider: {
@@ -20,6 +22,7 @@ export type ProviderCardProps = {
     displayName: string | null;
     connectedAt: string;
     lastError: string | null;
+    sync: ConnectionSyncStatus | null;
   } | null;
 };
 
@@ -70,6 +73,11 @@ export function ProviderCard({ provider, connection }: ProviderCardProps) {
         <p className="mt-1 text-sm text-red-700">{connection.lastError}</p>
       ) : null}
       {provider.notice ? <p className="mt-2 text-xs text-slate-500">{provider.notice}</p> : null}
+      {connection?.sync ? (
+        <div className="mt-3">
+          <SyncPanel providerId={provider.id} providerName={provider.name} initial={connection.sync} />
+        </div>
+      ) : null}
       <ProviderActions
         providerId={provider.id}
         providerName={provider.name}

@@ -196,7 +196,8 @@ export class BatchBuilder {
   }
 
   sleep(row: Omit<SleepRow, "provider">): void {
-    this.stage.sleepSessions.push({ provider: this.provider, ...row });
+    // is_nap is NOT NULL: the upsert writes every column, so a missing value must not become null.
+    this.stage.sleepSessions.push({ provider: this.provider, isNap: false, ...row });
   }
 
   /** Skips non-finite values (a missing reading is no reading). */

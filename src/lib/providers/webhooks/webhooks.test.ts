@@ -41,8 +41,8 @@ function request(init: { method?: string; query?: string; headers?: Record<strin
   };
 }
 
-/** The signature with its last character changed: one byte off. */
-const offByOne = (sig: string) => sig.slice(0, -1) + (sig.at(-1) === "A" ? "B" : "A");
+/** The value with its last character changed to another digit (a real difference in hex, base64 and text alike). */
+const offByOne = (s: string) => s.slice(0, -1) + (s.at(-1)?.toLowerCase() === "0" ? "1" : "0");
 const hmac = (alg: string, key: string, data: string) => createHmac(alg, key).update(data).digest();
 
 function expectRejected(spec: WebhookSpec, req: WebhookRequest, reason: RegExp) {
