@@ -72,7 +72,8 @@ export default defineConfig({
     {
       command: `node_modules/.bin/tsx e2e/simulator/main.ts`,
       url: `${simulatorUrl}/__admin/stats`,
-      env: { SIMULATOR_PORT: String(simulatorPort) },
+      // Provider notices (webhooks) go to the main app instance.
+      env: { SIMULATOR_PORT: String(simulatorPort), SIMULATOR_WEBHOOK_TARGET: appUrl },
       reuseExistingServer: false,
       timeout: 30_000,
     },

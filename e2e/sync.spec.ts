@@ -37,12 +37,12 @@ test("Sync now refreshes an expired token, shows progress, and the records appea
   await strava.getByRole("button", { name: "Sync now" }).click();
   await expect(strava.getByTestId("sync-progress")).toContainText(/Sync (queued|running)/);
   await expect(strava.getByTestId("last-run")).toContainText("Last run succeeded", { timeout: 60_000 });
-  await expect(strava.getByTestId("last-run")).toContainText("1 new");
   const after = (await admin(request, "/__admin/stats")).strava?.["token:refresh_token"] ?? 0;
   expect(after).toBe(before + 1);
   await expect(strava.getByTestId("provider-state")).toContainText("Connected as");
 
-  // The dashboard lists the newest activity first, as the simulator generated it.
+  // The dashboard lists the newest activity first — the one just added at Strava (it may also have
+  // arrived through Strava's webhook notice, which the simulator sends on every change).
   const { records } = await admin(request, `/__admin/data/records?provider=strava&account=${account}&resource=activities`);
   const newest = [...records].sort((a: { start_date: string }, b: { start_date: string }) => b.start_date.localeCompare(a.start_date))[0];
   await page.goto("/dashboard");

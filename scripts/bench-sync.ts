@@ -160,7 +160,7 @@ async function main() {
     clearInterval(sampler);
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
     console.log(
-      `Memory: peak RSS ${mb(peakRss)} sampled every 100 ms (${mb(rssBefore)} before the sync started; PGlite alone is ~800 MB), kernel max RSS ${mb(process.resourceUsage().maxRSS * 1024)}.`,
+      `Memory: peak RSS ${mb(peakRss)} sampled every 100 ms (${mb(rssBefore)} before the sync started${handle.kind === "pglite" ? ", the embedded database included" : ""}), kernel max RSS ${mb(process.resourceUsage().maxRSS * 1024)}.`,
     );
   } finally {
     await handle.close();

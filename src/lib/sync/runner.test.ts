@@ -141,6 +141,20 @@ describe.each(engines)("in-process runner ($name)", ({ name, open }) => {
     expect(again.map((r) => r.id).sort()).toEqual(mine.map((r) => r.id).sort());
   });
 
+  it("the hourly schedule (here every 300 ms) queues sync-all and the runner executes it", async () => {
+    const userId = await newUser(t.db, "hourly");
+    const c = await connectAs(t.db, sim, userId, "eightsleep", `runner-${name}@example.test`);
+    const runner = startSyncRunner(async () => t.db, { ...fast, schedule: true, scheduleEveryMs: 300 });
+    try {
+      await until(async () => {
+        const runs = await t.db.select().from(syncRuns).where(eq(syncRuns.connectionId, c.id));
+        return runs.some((r) => r.trigger === "schedule" && r.status === "succeeded");
+      });
+    } finally {
+      await runner.stop();
+    }
+  });
+
   it("enqueueSync refuses unknown resources and bad windows with precise messages", async () => {
     const userId = await newUser(t.db, "bad");
     const c = await connectAs(t.db, sim, userId, "coros", `runner-coros-bad-${name}`);

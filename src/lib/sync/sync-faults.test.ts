@@ -295,6 +295,14 @@ describe.each(engines)("sync faults ($name)", ({ name, open }) => {
     expect(resources.some((r) => r.phase === "backfill" && r.backfillPct !== null && r.backfillPct > 0)).toBe(true);
     expect(seen!.active!.counts.fetched).toBeGreaterThan(0);
 
+    // The run row tells the story: trigger, the span it covered, counts, duration.
+    const run = await runRow(outcome.run.id);
+    expect(run).toMatchObject({ trigger: "manual", status: "succeeded", error: null });
+    expect(run.windowFrom!.getTime()).toBeLessThan(run.windowTo!.getTime());
+    expect(run.durationMs).toBeGreaterThan(0);
+    expect(run.fetched).toBeGreaterThan(0);
+    expect(run.inserted).toBeGreaterThan(0);
+
     const [after] = (await syncStatus(t.db, userId)).filter((s) => s.connectionId === connection.id);
     expect(after.active).toBeNull();
     expect(after.lastSuccessAt).not.toBeNull();

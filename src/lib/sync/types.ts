@@ -65,7 +65,10 @@ type ResourceBase = {
  */
 export type WindowResource = ResourceBase & {
   kind: "window";
+  /** The longest window (the provider's range limit, or a size that keeps commits frequent). */
   windowDays: number;
+  /** Records per full page, for paged endpoints: backfill windows are then sized to fill pages. */
+  pageSize?: number;
   /** Day-granular APIs (YYYY-MM-DD parameters): windows are aligned to UTC midnights. */
   dayAligned?: boolean;
   fetchWindow(ctx: FetchContext, window: TimeWindow): AsyncIterable<Page>;

@@ -9,6 +9,7 @@ import { migrateGarminToOAuth2 } from "@/lib/connections/oauth1";
 import { connectErrorMessage } from "@/lib/connections/responses";
 import { getDb } from "@/lib/db";
 import { isProviderId, providers } from "@/lib/providers";
+import { startInitialSync } from "@/lib/sync/on-connect";
 
 /** `email` comes back on failure so the form (reset by React after an action) keeps what was typed. */
 export type ActionResult = { ok: true } | { ok: false; error: string; email?: string };
@@ -28,10 +29,14 @@ export async function connectCredentialsAction(_prev: ActionResult | null, form:
   if (!isProviderId(provider)) return { ok: false, error: "Unknown provider." };
   const db = await getDb();
   try {
-    if (providers[provider].authKind === "api_key") await connectWithApiKey(db, user.id, provider, form.get("apiKey"));
-    else if (providers[provider].authKind === "password")
-      await connectWithPassword(db, user.id, provider, { email: form.get("email"), password: form.get("password") });
-    else return { ok: false, error: `${providers[provider].name} connects through its own sign-in page.` };
+    const kind = providers[provider].authKind;
+    if (kind !== "api_key" && kind !== "password")
+      return { ok: false, error: `${providers[provider].name} connects through its own sign-in page.` };
+    const connection =
+      kind === "api_key"
+        ? await connectWithApiKey(db, user.id, provider, form.get("apiKey"))
+        : await connectWithPassword(db, user.id, provider, { email: form.get("email"), password: form.get("password") });
+    await startInitialSync(db, connection);
   } catch (error) {
     const email = form.get("email");
     return { ...failure(error), ...(typeof email === "string" ? { email } : {}) } as ActionResult;

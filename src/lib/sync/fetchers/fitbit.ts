@@ -98,6 +98,7 @@ export const fitbitFetcher: ProviderFetcher = {
       resource: "activities",
       label: "Activities",
       windowDays: 365,
+      pageSize: FITBIT_LIST_LIMIT,
       dayAligned: true,
       overlapMs: 3 * DAY_MS,
       fetchWindow: activitiesBefore,

@@ -25,7 +25,9 @@ async function* collection(ctx: FetchContext, resource: string, params: Record<s
  * assume. Were it exclusive, set this false and the day after each window's last day is asked for.
  */
 export const OURA_END_DATE_INCLUSIVE = true;
+/** UNCONFIRMED (the simulator's): documents per page, and heart-rate samples per page. */
 export const OURA_PAGE_SIZE = 100;
+export const OURA_HR_PAGE_SIZE = 500;
 /** UNCONFIRMED: the longest heart-rate range per request (the simulator's; HS pages by 30 days). */
 export const OURA_HR_MAX_DAYS = 30;
 
@@ -37,6 +39,7 @@ function daily(resource: string, label: string, windowDays: number): WindowResou
     resource,
     label,
     windowDays,
+    pageSize: OURA_PAGE_SIZE,
     dayAligned: true,
     overlapMs: 3 * DAY_MS,
     fetchWindow: (ctx, w: TimeWindow) => collection(ctx, resource, { start_date: ymd(w.from), end_date: endDate(w.to) }),
@@ -63,6 +66,7 @@ export const ouraFetcher: ProviderFetcher = {
       resource: "heartrate",
       label: "Heart rate",
       windowDays: OURA_HR_MAX_DAYS,
+      pageSize: OURA_HR_PAGE_SIZE,
       overlapMs: DAY_MS,
       fetchWindow: (ctx, w) =>
         collection(ctx, "heartrate", { start_datetime: w.from.toISOString(), end_datetime: w.to.toISOString() }),

@@ -44,6 +44,7 @@ export const stravaFetcher: ProviderFetcher = {
       resource: "activities",
       label: "Activities",
       windowDays: 365,
+      pageSize: STRAVA_PAGE_SIZE,
       overlapMs: 3 * DAY_MS,
       fetchWindow: (ctx, w: TimeWindow) => pages(ctx, { after: epochS(w.from) - 1, before: epochS(w.to) }),
       fetchChanges: (ctx, since) => pages(ctx, { after: epochS(since) - 1 }),

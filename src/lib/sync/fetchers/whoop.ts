@@ -30,6 +30,7 @@ function timed(resource: string, label: string, path: string): WindowResource {
     resource,
     label,
     windowDays: 365,
+    pageSize: WHOOP_PAGE_SIZE,
     overlapMs: 3 * DAY_MS,
     fetchWindow: (ctx, w) => collection(ctx, path, resource, { start: w.from.toISOString(), end: w.to.toISOString() }),
   };

@@ -28,6 +28,9 @@ const SLEEP_FIELDS =
 const ACTIVITY_FIELDS =
   "steps,distance,elevation,soft,moderate,intense,active,calories,totalcalories,hr_average,hr_min,hr_max,hr_zone_0,hr_zone_1,hr_zone_2,hr_zone_3";
 
+/** UNCONFIRMED (providers.md gives none; the simulator's): items per page of a list. */
+export const WITHINGS_PAGE_SIZE = 100;
+
 const AUTH_STATUSES = new Set([100, 101, 102, 200, 401]);
 
 function checkBody(json: unknown): BodyVerdict {
@@ -68,6 +71,7 @@ function resource(
     resource: name,
     label,
     windowDays: 365,
+    pageSize: WITHINGS_PAGE_SIZE,
     dayAligned: call.byDay,
     overlapMs: DAY_MS,
     fetchWindow: (ctx, w: TimeWindow) =>
