@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useId, useState } from "react";
+import { useId, useSyncExternalStore } from "react";
 
 type FieldProps = React.InputHTMLAttributes<HTMLInputElement> & { label: string; name: string; hint?: string };
 
@@ -35,10 +35,11 @@ export function FormError({ message }: { message?: string }) {
   );
 }
 
+const noSubscription = () => () => {};
+
 /** Disabled until hydrated, so an early click can never submit the form natively (credentials in a URL). */
 export function SubmitButton({ pending, children }: { pending?: boolean; children: React.ReactNode }) {
-  const [hydrated, setHydrated] = useState(false);
-  useEffect(() => setHydrated(true), []);
+  const hydrated = useSyncExternalStore(noSubscription, () => true, () => false);
   return (
     <button
       type="submit"

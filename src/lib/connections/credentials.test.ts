@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_EIGHTSLEEP_PASSWORD, DEMO_HEVY_API_KEYS } from "../../../e2e/simulator/clients";
 import { eightSleepUserId } from "../../../e2e/simulator/providers/eightsleep";
-import { hevyWorkoutCount } from "../../../e2e/simulator/providers/hevy";
+import { simData } from "../../../e2e/simulator/data/generator";
 import type { RunningSimulator } from "../../../e2e/simulator/server";
 import { openToken } from "@/lib/crypto/keyring";
 import { providerConnections } from "@/lib/db/schema";
@@ -29,6 +29,7 @@ afterAll(async () => {
 const rowsOf = (userId: string, provider: string) =>
   t.db.select().from(providerConnections).where(and(eq(providerConnections.userId, userId), eq(providerConnections.provider, provider)));
 const stat = (provider: string, key: string) => sim.state.stats()[provider]?.[key] ?? 0;
+const hevyWorkoutCount = (account: string) => simData(sim.state).list("hevy", account, "workouts").length;
 const [KEY_1] = Object.keys(DEMO_HEVY_API_KEYS);
 
 describe("Hevy (API key)", () => {

@@ -212,6 +212,8 @@ export async function syncConnection(db: Db, args: EngineArgs, opts: EngineOptio
       .set({ ...patch, updatedAt: new Date() })
       .where(eq(syncState.id, row.id))
       .returning();
+    // The row cascades away when the user disconnects mid-run.
+    if (!next) throw new Error("the connection was disconnected during the sync");
     return next;
   };
 
@@ -245,6 +247,7 @@ export async function syncConnection(db: Db, args: EngineArgs, opts: EngineOptio
       })
       .onConflictDoNothing();
     const [row] = await db.select().from(syncState).where(where);
+    if (!row) throw new Error("the connection was disconnected during the sync");
     return { row, isNew: true };
   }
 

@@ -11,14 +11,20 @@ const when = (iso: string) => new Date(iso).toLocaleString();
 /** Sync now, live progress while a run is going, last success and last error in plain words. */
 export function SyncPanel({ providerId, providerName, initial }: { providerId: string; providerName: string; initial: ConnectionSyncStatus }) {
   const router = useRouter();
-  const [status, setStatus] = useState(initial);
-  const [result, action, pending] = useActionState<SyncNowResult | null, FormData>(syncNowAction, null);
+  // Polled status wins until the server renders a newer `initial` (router.refresh after a run).
+  const [polled, setPolled] = useState<ConnectionSyncStatus | null>(null);
+  const [seenInitial, setSeenInitial] = useState(initial);
+  if (seenInitial !== initial) {
+    setSeenInitial(initial);
+    setPolled(null);
+  }
+  const status = polled ?? initial;
   const [watching, setWatching] = useState(initial.active !== null);
-
-  useEffect(() => setStatus(initial), [initial]);
-  useEffect(() => {
-    if (result?.ok) setWatching(true);
-  }, [result]);
+  const [result, action, pending] = useActionState<SyncNowResult | null, FormData>(async (prev, form) => {
+    const queued = await syncNowAction(prev, form);
+    if (queued.ok) setWatching(true);
+    return queued;
+  }, null);
 
   // Poll while a run is queued or running; when it ends, refresh the server-rendered parts too.
   useEffect(() => {
@@ -31,7 +37,7 @@ export function SyncPanel({ providerId, providerName, initial }: { providerId: s
         const body = (await res.json()) as { connections: ConnectionSyncStatus[] };
         const mine = body.connections.find((c) => c.connectionId === initial.connectionId);
         if (!mine || stopped) return;
-        setStatus(mine);
+        setPolled(mine);
         if (!mine.active) {
           setWatching(false);
           router.refresh();
