@@ -27,6 +27,9 @@ const appEnv = (url: string) => ({
   TOKEN_ENCRYPTION_KEYS: "e2e:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
   E2E_SIMULATOR_URL: simulatorUrl,
   NEXT_TELEMETRY_DISABLED: "1",
+  // Generated histories in e2e are short; a shorter backfill cap keeps first syncs to a few windows.
+  SYNC_BACKFILL_MAX_DAYS: "120",
+  SYNC_POLL_MS: "500",
 });
 
 export default defineConfig({

@@ -2,14 +2,15 @@ import { expect, test, type Page } from "@playwright/test";
 import { signUp } from "./helpers";
 
 // Every OAuth 2.0 provider, through the simulator's consent page, over the real protocol.
+// Polar issues long-lived tokens with no refresh flow.
 const OAUTH2 = [
-  { id: "strava", name: "Strava" },
-  { id: "oura", name: "Oura" },
-  { id: "whoop", name: "WHOOP" },
-  { id: "fitbit", name: "Fitbit" },
-  { id: "polar", name: "Polar" },
-  { id: "coros", name: "COROS" },
-  { id: "withings", name: "Withings" },
+  { id: "strava", name: "Strava", refreshes: true },
+  { id: "oura", name: "Oura", refreshes: true },
+  { id: "whoop", name: "WHOOP", refreshes: true },
+  { id: "fitbit", name: "Fitbit", refreshes: true },
+  { id: "polar", name: "Polar", refreshes: false },
+  { id: "coros", name: "COROS", refreshes: true },
+  { id: "withings", name: "Withings", refreshes: true },
 ] as const;
 
 const card = (page: Page, id: string) => page.locator(`li[data-provider="${id}"]`);
@@ -21,25 +22,50 @@ async function approve(page: Page, account: string) {
   await page.getByRole("button", { name: "Approve" }).click();
 }
 
+const simulatorUrl = `http://127.0.0.1:${process.env.E2E_SIMULATOR_PORT ?? 4015}`;
+const refreshCount = async (page: Page, provider: string): Promise<number> => {
+  const stats = await (await page.request.get(`${simulatorUrl}/__admin/stats`)).json();
+  return stats[provider]?.["token:refresh_token"] ?? 0;
+};
+const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+
 for (const provider of OAUTH2) {
-  test(`connect ${provider.name} through its consent page, then disconnect`, async ({ page }) => {
+  const steps = provider.refreshes ? "sync, refresh an expired token" : "sync";
+  test(`${provider.name}: connect through its consent page, ${steps}, disconnect`, async ({ page }) => {
+    const account = `e2e-${provider.id}-${run}`;
+    // A short generated history keeps the first sync quick (the app caps backfill at 120 days in e2e).
+    await page.request.post(`${simulatorUrl}/__admin/data/config`, { data: { provider: provider.id, account, from: daysAgo(60) } });
+
     await signUp(page);
     await page.goto("/dashboard/settings");
-    await expect(card(page, provider.id).getByTestId("provider-state")).toHaveText("Configured: not connected");
+    const cardOf = card(page, provider.id);
+    await expect(cardOf.getByTestId("provider-state")).toHaveText("Configured: not connected");
 
-    await card(page, provider.id).getByRole("link", { name: `Connect ${provider.name}` }).click();
-    await approve(page, `e2e-${provider.id}-${run}`);
+    await cardOf.getByRole("link", { name: `Connect ${provider.name}` }).click();
+    await approve(page, account);
 
     await expect(page).toHaveURL(new RegExp(`/dashboard/settings\\?provider=${provider.id}&connected=1`));
     await expect(page.getByRole("status")).toHaveText(`${provider.name} is connected.`);
-    await expect(card(page, provider.id).getByTestId("provider-state")).toContainText("Connected as");
+    await expect(cardOf.getByTestId("provider-state")).toContainText("Connected as");
+    // The first sync starts by itself.
+    await expect(cardOf.getByTestId("last-run")).toContainText("Last run succeeded", { timeout: 60_000 });
 
-    await card(page, provider.id).getByRole("button", { name: "Disconnect" }).click();
-    await card(page, provider.id).getByLabel(`Also delete the data already synced from ${provider.name}`).check();
-    await card(page, provider.id).getByRole("button", { name: "Confirm disconnect" }).click();
+    if (provider.refreshes) {
+      // The access token expires at the provider: the next sync refreshes it, exactly once.
+      const before = await refreshCount(page, provider.id);
+      await page.request.post(`${simulatorUrl}/__admin/tokens/expire`, { data: { provider: provider.id, account } });
+      await cardOf.getByRole("button", { name: "Sync now" }).click();
+      await expect(cardOf.getByTestId("last-run")).toContainText("Last run succeeded", { timeout: 60_000 });
+      await expect.poll(() => refreshCount(page, provider.id)).toBe(before + 1);
+      await expect(cardOf.getByTestId("provider-state")).toContainText("Connected as");
+    }
+
+    await cardOf.getByRole("button", { name: "Disconnect" }).click();
+    await cardOf.getByLabel(`Also delete the data already synced from ${provider.name}`).check();
+    await cardOf.getByRole("button", { name: "Confirm disconnect" }).click();
     await expect(page).toHaveURL(new RegExp(`provider=${provider.id}&disconnected=1`));
     await expect(page.getByRole("status")).toContainText(`${provider.name} is disconnected.`);
-    await expect(card(page, provider.id).getByTestId("provider-state")).toHaveText("Configured: not connected");
+    await expect(cardOf.getByTestId("provider-state")).toHaveText("Configured: not connected");
   });
 }
 

@@ -47,6 +47,15 @@ if (only !== "e2e") {
     totals.failed += report.numFailedTests;
     totals.skipped += report.numPendingTests + report.numTodoTests;
     console.log(`vitest: ${report.numPassedTests} passed, ${report.numFailedTests} failed (${report.numTotalTestSuites} suites)`);
+    // Suites that run once per engine name it in their title: show that PostgreSQL really ran.
+    const perEngine = (engine) =>
+      report.testResults
+        .flatMap((file) => file.assertionResults)
+        .filter((t) => t.status === "passed" && t.ancestorTitles.some((title) => new RegExp(`\\b${engine}\\b`).test(title))).length;
+    console.log(
+      `vitest engines: ${perEngine("pglite")} passed on PGlite, ${perEngine("postgres")} passed on PostgreSQL` +
+        (process.env.DATABASE_URL ? " (plus every testDb() suite, which uses PostgreSQL when DATABASE_URL is set)" : " (DATABASE_URL unset)"),
+    );
   } else {
     totals.failed += 1;
     console.log(`vitest: no report (exit ${status})`);

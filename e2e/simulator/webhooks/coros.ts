@@ -3,7 +3,7 @@ import { seededInt } from "../ids";
 import { corosOpenId } from "../providers/coros";
 import type { SimulatorState } from "../state";
 import { epochSeconds, type SimWebhook } from "./common";
-import { appWebhookUrl, send, type Delivery } from "./delivery";
+import { appWebhookUrl, NoWebhookTargetError, send, type Delivery } from "./delivery";
 
 /**
  * COROS workout push (providers.md §7): `{"sportDataList":[{openId, labelId, mode, subMode,
@@ -27,7 +27,7 @@ const input = z.object({ workouts: z.array(workout).min(1).optional(), records: 
 
 async function deliverWorkouts(state: SimulatorState, account: string, workouts: Array<Record<string, unknown>>): Promise<Delivery[]> {
   const url = appWebhookUrl(state, "coros");
-  if (!url) throw new Error("no webhook target: POST /__admin/webhooks/target first");
+  if (!url) throw new NoWebhookTargetError();
   const openId = corosOpenId(account);
   const client = state.clients.coros;
   const body = JSON.stringify({ sportDataList: workouts.map((w) => ({ openId, ...w })) });

@@ -95,13 +95,23 @@ export async function send(
   }
 }
 
+/** Data changed but no app URL is set (a provider app with no webhook configured): nothing to deliver. */
+export class NoWebhookTargetError extends Error {
+  constructor(message = "no webhook target: POST /__admin/webhooks/target first") {
+    super(message);
+    this.name = "NoWebhookTargetError";
+  }
+}
+
 /** Runs `task` after the current request has been answered (Garmin answers a backfill with 202, then pushes). */
 export function later(state: SimulatorState, task: () => Promise<unknown>, delayMs = 0): void {
   const s = webhookState(state);
   const work = new Promise<void>((resolve) => {
     setTimeout(() => {
       task()
-        .catch((error: unknown) => console.error("[simulator] webhook task failed:", error))
+        .catch((error: unknown) => {
+          if (!(error instanceof NoWebhookTargetError)) console.error("[simulator] webhook task failed:", error);
+        })
         .finally(resolve);
     }, delayMs);
   });

@@ -4,7 +4,7 @@ import { requireToken } from "../oauth2";
 import { empty, json, type RequestContext, type SimResponse } from "../router";
 import type { SimulatorState } from "../state";
 import { bagged, dayOf, DEMO_WEBHOOK_SETTINGS, hmacOf, type SimWebhook } from "./common";
-import { appWebhookUrl, send, type Delivery } from "./delivery";
+import { appWebhookUrl, NoWebhookTargetError, send, type Delivery } from "./delivery";
 
 /**
  * Fitbit subscriptions (providers.md §5). The subscriber endpoint and its verification code are set
@@ -74,7 +74,7 @@ export function fitbitSignature(state: SimulatorState, body: string): string {
 
 async function deliverNotices(state: SimulatorState, account: string, items: Array<{ collectionType: string; date: string }>): Promise<Delivery[]> {
   const url = appWebhookUrl(state, "fitbit");
-  if (!url) throw new Error("no webhook target: POST /__admin/webhooks/target first");
+  if (!url) throw new NoWebhookTargetError();
   const ownerId = fitbitUserId(account);
   const subscriptionId = subs(state).find((s) => s.ownerId === ownerId)?.subscriptionId ?? `sim-${ownerId}`;
   const body = JSON.stringify(items.map((i) => ({ collectionType: i.collectionType, date: i.date, ownerId, ownerType: "user", subscriptionId })));
@@ -85,7 +85,7 @@ async function deliverNotices(state: SimulatorState, account: string, items: Arr
 /** The dashboard's subscriber check: the right code must get 204, a wrong one 404. */
 export async function verifyFitbitSubscriber(state: SimulatorState, code: string = DEMO_WEBHOOK_SETTINGS.FITBIT_SUBSCRIBER_VERIFICATION_CODE) {
   const base = appWebhookUrl(state, "fitbit");
-  if (!base) throw new Error("no webhook target: POST /__admin/webhooks/target first");
+  if (!base) throw new NoWebhookTargetError();
   const withCode = (c: string) => `${base}?verify=${encodeURIComponent(c)}`;
   const right = await send(state, { provider: "fitbit", kind: "verify", method: "GET", url: withCode(code) });
   const wrong = await send(state, { provider: "fitbit", kind: "verify", method: "GET", url: withCode(`${code}-wrong`) });

@@ -4,7 +4,7 @@ import { authenticate, garminUserId } from "../providers/garmin";
 import { empty, json, type RequestContext, type RouteSpec, type SimResponse } from "../router";
 import type { Grant, SimulatorState } from "../state";
 import { bagged, epochSeconds, grantOf, simRecords, type SimWebhook } from "./common";
-import { appWebhookUrl, later, send, type Delivery } from "./delivery";
+import { appWebhookUrl, later, NoWebhookTargetError, send, type Delivery } from "./delivery";
 
 /**
  * Garmin push and ping (providers.md §2). Per summary type the app is configured (Garmin's endpoint
@@ -53,7 +53,7 @@ function tokenFields(state: SimulatorState, grant: Grant | undefined): Record<st
 
 async function post(state: SimulatorState, grant: Grant | undefined, kind: string, payload: unknown): Promise<Delivery> {
   const url = appWebhookUrl(state, "garmin");
-  if (!url) throw new Error("no webhook target: POST /__admin/webhooks/target first");
+  if (!url) throw new NoWebhookTargetError();
   const headers = { "content-type": "application/json", "garmin-client-id": clientIdFor(state, grant) };
   return send(state, { provider: "garmin", kind, url, headers, body: JSON.stringify(payload) });
 }

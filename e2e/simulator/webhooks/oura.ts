@@ -4,7 +4,7 @@ import { ouraUserId } from "../providers/oura";
 import { empty, json, type RequestContext, type SimResponse } from "../router";
 import type { SimulatorState } from "../state";
 import { bagged, epochSeconds, hmacOf, type SimWebhook } from "./common";
-import { appWebhookUrl, send, type Delivery } from "./delivery";
+import { appWebhookUrl, NoWebhookTargetError, send, type Delivery } from "./delivery";
 
 /**
  * Oura webhook subscriptions (providers.md §3): `POST /v2/webhook/subscription` with `x-client-id` /
@@ -115,7 +115,7 @@ async function deliverEvent(state: SimulatorState, account: string, i: z.infer<t
   const urls = matching.length ? [...new Set(matching.map((s) => s.callbackUrl))] : [appWebhookUrl(state, "oura")];
   const out: Delivery[] = [];
   for (const url of urls) {
-    if (!url) throw new Error("no Oura subscription and no webhook target");
+    if (!url) throw new NoWebhookTargetError("no Oura subscription and no webhook target");
     const body = JSON.stringify({
       event_type: i.eventType,
       data_type: i.dataType,

@@ -4,7 +4,7 @@ import { polarUserId } from "../providers/polar";
 import { basicCredentials, empty, json, type RequestContext, type SimResponse } from "../router";
 import type { SimulatorState } from "../state";
 import { bagged, dayOf, DEMO_WEBHOOK_SETTINGS, hmacOf, type SimWebhook } from "./common";
-import { appWebhookUrl, send, type Delivery } from "./delivery";
+import { appWebhookUrl, NoWebhookTargetError, send, type Delivery } from "./delivery";
 
 /**
  * Polar AccessLink webhooks (providers.md §6): one per client, managed with HTTP Basic at
@@ -75,7 +75,7 @@ export function polarSignature(secret: string, body: string): string {
 async function deliverEvent(state: SimulatorState, account: string, i: z.infer<typeof input>): Promise<Delivery[]> {
   const hook = hooks(state).current;
   const url = hook?.url ?? appWebhookUrl(state, "polar");
-  if (!url) throw new Error("no Polar webhook and no webhook target");
+  if (!url) throw new NoWebhookTargetError("no Polar webhook and no webhook target");
   const userId = Number(polarUserId(account));
   const entityId = i.entityId ?? randomHex(4).toUpperCase();
   const date = i.date ?? (i.event === "EXERCISE" ? undefined : dayOf(state.now()));

@@ -7,7 +7,7 @@ import { stravaAthleteId, stravaStyle } from "../providers/strava";
 import { bearerToken, empty, json, type RequestContext, type SimResponse } from "../router";
 import type { SimulatorState } from "../state";
 import { bagged, epochSeconds, type SimWebhook } from "./common";
-import { appWebhookUrl, send } from "./delivery";
+import { appWebhookUrl, NoWebhookTargetError, send } from "./delivery";
 
 /**
  * Strava push subscriptions (providers.md §1): one per app. Creating one makes Strava GET the
@@ -112,7 +112,7 @@ const input = z
 async function deliverEvent(state: SimulatorState, account: string, i: z.infer<typeof input>) {
   const sub = subs(state).current;
   const url = sub?.callbackUrl ?? appWebhookUrl(state, "strava");
-  if (!url) throw new Error("no Strava push subscription and no webhook target");
+  if (!url) throw new NoWebhookTargetError("no Strava push subscription and no webhook target");
   const ownerId = Number(stravaAthleteId(account));
   const event = {
     aspect_type: i.aspectType,

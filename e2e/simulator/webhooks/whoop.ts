@@ -3,7 +3,7 @@ import { z } from "zod";
 import { whoopUserId } from "../providers/whoop";
 import type { SimulatorState } from "../state";
 import { hmacOf, type SimWebhook } from "./common";
-import { appWebhookUrl, send, type Delivery } from "./delivery";
+import { appWebhookUrl, NoWebhookTargetError, send, type Delivery } from "./delivery";
 
 /**
  * WHOOP webhooks, v2 (providers.md §4). The URL is set on the app in the Developer Dashboard, so
@@ -29,7 +29,7 @@ export function whoopSignature(state: SimulatorState, timestamp: string, body: s
 
 async function deliverEvent(state: SimulatorState, account: string, i: z.infer<typeof input>): Promise<Delivery[]> {
   const url = appWebhookUrl(state, "whoop");
-  if (!url) throw new Error("no webhook target: POST /__admin/webhooks/target first");
+  if (!url) throw new NoWebhookTargetError();
   const body = JSON.stringify({ user_id: Number(whoopUserId(account)), id: i.id ?? randomUUID(), type: i.type, trace_id: i.traceId ?? randomUUID() });
   const timestamp = String(i.timestampMs ?? state.now());
   const headers = {

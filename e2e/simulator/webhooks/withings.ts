@@ -4,7 +4,7 @@ import { withingsStyle, withingsUserId, WITHINGS_STATUS } from "../providers/wit
 import { json, type RequestContext, type SimResponse } from "../router";
 import type { SimulatorState } from "../state";
 import { bagged, epochSeconds, type SimWebhook } from "./common";
-import { appWebhookUrl, send, type Delivery } from "./delivery";
+import { appWebhookUrl, NoWebhookTargetError, send, type Delivery } from "./delivery";
 
 /**
  * Withings notifications (providers.md §8): `POST wbsapi.withings.net/notify` (Bearer) with
@@ -96,7 +96,7 @@ async function deliverNotice(state: SimulatorState, account: string, i: z.infer<
   // User events go to wherever the user is subscribed.
   const sub = mine.find((s) => s.appli === i.appli) ?? (i.appli === 46 ? mine[0] : undefined);
   const url = sub?.callbackurl ?? appWebhookUrl(state, "withings");
-  if (!url) throw new Error("no Withings subscription and no webhook target");
+  if (!url) throw new NoWebhookTargetError("no Withings subscription and no webhook target");
   const form = new URLSearchParams({ userid: userId, appli: String(i.appli) });
   if (i.appli === 46) form.set("action", i.action ?? "unlink");
   else if (i.date) form.set("date", i.date);
