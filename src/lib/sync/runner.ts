@@ -1,4 +1,5 @@
 import type { Db } from "@/lib/db";
+import { processSingleton, startPoller } from "@/lib/jobs/poller";
 import { syncConfig } from "./config";
 import { executeRun, type ExecuteOptions, type RunOutcome } from "./execute";
 import { claimableRuns, STALE_AFTER_MS } from "./runs";
@@ -31,26 +32,22 @@ export type SyncRunner = {
 };
 
 export function startSyncRunner(getDb: () => Promise<Db>, opts: RunnerOptions = {}): SyncRunner {
-  const pollMs = opts.pollMs ?? syncConfig().SYNC_POLL_MS;
   const concurrency = opts.concurrency ?? 2;
   const staleMs = opts.staleMs ?? STALE_AFTER_MS;
   const abort = new AbortController();
   const inFlight = new Map<string, Promise<void>>(); // by connection id
-  let timer: NodeJS.Timeout | null = null;
   let scheduleTimer: NodeJS.Timeout | null = null;
-  let ticking: Promise<void> | null = null;
-  let again = false;
-  let stopped = false;
-  let idleWaiters: Array<() => void> = [];
   let lastTickFoundWork = true;
 
-  const notifyIdle = () => {
-    if (inFlight.size === 0 && !ticking && !lastTickFoundWork) {
-      const waiters = idleWaiters;
-      idleWaiters = [];
-      for (const w of waiters) w();
-    }
-  };
+  // Finished jobs wake the loop themselves, so a tick never asks to run again; idle means nothing
+  // is running either, not just nothing left to claim.
+  const poller = startPoller({
+    label: "sync",
+    pollMs: opts.pollMs ?? syncConfig().SYNC_POLL_MS,
+    tick,
+    isIdle: () => inFlight.size === 0 && !lastTickFoundWork,
+  });
+  const wake = poller.wake;
 
   async function tick(): Promise<void> {
     const db = await getDb();
@@ -63,7 +60,7 @@ export function startSyncRunner(getDb: () => Promise<Db>, opts: RunnerOptions = 
     lastTickFoundWork = due.length > 0;
     let started = 0;
     for (const run of due) {
-      if (started >= free || stopped) break;
+      if (started >= free || poller.stopped) break;
       if (inFlight.has(run.connectionId)) continue;
       let busy = false;
       const job = executeRun(db, run.id, { ...opts, staleMs, signal: abort.signal, releaseOnAbort: true })
@@ -75,43 +72,11 @@ export function startSyncRunner(getDb: () => Promise<Db>, opts: RunnerOptions = 
         .finally(() => {
           inFlight.delete(run.connectionId);
           // The connection may have more queued work; a lost race waits for the next poll instead.
-          if (!stopped && !busy) wake();
+          if (!poller.stopped && !busy) wake();
         });
       inFlight.set(run.connectionId, job);
       started++;
     }
-  }
-
-  function schedulePoll(delay: number) {
-    if (stopped) return;
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(() => {
-      timer = null;
-      wake();
-    }, delay);
-    timer.unref?.();
-  }
-
-  function wake() {
-    if (stopped) return;
-    if (ticking) {
-      again = true;
-      return;
-    }
-    ticking = tick()
-      .catch((error: unknown) => {
-        console.error("[sync] runner poll failed:", error instanceof Error ? error.message : error);
-      })
-      .finally(() => {
-        ticking = null;
-        if (again) {
-          again = false;
-          wake();
-        } else {
-          schedulePoll(pollMs);
-          notifyIdle();
-        }
-      });
   }
 
   if (opts.schedule ?? true) {
@@ -137,32 +102,24 @@ export function startSyncRunner(getDb: () => Promise<Db>, opts: RunnerOptions = 
   return {
     wake,
     async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
+      const stopping = poller.stop();
       if (scheduleTimer) clearTimeout(scheduleTimer);
       abort.abort();
-      await ticking;
+      await stopping;
       await Promise.all(inFlight.values());
     },
-    idle() {
-      return new Promise<void>((resolve) => {
-        idleWaiters.push(resolve);
-        wake();
-      });
-    },
+    idle: poller.idle,
   };
 }
 
-type GlobalWithRunner = typeof globalThis & { __healthbridgeSyncRunner?: SyncRunner };
-const g = globalThis as GlobalWithRunner;
+const singleton = processSingleton<SyncRunner>("__healthbridgeSyncRunner");
 
 /** The process-wide runner (started by `startServer`); undefined when Trigger.dev runs the syncs. */
 export function processRunner(): SyncRunner | undefined {
-  return g.__healthbridgeSyncRunner;
+  return singleton.get();
 }
 
 /** Starts the process-wide runner once (dev reloads keep the first one). */
 export function startProcessRunner(getDb: () => Promise<Db>, opts: RunnerOptions = {}): SyncRunner {
-  g.__healthbridgeSyncRunner ??= startSyncRunner(getDb, opts);
-  return g.__healthbridgeSyncRunner;
+  return singleton.start(() => startSyncRunner(getDb, opts));
 }

@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
 import type { Db } from "@/lib/db";
 import { webhookEvents } from "@/lib/db/schema";
+import { processSingleton, startPoller } from "@/lib/jobs/poller";
 import { processWebhookEvent, STALE_PROCESSING_MS, type ProcessDeps, type ProcessOutcome } from "./process";
 
 /**
@@ -66,25 +67,29 @@ export async function pruneWebhookEvents(db: Db, now = new Date(), days = WEBHOO
 }
 
 export function startWebhookRunner(getDb: () => Promise<Db>, opts: WebhookRunnerOptions = {}): WebhookRunner {
-  const pollMs = opts.pollMs ?? 2000;
-  let timer: NodeJS.Timeout | null = null;
-  let ticking: Promise<void> | null = null;
-  let again = false;
-  let stopped = false;
-  let foundWork = true;
-  let idleWaiters: Array<() => void> = [];
+  // Reset at the start of every tick: a tick that fails before doing anything (database down) waits
+  // a poll instead of spinning; one that fails after real progress retries at once.
+  let foundWork = false;
   let prunedAt = 0;
 
+  const poller = startPoller({
+    label: "webhooks",
+    pollMs: opts.pollMs ?? 2000,
+    tick,
+    runAgain: () => foundWork,
+    releaseIdleOnStop: true,
+  });
+
   async function tick(): Promise<void> {
+    foundWork = false;
     const db = await getDb();
     if (Date.now() - prunedAt > PRUNE_EVERY_MS) {
       prunedAt = Date.now();
       await pruneWebhookEvents(db);
     }
     const due = await dueWebhookEvents(db, opts.now?.() ?? new Date());
-    foundWork = false;
     for (const id of due) {
-      if (stopped) break;
+      if (poller.stopped) break;
       const outcome = await processWebhookEvent(db, id, opts);
       // Only real progress counts as work: a notice waiting for its retry must not spin the loop.
       if (outcome.status !== "skipped" && outcome.status !== "pending") foundWork = true;
@@ -92,69 +97,19 @@ export function startWebhookRunner(getDb: () => Promise<Db>, opts: WebhookRunner
     }
   }
 
-  function schedulePoll(delay: number) {
-    if (stopped) return;
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(() => {
-      timer = null;
-      wake();
-    }, delay);
-    timer.unref?.();
-  }
+  poller.wake();
 
-  function wake() {
-    if (stopped) return;
-    if (ticking) {
-      again = true;
-      return;
-    }
-    ticking = tick()
-      .catch((error: unknown) => console.error("[webhooks] runner poll failed:", error instanceof Error ? error.message : error))
-      .finally(() => {
-        ticking = null;
-        if (again || foundWork) {
-          again = false;
-          wake();
-          return;
-        }
-        schedulePoll(pollMs);
-        const waiters = idleWaiters;
-        idleWaiters = [];
-        for (const w of waiters) w();
-      });
-  }
-
-  wake();
-
-  return {
-    wake,
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await ticking;
-      for (const w of idleWaiters) w();
-      idleWaiters = [];
-    },
-    idle() {
-      return new Promise<void>((resolve) => {
-        if (stopped) return resolve();
-        idleWaiters.push(resolve);
-        wake();
-      });
-    },
-  };
+  return { wake: poller.wake, stop: poller.stop, idle: poller.idle };
 }
 
-type GlobalWithRunner = typeof globalThis & { __healthbridgeWebhookRunner?: WebhookRunner };
-const g = globalThis as GlobalWithRunner;
+const singleton = processSingleton<WebhookRunner>("__healthbridgeWebhookRunner");
 
 /** The process-wide runner; undefined when Trigger.dev processes the notices. */
 export function webhookProcessRunner(): WebhookRunner | undefined {
-  return g.__healthbridgeWebhookRunner;
+  return singleton.get();
 }
 
 /** Starts the process-wide runner once (dev reloads keep the first one). */
 export function startWebhookProcessRunner(getDb: () => Promise<Db>, opts: WebhookRunnerOptions = {}): WebhookRunner {
-  g.__healthbridgeWebhookRunner ??= startWebhookRunner(getDb, opts);
-  return g.__healthbridgeWebhookRunner;
+  return singleton.start(() => startWebhookRunner(getDb, opts));
 }
