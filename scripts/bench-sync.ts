@@ -12,17 +12,17 @@
  * in-memory PGlite), BENCH_YEARS (default 10), BENCH_CONCURRENCY (runs at once, default 4).
  */
 import { inArray } from "drizzle-orm";
-import { simData } from "../e2e/simulator/data/generator";
-import { OURA_HR_MAX_DAYS, OURA_HR_PAGE_SIZE, OURA_PAGE_SIZE } from "../e2e/simulator/data/endpoints/oura";
-import { STRAVA_MAX_PER_PAGE } from "../e2e/simulator/data/endpoints/strava";
-import { WHOOP_MAX_LIMIT } from "../e2e/simulator/data/endpoints/whoop";
-import { FITBIT_MAX_LIMIT, FITBIT_MAX_RANGE_DAYS } from "../e2e/simulator/data/endpoints/fitbit";
-import { POLAR_MAX_RANGE_DAYS } from "../e2e/simulator/data/endpoints/polar";
-import { COROS_MAX_RANGE_DAYS } from "../e2e/simulator/data/endpoints/coros";
-import { WITHINGS_PAGE_SIZE } from "../e2e/simulator/data/endpoints/withings";
-import { HEVY_MAX_PAGE_SIZE } from "../e2e/simulator/data/endpoints/hevy";
-import { EIGHTSLEEP_MAX_RANGE_DAYS } from "../e2e/simulator/data/endpoints/eightsleep";
-import { startSimulator } from "../e2e/simulator/server";
+import { simData } from "@sim/data/generator";
+import { OURA_HR_MAX_DAYS, OURA_HR_PAGE_SIZE, OURA_PAGE_SIZE } from "@sim/data/endpoints/oura";
+import { STRAVA_MAX_PER_PAGE } from "@sim/data/endpoints/strava";
+import { WHOOP_MAX_LIMIT } from "@sim/data/endpoints/whoop";
+import { FITBIT_MAX_LIMIT, FITBIT_MAX_RANGE_DAYS } from "@sim/data/endpoints/fitbit";
+import { POLAR_MAX_RANGE_DAYS } from "@sim/data/endpoints/polar";
+import { COROS_MAX_RANGE_DAYS } from "@sim/data/endpoints/coros";
+import { WITHINGS_PAGE_SIZE } from "@sim/data/endpoints/withings";
+import { HEVY_MAX_PAGE_SIZE } from "@sim/data/endpoints/hevy";
+import { EIGHTSLEEP_MAX_RANGE_DAYS } from "@sim/data/endpoints/eightsleep";
+import { startSimulator } from "@sim/server";
 import { syncRuns } from "@/lib/db/schema";
 import { enqueueSync } from "@/lib/sync/enqueue";
 import { fetchers } from "@/lib/sync/fetchers";

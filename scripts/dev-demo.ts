@@ -5,9 +5,9 @@
  */
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { demoEnv } from "../e2e/simulator/clients";
-import { startSimulator } from "../e2e/simulator/server";
-import { setWebhookTarget } from "../e2e/simulator/webhooks";
+import { demoEnv } from "@sim/clients";
+import { startSimulator } from "@sim/server";
+import { setWebhookTarget } from "@sim/webhooks";
 
 const root = path.resolve(import.meta.dirname, "..");
 const simulatorPort = Number(process.env.SIMULATOR_PORT ?? 4010);

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { demoEnv } from "../../../e2e/simulator/clients";
-import { startSimulator, type RunningSimulator } from "../../../e2e/simulator/server";
-import { authorize } from "../../../e2e/simulator/testing";
+import { demoEnv } from "@sim/clients";
+import { startSimulator, type RunningSimulator } from "@sim/server";
+import { authorize } from "@sim/testing";
 import { openToken } from "@/lib/crypto/keyring";
 import { activities, measurements, providerConnections, users, type ProviderConnection } from "@/lib/db/schema";
 import { InvalidGrantError, TransientProviderError } from "@/lib/providers/errors";

@@ -1,9 +1,9 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_EIGHTSLEEP_PASSWORD, DEMO_HEVY_API_KEYS } from "../../../e2e/simulator/clients";
-import { eightSleepUserId } from "../../../e2e/simulator/providers/eightsleep";
-import { simData } from "../../../e2e/simulator/data/generator";
-import type { RunningSimulator } from "../../../e2e/simulator/server";
+import { DEMO_EIGHTSLEEP_PASSWORD, DEMO_HEVY_API_KEYS } from "@sim/clients";
+import { eightSleepUserId } from "@sim/providers/eightsleep";
+import { simData } from "@sim/data/generator";
+import type { RunningSimulator } from "@sim/server";
 import { openToken } from "@/lib/crypto/keyring";
 import { providerConnections } from "@/lib/db/schema";
 import { CredentialsRejectedError, InvalidGrantError, ProviderNotConfiguredError, ProviderRequestError } from "@/lib/providers/errors";

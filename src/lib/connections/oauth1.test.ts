@@ -1,10 +1,10 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_CLIENTS } from "../../../e2e/simulator/clients";
-import { parseOAuthHeader } from "../../../e2e/simulator/oauth1-verify";
-import { garminUserId } from "../../../e2e/simulator/providers/garmin";
-import type { RunningSimulator } from "../../../e2e/simulator/server";
-import { authorize, postForm, simUrl } from "../../../e2e/simulator/testing";
+import { DEMO_CLIENTS } from "@sim/clients";
+import { parseOAuthHeader } from "@sim/oauth1-verify";
+import { garminUserId } from "@sim/providers/garmin";
+import type { RunningSimulator } from "@sim/server";
+import { authorize, postForm, simUrl } from "@sim/testing";
 import { openToken } from "@/lib/crypto/keyring";
 import { providerConnections } from "@/lib/db/schema";
 import { providers } from "@/lib/providers";

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { sql } from "drizzle-orm";
-import { demoEnv } from "../../../e2e/simulator/clients";
-import { startSimulator, type RunningSimulator } from "../../../e2e/simulator/server";
+import { demoEnv } from "@sim/clients";
+import { startSimulator, type RunningSimulator } from "@sim/server";
 import type { Db } from "@/lib/db";
 import { users } from "@/lib/db/schema";
 

@@ -6,7 +6,7 @@ import {
   parseOAuthHeader,
   signatureBaseString,
   verifyOAuth1,
-} from "../../../e2e/simulator/oauth1-verify";
+} from "@sim/oauth1-verify";
 import { assertSignable, oauth1BaseString, oauth1Header, signOAuth1, OAuth1SigningError, type OAuth1Request } from "./oauth1";
 
 const consumer = { key: "dpf43f3p2l4k3l03", secret: "kd94hf93k423kf44" };

@@ -1,7 +1,7 @@
 import { eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { simData } from "../../../e2e/simulator/data/generator";
-import { startSimulator, type RunningSimulator } from "../../../e2e/simulator/server";
+import { simData } from "@sim/data/generator";
+import { startSimulator, type RunningSimulator } from "@sim/server";
 import { syncRuns } from "@/lib/db/schema";
 import { engines, type TestDb } from "@/test/db";
 import { enqueueSync, SyncRequestError } from "./enqueue";

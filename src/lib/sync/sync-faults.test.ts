@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { simData } from "../../../e2e/simulator/data/generator";
-import { startSimulator, type RunningSimulator } from "../../../e2e/simulator/server";
+import { simData } from "@sim/data/generator";
+import { startSimulator, type RunningSimulator } from "@sim/server";
 import { openToken } from "@/lib/crypto/keyring";
 import { activities, providerConnections, rateBudget, syncRuns, syncState } from "@/lib/db/schema";
 import { engines, type TestDb } from "@/test/db";

@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
-import { simData } from "../../../e2e/simulator/data/generator";
-import type { RunningSimulator } from "../../../e2e/simulator/server";
+import { simData } from "@sim/data/generator";
+import type { RunningSimulator } from "@sim/server";
 import type { Db } from "@/lib/db";
 import { activities, dailySummaries, measurements, providerConnections, rawRecords, sleepSessions } from "@/lib/db/schema";
 import { transformFor } from "@/lib/normalize/providers";

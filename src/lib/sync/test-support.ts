@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { DEMO_EIGHTSLEEP_PASSWORD, DEMO_HEVY_API_KEYS, demoEnv } from "../../../e2e/simulator/clients";
-import type { RunningSimulator } from "../../../e2e/simulator/server";
-import { authorize } from "../../../e2e/simulator/testing";
+import { DEMO_EIGHTSLEEP_PASSWORD, DEMO_HEVY_API_KEYS, demoEnv } from "@sim/clients";
+import type { RunningSimulator } from "@sim/server";
+import { authorize } from "@sim/testing";
 import { completeConnect, startConnect } from "@/lib/connections/connect";
 import { connectWithApiKey, connectWithPassword } from "@/lib/connections/credentials";
 import type { Db } from "@/lib/db";

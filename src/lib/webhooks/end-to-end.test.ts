@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { and, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { demoEnv } from "../../../e2e/simulator/clients";
-import { startSimulator, type RunningSimulator } from "../../../e2e/simulator/server";
-import { authorize } from "../../../e2e/simulator/testing";
-import { garminRecords } from "../../../e2e/simulator/webhooks/garmin-data";
-import { DEMO_CLIENTS } from "../../../e2e/simulator/clients";
+import { demoEnv } from "@sim/clients";
+import { startSimulator, type RunningSimulator } from "@sim/server";
+import { authorize } from "@sim/testing";
+import { garminRecords } from "@sim/webhooks/garmin-data";
+import { DEMO_CLIENTS } from "@sim/clients";
 import { completeConnect, startConnect } from "@/lib/connections/connect";
 import { completeOAuth1, startOAuth1 } from "@/lib/connections/oauth1";
 import { activities, dailySummaries, measurements, providerConnections, sleepSessions, syncRuns, users, webhookEvents, type ProviderConnection } from "@/lib/db/schema";

@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { demoEnv } from "../../../e2e/simulator/clients";
-import { startSimulator, type RunningSimulator } from "../../../e2e/simulator/server";
-import { authorize } from "../../../e2e/simulator/testing";
-import { setWebhookTarget } from "../../../e2e/simulator/webhooks";
-import type { Delivery } from "../../../e2e/simulator/webhooks/delivery";
+import { demoEnv } from "@sim/clients";
+import { startSimulator, type RunningSimulator } from "@sim/server";
+import { authorize } from "@sim/testing";
+import { setWebhookTarget } from "@sim/webhooks";
+import type { Delivery } from "@sim/webhooks/delivery";
 import { completeConnect, startConnect } from "@/lib/connections/connect";
 import { activities, dailySummaries, providerConnections, sleepSessions, syncRuns, users, webhookEvents } from "@/lib/db/schema";
 import type { Db } from "@/lib/db";

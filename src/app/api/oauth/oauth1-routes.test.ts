@@ -2,10 +2,10 @@ import { randomBytes } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { NextRequest } from "next/server";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { demoEnv } from "../../../../e2e/simulator/clients";
-import { garminUserId } from "../../../../e2e/simulator/providers/garmin";
-import { startSimulator, type RunningSimulator } from "../../../../e2e/simulator/server";
-import { parseConsentForm } from "../../../../e2e/simulator/testing";
+import { demoEnv } from "@sim/clients";
+import { garminUserId } from "@sim/providers/garmin";
+import { startSimulator, type RunningSimulator } from "@sim/server";
+import { parseConsentForm } from "@sim/testing";
 import { providerConnections, users } from "@/lib/db/schema";
 import { testDb, type TestDb } from "@/test/db";
 

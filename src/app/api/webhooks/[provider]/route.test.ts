@@ -1,8 +1,8 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { demoEnv } from "../../../../../e2e/simulator/clients";
-import { DEMO_WEBHOOK_SETTINGS } from "../../../../../e2e/simulator/webhooks/common";
+import { demoEnv } from "@sim/clients";
+import { DEMO_WEBHOOK_SETTINGS } from "@sim/webhooks/common";
 import { providerConnections, syncRuns, users, webhookEvents } from "@/lib/db/schema";
 import { saveConnection } from "@/lib/connections/store";
 import { startWebhookProcessRunner, webhookProcessRunner } from "@/lib/webhooks/runner";
