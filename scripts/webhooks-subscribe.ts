@@ -7,7 +7,7 @@
  * The provider calls the app back during creation (handshake / PING), so the app must be running
  * and reachable at APP_URL.
  */
-import { ProviderNotConfiguredError } from "../src/lib/providers/errors";
+import { ProviderNotConfiguredError } from "../src/lib/providers/shared/errors";
 import { subscribeWebhooks, SubscribeError, type SubscribeMode } from "../src/lib/webhooks/subscribe";
 
 const args = process.argv.slice(2);

@@ -6,7 +6,7 @@ import { startSimulator, type RunningSimulator } from "@sim/server";
 import { authorize } from "@sim/testing";
 import { openToken } from "@/lib/crypto/keyring";
 import { activities, measurements, providerConnections, users, type ProviderConnection } from "@/lib/db/schema";
-import { InvalidGrantError, TransientProviderError } from "@/lib/providers/errors";
+import { InvalidGrantError, TransientProviderError } from "@/lib/providers/shared/errors";
 import { openPostgres } from "@/lib/db";
 import { engines, type TestDb } from "@/test/db";
 import { completeConnect, startConnect } from "./connect";

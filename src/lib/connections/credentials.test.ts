@@ -6,7 +6,7 @@ import { simData } from "@sim/data/generator";
 import type { RunningSimulator } from "@sim/server";
 import { openToken } from "@/lib/crypto/keyring";
 import { providerConnections } from "@/lib/db/schema";
-import { CredentialsRejectedError, InvalidGrantError, ProviderNotConfiguredError, ProviderRequestError } from "@/lib/providers/errors";
+import { CredentialsRejectedError, InvalidGrantError, ProviderNotConfiguredError, ProviderRequestError } from "@/lib/providers/shared/errors";
 import { hevyGet } from "@/lib/providers/hevy";
 import { testDb, type TestDb } from "@/test/db";
 import { connectWithApiKey, connectWithPassword, CredentialsInputError, keyOnlyContext } from "./credentials";

@@ -3,7 +3,7 @@ import type { Db } from "@/lib/db";
 import type { ProviderConnection } from "@/lib/db/schema";
 import { env } from "@/lib/env";
 import { isProviderId, providers, type ProviderDefinition, type ProviderId } from "@/lib/providers";
-import { providerContext, providerFetch } from "@/lib/providers/http";
+import { providerContext, providerFetch } from "@/lib/providers/shared/http";
 import type { ProviderContext } from "@/lib/providers/types";
 import { UnknownProviderError } from "./errors";
 import { saveConnection } from "./store";

@@ -10,8 +10,8 @@ import {
   type ProviderConnection,
 } from "@/lib/db/schema";
 import { isConfigured, isProviderId, providers } from "@/lib/providers";
-import { ProviderError, ProviderNotConfiguredError, safeReason } from "@/lib/providers/errors";
-import { providerContext } from "@/lib/providers/http";
+import { ProviderError, ProviderNotConfiguredError, safeReason } from "@/lib/providers/shared/errors";
+import { providerContext } from "@/lib/providers/shared/http";
 import type { TokenSet } from "@/lib/providers/types";
 import { oauth1Context } from "./oauth1";
 import { tokensFromRow } from "./store";

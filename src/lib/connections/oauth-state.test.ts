@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { oauthStates, users } from "@/lib/db/schema";
-import { pkceChallenge } from "@/lib/providers/oauth2";
+import { pkceChallenge } from "@/lib/providers/shared/oauth2";
 import { engines, type TestDb } from "@/test/db";
 import { OAuthStateError } from "./errors";
 import { consumeOAuthState, createOAuthState, OAUTH_STATE_TTL_MS } from "./oauth-state";

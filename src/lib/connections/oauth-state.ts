@@ -3,7 +3,7 @@ import { randomToken, sha256Hex } from "@/lib/crypto";
 import { openToken, sealToken } from "@/lib/crypto/keyring";
 import type { Db } from "@/lib/db";
 import { oauthStates } from "@/lib/db/schema";
-import { createPkcePair } from "@/lib/providers/oauth2";
+import { createPkcePair } from "@/lib/providers/shared/oauth2";
 import { OAuthStateError } from "./errors";
 
 /**

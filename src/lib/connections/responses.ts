@@ -5,7 +5,7 @@ import {
   ProviderRequestError,
   TransientProviderError,
   safeReason,
-} from "@/lib/providers/errors";
+} from "@/lib/providers/shared/errors";
 import { AccountLinkedElsewhereError, NotOAuthProviderError, ProviderDeniedError } from "./errors";
 
 /** Responses shared by the OAuth route handlers. The settings page prefixes messages with the provider's name. */

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { ActivityRow, DailyRow, MeasurementRow, NormalizedBatch, RawRow, SleepRow } from "@/lib/normalize/types";
-import { startOfLocalDay, addDays } from "./dates";
+import { startOfLocalDay, addDays } from "../normalize/dates";
 
 export type BridgeProvider = "apple_health" | "health_connect";
 

@@ -1,6 +1,6 @@
-import { haeWorkoutType } from "./activity-types";
+import { haeWorkoutType } from "../normalize/activity-types";
 import { Collector, isNumber, isObject, rest, stableId } from "./collector";
-import { localDateAt, parseBridgeDate, type ParsedDate } from "./dates";
+import { localDateAt, parseBridgeDate, type ParsedDate } from "../normalize/dates";
 import { CANONICAL, convert, percentFromMaybeFraction, type Dimension } from "./units";
 
 /**

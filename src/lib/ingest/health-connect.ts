@@ -1,6 +1,6 @@
-import { healthConnectExerciseType } from "./activity-types";
+import { healthConnectExerciseType } from "../normalize/activity-types";
 import { Collector, isNumber, isObject, rest, stableId } from "./collector";
-import { localDateAt, offsetFromLocalMidnight, parseBridgeDate, zoneOffsetMinutes } from "./dates";
+import { localDateAt, offsetFromLocalMidnight, parseBridgeDate, zoneOffsetMinutes } from "../normalize/dates";
 
 /**
  * Android Health Connect bridges → normalized rows (shared/bridges.md §2):

@@ -3,7 +3,7 @@ import type { Db } from "@/lib/db";
 import { addCounts, emptyUpsertCounts, upsertBatch, type UpsertCounts } from "@/lib/normalize/upsert";
 import { Collector, type BridgeProvider } from "./collector";
 import { recomputeDaily } from "./daily";
-import { isTimeZone } from "./dates";
+import { isTimeZone } from "../normalize/dates";
 import { JsonStreamReader, JsonSyntaxError } from "./json-stream";
 import { ACCEPTED_SHAPES, PayloadRouter, UnsupportedPayloadError, type PayloadFormat } from "./payload";
 import type { RateLimiter } from "./rate-limit";

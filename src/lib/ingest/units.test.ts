@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { healthConnectExerciseType, haeWorkoutType } from "./activity-types";
+import { healthConnectExerciseType, haeWorkoutType } from "../normalize/activity-types";
 import { convert, normalizeUnit, percentFromMaybeFraction } from "./units";
 import { TokenBucketLimiter } from "./rate-limit";
 

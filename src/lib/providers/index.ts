@@ -1,10 +1,10 @@
 import { providerVar } from "@/lib/env";
-import { appleHealth } from "./apple-health";
+import { appleHealth } from "./apple_health";
 import { coros } from "./coros";
 import { eightsleep } from "./eightsleep";
 import { fitbit } from "./fitbit";
 import { garmin } from "./garmin";
-import { healthConnect } from "./health-connect";
+import { healthConnect } from "./health_connect";
 import { hevy } from "./hevy";
 import { oura } from "./oura";
 import { polar } from "./polar";

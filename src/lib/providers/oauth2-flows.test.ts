@@ -1,9 +1,9 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { coros, COROS_ASSUMED_TOKEN_LIFETIME_S } from "./coros";
-import { InvalidGrantError, ProviderRequestError, TransientProviderError } from "./errors";
+import { InvalidGrantError, ProviderRequestError, TransientProviderError } from "./shared/errors";
 import { fitbit } from "./fitbit";
-import { basicAuthHeader } from "./oauth2";
+import { basicAuthHeader } from "./shared/oauth2";
 import { oura } from "./oura";
 import { polar } from "./polar";
 import { strava } from "./strava";

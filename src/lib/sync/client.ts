@@ -10,9 +10,9 @@ import {
   retryAfterMs,
   safeReason,
   TransientProviderError,
-} from "@/lib/providers/errors";
-import { describeUrl, providerFetch, PROVIDER_TIMEOUT_MS } from "@/lib/providers/http";
-import { errorText, readJson } from "@/lib/providers/oauth2";
+} from "@/lib/providers/shared/errors";
+import { describeUrl, providerFetch, PROVIDER_TIMEOUT_MS } from "@/lib/providers/shared/http";
+import { errorText, readJson } from "@/lib/providers/shared/oauth2";
 import { NeedsReauthError, RescheduleError, SyncAbortedError } from "./errors";
 import { blockBudget, takeBudget } from "./rate-budget";
 import type { ProviderFetcher, RequestSpec, SyncHttp } from "./types";

@@ -2,7 +2,7 @@ import { and, eq, ne, sql } from "drizzle-orm";
 import type { Db } from "@/lib/db";
 import { providerConnections, syncState, type ProviderConnection } from "@/lib/db/schema";
 import { upsertBatch, type UpsertCounts } from "@/lib/normalize/upsert";
-import { ProviderRequestError, safeReason } from "@/lib/providers/errors";
+import { ProviderRequestError, safeReason } from "@/lib/providers/shared/errors";
 import { ProviderSyncHttp, type SyncHttpOptions } from "./client";
 import { markDeleted } from "./deletions";
 import { normalizerFor } from "./normalize";

@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import type { Db } from "@/lib/db";
 import { providerConnections, syncRuns } from "@/lib/db/schema";
 import { isProviderId, providers } from "@/lib/providers";
-import { ProviderError, safeReason, TransientProviderError } from "@/lib/providers/errors";
+import { ProviderError, safeReason, TransientProviderError } from "@/lib/providers/shared/errors";
 import { syncConfig } from "./config";
 import { syncConnection, type EngineOptions } from "./engine";
 import { LostClaimError, NeedsReauthError, RescheduleError, SyncAbortedError } from "./errors";

@@ -2,8 +2,8 @@ import { eq, sql } from "drizzle-orm";
 import type { Db } from "@/lib/db";
 import { providerConnections, type ProviderConnection } from "@/lib/db/schema";
 import { isProviderId, providers } from "@/lib/providers";
-import { ProviderError, safeReason } from "@/lib/providers/errors";
-import { GARMIN_INITIAL_BACKFILL_DAYS } from "@/lib/providers/webhooks/garmin";
+import { ProviderError, safeReason } from "@/lib/providers/shared/errors";
+import { GARMIN_INITIAL_BACKFILL_DAYS } from "@/lib/providers/garmin/webhook";
 import { credentials } from "./process";
 
 /**

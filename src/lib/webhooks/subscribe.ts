@@ -1,13 +1,13 @@
 import { providerVar } from "@/lib/env";
 import { isProviderId, providers } from "@/lib/providers";
-import { ProviderRequestError } from "@/lib/providers/errors";
-import { providerContext } from "@/lib/providers/http";
-import { basicAuthHeader, isObject, requestJson, stringField } from "@/lib/providers/oauth2";
+import { ProviderRequestError } from "@/lib/providers/shared/errors";
+import { providerContext } from "@/lib/providers/shared/http";
+import { basicAuthHeader, isObject, requestJson, stringField } from "@/lib/providers/shared/oauth2";
 import type { ProviderContext } from "@/lib/providers/types";
-import { OURA_DATA_TYPE_RESOURCES, OURA_VERIFICATION_VAR } from "@/lib/providers/webhooks/oura";
-import { POLAR_EVENT_RESOURCES, POLAR_SECRET_VAR } from "@/lib/providers/webhooks/polar";
-import { STRAVA_VERIFY_TOKEN_VAR } from "@/lib/providers/webhooks/strava";
-import { FITBIT_VERIFICATION_VAR } from "@/lib/providers/webhooks/fitbit";
+import { OURA_DATA_TYPE_RESOURCES, OURA_VERIFICATION_VAR } from "@/lib/providers/oura/webhook";
+import { POLAR_EVENT_RESOURCES, POLAR_SECRET_VAR } from "@/lib/providers/polar/webhook";
+import { STRAVA_VERIFY_TOKEN_VAR } from "@/lib/providers/strava/webhook";
+import { FITBIT_VERIFICATION_VAR } from "@/lib/providers/fitbit/webhook";
 
 /**
  * `npm run webhooks:subscribe -- <provider> [--list|--delete]`: creates (or lists, or deletes) the

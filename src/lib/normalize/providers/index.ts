@@ -1,16 +1,16 @@
-import { corosTransforms } from "./coros";
-import { eightsleepTransforms } from "./eightsleep";
-import { fitbitTransforms } from "./fitbit";
-import { garminTransforms } from "./garmin";
-import { hevyTransforms } from "./hevy";
-import { ouraTransforms } from "./oura";
-import { polarTransforms } from "./polar";
-import { stravaTransforms } from "./strava";
-import type { Transform } from "./types";
-import { whoopTransforms } from "./whoop";
-import { withingsTransforms } from "./withings";
+import { corosTransforms } from "@/lib/providers/coros/transform";
+import { eightsleepTransforms } from "@/lib/providers/eightsleep/transform";
+import { fitbitTransforms } from "@/lib/providers/fitbit/transform";
+import { garminTransforms } from "@/lib/providers/garmin/transform";
+import { hevyTransforms } from "@/lib/providers/hevy/transform";
+import { ouraTransforms } from "@/lib/providers/oura/transform";
+import { polarTransforms } from "@/lib/providers/polar/transform";
+import { stravaTransforms } from "@/lib/providers/strava/transform";
+import type { Transform } from "@/lib/providers/shared/transform-types";
+import { whoopTransforms } from "@/lib/providers/whoop/transform";
+import { withingsTransforms } from "@/lib/providers/withings/transform";
 
-export type { Deletion, Skipped, Transform, TransformContext, TransformResult } from "./types";
+export type { Deletion, Skipped, Transform, TransformContext, TransformResult } from "@/lib/providers/shared/transform-types";
 
 /** Every provider's transforms, by provider id then resource (the provider's endpoint name). */
 export const providerTransforms = {

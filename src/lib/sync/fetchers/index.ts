@@ -1,13 +1,13 @@
 import type { ProviderFetcher } from "../types";
-import { corosFetcher } from "./coros";
-import { eightsleepFetcher } from "./eightsleep";
-import { fitbitFetcher } from "./fitbit";
-import { hevyFetcher } from "./hevy";
-import { ouraFetcher } from "./oura";
-import { polarFetcher } from "./polar";
-import { stravaFetcher } from "./strava";
-import { whoopFetcher } from "./whoop";
-import { withingsFetcher } from "./withings";
+import { corosFetcher } from "@/lib/providers/coros/fetch";
+import { eightsleepFetcher } from "@/lib/providers/eightsleep/fetch";
+import { fitbitFetcher } from "@/lib/providers/fitbit/fetch";
+import { hevyFetcher } from "@/lib/providers/hevy/fetch";
+import { ouraFetcher } from "@/lib/providers/oura/fetch";
+import { polarFetcher } from "@/lib/providers/polar/fetch";
+import { stravaFetcher } from "@/lib/providers/strava/fetch";
+import { whoopFetcher } from "@/lib/providers/whoop/fetch";
+import { withingsFetcher } from "@/lib/providers/withings/fetch";
 
 /**
  * Pull fetchers, one file per provider. Garmin is push-only (its data arrives at the webhook);

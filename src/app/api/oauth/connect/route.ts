@@ -7,7 +7,7 @@ import { startOAuth1, usesOAuth1, withOAuth1Cookie } from "@/lib/connections/oau
 import { connectErrorMessage, plainText, redirectTo, settingsUrl } from "@/lib/connections/responses";
 import { getDb } from "@/lib/db";
 import { isProviderId, providers } from "@/lib/providers";
-import { routeUrl } from "@/lib/providers/http";
+import { routeUrl } from "@/lib/providers/shared/http";
 
 export const dynamic = "force-dynamic";
 

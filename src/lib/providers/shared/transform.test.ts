@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { activityType, BatchBuilder, isoDurationSeconds, parseOffset, wallClockToInstant, zoneOf } from "./transform";
+import { providerTransforms } from "@/lib/normalize/providers";
+
+describe("normalize helpers", () => {
+  it("maps vendor sport names", () => {
+    expect(activityType("TrailRun")).toBe("running");
+    expect(activityType("MountainBikeRide")).toBe("cycling");
+    expect(activityType("LAP_SWIMMING")).toBe("swimming");
+    expect(activityType("strengthTraining")).toBe("strength_training");
+    expect(activityType("weightlifting")).toBe("strength_training");
+    expect(activityType("WATERSPORTS_WATERSKI", "OTHER")).toBe("other");
+    expect(activityType(undefined, "Hike")).toBe("hiking");
+    expect(activityType("Quidditch")).toBe("other");
+  });
+
+  it("parses offsets and ISO durations", () => {
+    expect(parseOffset("+05:30")).toBe(330);
+    expect(parseOffset("-0500")).toBe(-300);
+    expect(parseOffset("Z")).toBe(0);
+    expect(parseOffset("Europe/Paris")).toBeNull();
+    expect(isoDurationSeconds("PT2H44M")).toBe(9840);
+    expect(isoDurationSeconds("PT18H23M30S")).toBe(66210);
+    expect(isoDurationSeconds("P1DT1S")).toBe(86401);
+    expect(isoDurationSeconds("PT")).toBeNull();
+  });
+
+  it("places wall clocks in a zone across a DST change", () => {
+    const paris = zoneOf("Europe/Paris");
+    // 2024-03-31 03:30 exists only after the spring-forward (CEST, +02:00) → 01:30Z
+    expect(wallClockToInstant(new Date("2024-03-31T03:30:00Z"), paris)).toEqual({ at: new Date("2024-03-31T01:30:00Z"), offsetMinutes: 120 });
+    // 01:30 the same night is still CET (+01:00) → 00:30Z
+    expect(wallClockToInstant(new Date("2024-03-31T01:30:00Z"), paris).at).toEqual(new Date("2024-03-31T00:30:00Z"));
+    expect(() => zoneOf("Nowhere/Land")).toThrow(/unknown time zone/);
+  });
+
+  it("a record failing halfway leaves no rows behind", () => {
+    const b = new BatchBuilder("test", "things");
+    b.each([{ v: 1 }, { v: 2 }], z.object({ v: z.number() }), (r) => {
+      b.measurement("weight", new Date(0), r.v);
+      if (r.v === 2) throw new Error("boom");
+    });
+    const { batch, skipped } = b.result();
+    expect(batch.measurements.map((m) => m.value)).toEqual([1]);
+    expect(skipped).toEqual([{ reason: "boom", record: { v: 2 } }]);
+  });
+
+  it("merges parts of one day within a batch, later columns winning", () => {
+    const b = new BatchBuilder("test", "days");
+    b.each([{ d: "2024-01-01", s: 1 }, { d: "2024-01-01", s: 2 }], z.object({ d: z.string(), s: z.number() }), (r, o) => b.dailyPart(r.d, { steps: r.s, restingHr: r.s === 1 ? 50 : null }, o));
+    expect(b.result().batch.dailySummaries).toEqual([{ provider: "test", date: "2024-01-01", steps: 2, restingHr: 50, raw: { "test:days": { d: "2024-01-01", s: 2 } } }]);
+  });
+
+  it("registers the resources the engine asks for", () => {
+    const names = Object.fromEntries(Object.entries(providerTransforms).map(([p, t]) => [p, Object.keys(t).sort()]));
+    expect(names).toEqual({
+      strava: ["activities", "webhook_events"],
+      garmin: ["activities", "bodyComps", "dailies", "hrv", "sleeps"],
+      oura: ["daily_activity", "daily_readiness", "daily_sleep", "heartrate", "sleep", "workout"],
+      whoop: ["body_measurement", "cycle", "recovery", "sleep", "workout"],
+      fitbit: ["activities", "fat", "heart", "hrv", "sleep", "steps", "weight"],
+      polar: ["activities", "continuous_heart_rate", "exercises", "nightly_recharge", "physical_info", "sleep"],
+      coros: ["sport_list"],
+      withings: ["activity", "measures", "sleep_summary", "workouts"],
+      hevy: ["body_measurements", "workout_events", "workouts"],
+      eightsleep: ["trends"],
+    });
+  });
+});

@@ -1,0 +1,68 @@
+import type { FetchContext, Page, ProviderFetcher, WindowResource } from "@/lib/sync/types";
+import { bearer, DAY_MS, isObject, listOf, MINUTE_MS, perWindow, snapshot, stringAt } from "../shared/fetch";
+
+/**
+ * WHOOP API v2 (providers.md §4): collections take `start` (inclusive), `end` (exclusive), `limit`
+ * ≤ 25 and `nextToken` → `{records, next_token}`, newest first. Body measurements are a snapshot
+ * (no time), fetched once per run. Recoveries carry no offset: the user's offset comes from the
+ * latest cycle. Budget: 100 per minute and 10,000 per day (per app).
+ */
+
+const BASE = "https://api.prod.whoop.com/developer";
+export const WHOOP_PAGE_SIZE = 25;
+
+async function* collection(ctx: FetchContext, path: string, what: string, range: { start: string; end?: string }): AsyncIterable<Page> {
+  let nextToken: string | undefined;
+  do {
+    const json = await ctx.http.json(`${BASE}${path}`, {
+      query: { ...range, limit: WHOOP_PAGE_SIZE, nextToken },
+      what,
+    });
+    const records = listOf("whoop", json, "records", what);
+    if (records.length) yield { records };
+    nextToken = isObject(json) ? stringAt(json, "next_token") : undefined;
+  } while (nextToken);
+}
+
+function timed(resource: string, label: string, path: string): WindowResource {
+  return {
+    kind: "window",
+    resource,
+    label,
+    windowDays: 365,
+    pageSize: WHOOP_PAGE_SIZE,
+    overlapMs: 3 * DAY_MS,
+    fetchWindow: (ctx, w) => collection(ctx, path, resource, { start: w.from.toISOString(), end: w.to.toISOString() }),
+  };
+}
+
+const body = snapshot("body_measurement", "Body measurements", async (ctx) => {
+  const json = await ctx.http.json(`${BASE}/v2/user/measurement/body`, { what: "body measurement" });
+  return isObject(json) ? [json] : [];
+});
+
+export const whoopFetcher: ProviderFetcher = {
+  provider: "whoop",
+  authorize: (req, token) => bearer(req, token),
+  budget: [perWindow("min", MINUTE_MS, 100), perWindow("day", DAY_MS, 10_000)],
+  rateLimitHeaders(headers, now) {
+    const remaining = Number(headers.get("x-ratelimit-remaining"));
+    const reset = Number(headers.get("x-ratelimit-reset"));
+    if (headers.has("x-ratelimit-remaining") && remaining <= 0 && Number.isFinite(reset)) {
+      return { exhaustedUntil: new Date(now.getTime() + reset * 1000) };
+    }
+    return undefined;
+  },
+  async timezone(ctx) {
+    const json = await ctx.http.json(`${BASE}/v2/cycle`, { query: { limit: 1 }, what: "latest cycle" });
+    const [latest] = listOf("whoop", json, "records", "cycle");
+    return isObject(latest) ? stringAt(latest, "timezone_offset") : undefined;
+  },
+  resources: [
+    timed("workout", "Workouts", "/v2/activity/workout"),
+    timed("sleep", "Sleep", "/v2/activity/sleep"),
+    timed("recovery", "Recovery", "/v2/recovery"),
+    timed("cycle", "Strain", "/v2/cycle"),
+    body,
+  ],
+};

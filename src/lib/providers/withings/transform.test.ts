@@ -1,0 +1,119 @@
+import { describe, expect, it } from "vitest";
+import { fixturesOf } from "../shared/fixtures";
+import { withingsTransforms, withingsValue } from "./transform";
+
+const fixture = fixturesOf(import.meta.url);
+
+type Body<K extends string> = { status: number; body: Record<K, unknown[]> & { timezone?: string } };
+
+describe("withings", () => {
+  it("value × 10^unit, exactly", () => {
+    expect(withingsValue(7500, -2)).toBe(75); // 7500 × 10⁻² (7500 * 0.01 would be 75.00000000000001)
+    expect(withingsValue(180, -1)).toBe(18);
+    expect(withingsValue(12, 3)).toBe(12000);
+    expect(withingsValue(655, -3)).toBe(0.655);
+  });
+
+  it("getmeas sample: weight 75 kg and fat ratio 18 % on the Paris day", () => {
+    const res = fixture<Body<"measuregrps">>("withings-getmeas.json");
+    const { batch, skipped } = withingsTransforms.measures(res.body.measuregrps, { timezone: res.body.timezone });
+    expect(skipped).toEqual([]);
+    const at = new Date(1590000000 * 1000); // 2020-05-20T18:40:00Z
+    expect(batch.measurements).toEqual([
+      { provider: "withings", type: "weight", measuredAt: at, value: 75, unit: "kg", source: null },
+      { provider: "withings", type: "fat_ratio", measuredAt: at, value: 18, unit: "%", source: null },
+    ]);
+    // 18:40Z is 20:40 in Paris (CEST, +02:00): still 2020-05-20
+    expect(batch.dailySummaries).toEqual([
+      { provider: "withings", date: "2020-05-20", weightKg: 75, raw: { "withings:measures": res.body.measuregrps[0] } },
+    ]);
+    expect(batch.raw[0]).toMatchObject({ resource: "measures", externalId: "123456789" });
+  });
+
+  it("meastypes: blood pressure, heart rate, SpO2, fat mass; a late weighing in Tokyo is the next day", () => {
+    const date = Date.parse("2024-01-15T16:30:00Z") / 1000; // 01:30 on the 16th in Tokyo (+09:00)
+    const grp = {
+      grpid: 1,
+      date,
+      category: 1,
+      measures: [
+        { value: 120, type: 10, unit: 0 },
+        { value: 80, type: 9, unit: 0 },
+        { value: 64, type: 11, unit: 0 },
+        { value: 97, type: 54, unit: 0 },
+        { value: 14230, type: 8, unit: -3 }, // 14.23 kg
+        { value: 68450, type: 1, unit: -3 }, // 68.45 kg
+        { value: 5, type: 170, unit: 0 }, // visceral fat: not a column we keep
+      ],
+    };
+    const { batch } = withingsTransforms.measures([grp, { grpid: 2, date, category: 2, measures: [{ value: 65000, type: 1, unit: -3 }] }], {
+      timezone: "Asia/Tokyo",
+    });
+    expect(batch.measurements.map((m) => [m.type, m.value, m.unit])).toEqual([
+      ["bp_systolic", 120, "mmHg"],
+      ["bp_diastolic", 80, "mmHg"],
+      ["heart_rate", 64, "bpm"],
+      ["spo2", 97, "%"],
+      ["fat_mass", 14.23, "kg"],
+      ["weight", 68.45, "kg"],
+    ]);
+    expect(batch.dailySummaries[0]).toMatchObject({ date: "2024-01-16", weightKg: 68.45 });
+    expect(batch.raw).toHaveLength(1); // the category-2 objective is not a measurement
+  });
+
+  it("sleep summary: a sleep_session AND the day's part with hr_average as resting HR", () => {
+    const res = fixture<Body<"series">>("withings-sleep-getsummary.json");
+    const series = res.body.series;
+    const { batch } = withingsTransforms.sleep_summary(series);
+    const s = batch.sleepSessions[0];
+    // 1589932800 = 2020-05-20T00:00Z (02:00 Paris), 1589961600 = 08:00Z (10:00 Paris)
+    expect(s.startAt).toEqual(new Date("2020-05-20T00:00:00Z"));
+    expect(s).toMatchObject({
+      externalId: "987654321",
+      localDate: "2020-05-20",
+      utcOffsetMinutes: 120,
+      inBedS: 28800, // no total_timeinbed: enddate − startdate
+      asleepS: 25200,
+      deepS: 5400,
+      remS: 7200,
+      efficiencyPct: 85, // > 1: already a percentage
+      avgHr: 58,
+    });
+    expect(batch.dailySummaries).toEqual([
+      { provider: "withings", date: "2020-05-20", sleepS: 25200, restingHr: 58, raw: { "withings:sleep_summary": series[0] } },
+    ]);
+  });
+
+  it("sleep summary: a 0–1 efficiency becomes a percentage, sleep_score goes to both rows", () => {
+    const item = { id: 5, timezone: "America/New_York", startdate: 1700000000, enddate: 1700028000, date: "2023-11-15", data: { sleep_efficiency: 0.91, sleep_score: 77 } };
+    const { batch } = withingsTransforms.sleep_summary([item]);
+    expect(batch.sleepSessions[0]).toMatchObject({ efficiencyPct: 91, score: 77, utcOffsetMinutes: -300 });
+    expect(batch.dailySummaries[0]).toMatchObject({ sleepScore: 77 });
+  });
+
+  it("workouts and daily activity", () => {
+    const w = { id: 77, category: 2, timezone: "Europe/Paris", startdate: 1700000000, enddate: 1700002700, data: { calories: 410, distance: 7500, hr_average: 150, steps: 7000 } };
+    const { batch } = withingsTransforms.workouts([w]);
+    // 1700000000 = 2023-11-14T22:13:20Z = 23:13 in Paris (CET, +01:00)
+    expect(batch.activities[0]).toMatchObject({ type: "running", localDate: "2023-11-14", utcOffsetMinutes: 60, durationS: 2700, distanceM: 7500, energyKcal: 410 });
+    const day = { date: "2023-11-14", timezone: "Europe/Paris", steps: 10234, distance: 7600.5, calories: 420, totalcalories: 2300 };
+    expect(withingsTransforms.activity([day]).batch.dailySummaries[0]).toEqual({
+      provider: "withings",
+      date: "2023-11-14",
+      steps: 10234,
+      distanceM: 7600.5,
+      activeEnergyKcal: 420,
+      totalEnergyKcal: 2300,
+      raw: { "withings:activity": day },
+    });
+  });
+
+  it("an unknown time zone skips only that record", () => {
+    const { batch, skipped } = withingsTransforms.workouts([
+      { id: 1, timezone: "Mars/Olympus", startdate: 1700000000 },
+      { id: 2, timezone: "UTC", startdate: 1700000000 },
+    ]);
+    expect(batch.activities.map((a) => a.externalId)).toEqual(["2"]);
+    expect(skipped[0].reason).toMatch(/Mars\/Olympus/);
+  });
+});
