@@ -25,7 +25,7 @@ import { EIGHTSLEEP_MAX_RANGE_DAYS } from "@sim/data/endpoints/eightsleep";
 import { startSimulator } from "@sim/server";
 import { syncRuns } from "@/lib/db/schema";
 import { enqueueSync } from "@/lib/sync/enqueue";
-import { fetchers } from "@/lib/sync/fetchers";
+import { providerList, pullProvider } from "@/lib/providers";
 import { startSyncRunner } from "@/lib/sync/runner";
 import { connectAs, newUser, applySimulatorEnv } from "@/lib/sync/test-support";
 import { pgliteTestDb, postgresTestDb } from "@/test/db";
@@ -65,7 +65,7 @@ function minimumRequests(provider: string, resource: string, n: number, days: nu
 
 /** Each provider's documented budget, for the "at real limits" floor: requests per window. */
 const BUDGETS: Record<string, Array<{ limit: number; ms: number }>> = Object.fromEntries(
-  Object.entries(fetchers).map(([id, f]) => [id, f.budget.map((w) => ({ limit: w.limit, ms: w.ms }))]),
+  providerList.flatMap((p) => (p.pull ? [[p.id, p.pull.fetcher.budget.map((w) => ({ limit: w.limit, ms: w.ms }))]] : [])),
 );
 function floorAtBudget(provider: string, requests: number): number {
   return Math.max(0, ...(BUDGETS[provider] ?? []).map((w) => Math.floor((requests - 1) / w.limit) * w.ms));
@@ -129,7 +129,7 @@ async function main() {
         .filter(([k]) => isData(k))
         .reduce((a, [k, n]) => a + n - (before[p]?.[k] ?? 0), 0);
       let minimum = 0;
-      for (const r of fetchers[p].resources) {
+      for (const r of pullProvider(p)!.fetcher.resources) {
         const n = data.expectedRecords(p, accountOf(p), r.resource).length;
         const window = data.window(p, accountOf(p), r.resource);
         const days = window ? Math.round((Date.parse(window.to) - Date.parse(window.from)) / 86_400_000) + 1 : 1;

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { providerTransforms } from "@/lib/normalize/providers";
+import { pullProvider } from "@/lib/providers";
+import { ouraTransforms } from "@/lib/providers/oura/transform";
+import { whoopTransforms } from "@/lib/providers/whoop/transform";
+import { withingsTransforms } from "@/lib/providers/withings/transform";
 import { addDays, dayNumber, localDay, tzOffset } from "./core";
 import { DATA_PROVIDERS, expectedRecords, MAX_SPAN_DAYS, resourcesOf, SimData } from "./generator";
 
@@ -100,7 +103,7 @@ describe("generated data", () => {
         const account = provider === "hevy" ? "lifter-1" : "athlete-7";
         const timezone = store.timezone(provider, account);
         const records = store.expectedRecords(provider, account, resource);
-        const transform = (providerTransforms as Record<string, Record<string, (r: unknown[], c?: object) => { batch: { raw: unknown[] }; skipped: unknown[] }>>)[provider][resource];
+        const transform = pullProvider(provider)!.transforms[resource];
         expect(transform, `${provider}/${resource}`).toBeTypeOf("function");
         const ctx = provider === "withings" && resource === "measures" ? { timezone } : { timezone, fetchedAt: new Date(NOW) };
         const { batch, skipped } = transform(records, ctx);
@@ -117,9 +120,9 @@ describe("generated data", () => {
     const days = (provider: string, resource: string, rowsOf: (recs: Array<Record<string, unknown>>) => Array<{ localDate: string }>) =>
       rowsOf(store.expectedRecords(provider, "la", resource, range)).map((s) => s.localDate);
     const week = ["2026-02-01", "2026-02-02", "2026-02-03", "2026-02-04", "2026-02-05", "2026-02-06", "2026-02-07"];
-    expect(days("whoop", "sleep", (r) => providerTransforms.whoop.sleep(r).batch.sleepSessions)).toEqual(week);
-    expect(days("withings", "sleep_summary", (r) => providerTransforms.withings.sleep_summary(r).batch.sleepSessions)).toEqual(week);
-    const oura = providerTransforms.oura.sleep(store.expectedRecords("oura", "la", "sleep", range)).batch.sleepSessions.filter((s) => !s.isNap);
+    expect(days("whoop", "sleep", (r) => whoopTransforms.sleep(r).batch.sleepSessions)).toEqual(week);
+    expect(days("withings", "sleep_summary", (r) => withingsTransforms.sleep_summary(r).batch.sleepSessions)).toEqual(week);
+    const oura = ouraTransforms.sleep(store.expectedRecords("oura", "la", "sleep", range)).batch.sleepSessions.filter((s) => !s.isNap);
     expect(oura.map((s) => s.localDate)).toEqual(week);
     // Bedtime is the evening before, at −08:00.
     expect(tzOffset("America/Los_Angeles", oura[0].startAt.getTime())).toBe(-480);

@@ -16,7 +16,7 @@ import { assertNotLinkedElsewhere, saveConnection } from "./store";
 function oauth2Provider(provider: string) {
   if (!isProviderId(provider)) throw new UnknownProviderError(provider);
   const def = providers[provider];
-  if (!def.oauth2) throw new NotOAuthProviderError(provider, def.name);
+  if (def.authKind !== "oauth2") throw new NotOAuthProviderError(provider, def.name);
   if (!isConfigured(def)) {
     const { idVar, secretVar } = clientVars(def.id);
     throw new ProviderNotConfiguredError(def.id, [idVar, secretVar]);

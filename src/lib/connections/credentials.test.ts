@@ -7,7 +7,7 @@ import type { RunningSimulator } from "@sim/server";
 import { openToken } from "@/lib/crypto/keyring";
 import { providerConnections } from "@/lib/db/schema";
 import { CredentialsRejectedError, InvalidGrantError, ProviderNotConfiguredError, ProviderRequestError } from "@/lib/providers/shared/errors";
-import { hevyGet } from "@/lib/providers/hevy";
+import { hevyGet } from "@/lib/providers/hevy/auth";
 import { testDb, type TestDb } from "@/test/db";
 import { connectWithApiKey, connectWithPassword, CredentialsInputError, keyOnlyContext } from "./credentials";
 import { ConnectionUnavailableError } from "./errors";

@@ -34,11 +34,11 @@ const passwordInput = z.object({
   password: z.string({ message: "Enter your password." }).min(1, "Enter your password.").max(1024, "That password is too long."),
 });
 
-function definition(provider: string, kind: "apiKey" | "password"): ProviderDefinition {
+function definition<K extends "api_key" | "password">(provider: string, kind: K): Extract<ProviderDefinition, { authKind: K }> {
   if (!isProviderId(provider)) throw new UnknownProviderError(provider);
   const def = providers[provider];
-  if (!def[kind]) throw new CredentialsInputError(`${def.name} is not connected with ${kind === "apiKey" ? "an API key" : "a password"}.`);
-  return def;
+  if (def.authKind !== kind) throw new CredentialsInputError(`${def.name} is not connected with ${kind === "api_key" ? "an API key" : "a password"}.`);
+  return def as Extract<ProviderDefinition, { authKind: K }>;
 }
 
 /** Context for a provider without app credentials (Hevy): still the origin rewrite and timeouts. */
@@ -57,10 +57,10 @@ export function keyOnlyContext(id: ProviderId, userId?: string): ProviderContext
 
 /** Verifies `apiKey` with the provider, then stores it sealed. Throws CredentialsRejectedError for a refused key. */
 export async function connectWithApiKey(db: Db, userId: string, provider: string, apiKey: unknown): Promise<ProviderConnection> {
-  const def = definition(provider, "apiKey");
+  const def = definition(provider, "api_key");
   const parsed = apiKeyInput.safeParse(apiKey);
   if (!parsed.success) throw new CredentialsInputError(parsed.error.issues[0].message);
-  const tokens = await def.apiKey!.verify(keyOnlyContext(def.id, userId), parsed.data);
+  const tokens = await def.apiKey.verify(keyOnlyContext(def.id, userId), parsed.data);
   return saveConnection(db, { userId, provider: def.id, authKind: "api_key", tokens });
 }
 
@@ -73,6 +73,6 @@ export async function connectWithPassword(db: Db, userId: string, provider: stri
   const def = definition(provider, "password");
   const parsed = passwordInput.safeParse(credentials);
   if (!parsed.success) throw new CredentialsInputError(parsed.error.issues[0].message);
-  const tokens = await def.password!.login(providerContext(def, { userId }), parsed.data);
+  const tokens = await def.password.login(providerContext(def, { userId }), parsed.data);
   return saveConnection(db, { userId, provider: def.id, authKind: "password", tokens });
 }

@@ -9,7 +9,7 @@ import {
   sleepSessions,
   type ProviderConnection,
 } from "@/lib/db/schema";
-import { isConfigured, isProviderId, providers } from "@/lib/providers";
+import { isConfigured, isProviderId, oauth1Of, oauth2Of, providers } from "@/lib/providers";
 import { ProviderError, ProviderNotConfiguredError, safeReason } from "@/lib/providers/shared/errors";
 import { providerContext } from "@/lib/providers/shared/http";
 import type { TokenSet } from "@/lib/providers/types";
@@ -31,7 +31,7 @@ export type DisconnectResult = {
 async function revokeAtProvider(db: Db, row: ProviderConnection): Promise<string | undefined> {
   if (!isProviderId(row.provider)) return "unknown provider";
   const def = providers[row.provider];
-  const flow = row.authKind === "oauth2" ? def.oauth2 : row.authKind === "oauth1" ? def.oauth1 : undefined;
+  const flow = row.authKind === "oauth2" ? oauth2Of(def) : row.authKind === "oauth1" ? oauth1Of(def) : undefined;
   const revoke = flow?.revoke;
   if (!revoke) return `${def.name} has no revocation endpoint`;
   if (!isConfigured(def)) return `${def.name} is not configured`;

@@ -9,7 +9,7 @@ import { openToken } from "@/lib/crypto/keyring";
 import { providerConnections } from "@/lib/db/schema";
 import { providers } from "@/lib/providers";
 import { ProviderRequestError } from "@/lib/providers/shared/errors";
-import { fetchGarminUserId } from "@/lib/providers/garmin";
+import { fetchGarminUserId } from "@/lib/providers/garmin/auth";
 import { providerContext } from "@/lib/providers/shared/http";
 import { oauth1Header } from "@/lib/providers/shared/oauth1";
 import { testDb, type TestDb } from "@/test/db";

@@ -5,9 +5,9 @@ import { openToken, sealOptional, sealToken } from "@/lib/crypto/keyring";
 import type { Db } from "@/lib/db";
 import { providerConnections, type ProviderConnection } from "@/lib/db/schema";
 import { env, providerVar } from "@/lib/env";
-import { isProviderId, providers, type ProviderDefinition, type ProviderId } from "@/lib/providers";
+import { isProviderId, oauth1Of, oauth2Of, providers, type ProviderDefinition, type ProviderId } from "@/lib/providers";
 import { InvalidGrantError, ProviderNotConfiguredError } from "@/lib/providers/shared/errors";
-import { exchangeOAuth1ForOAuth2 } from "@/lib/providers/garmin";
+import { exchangeOAuth1ForOAuth2 } from "@/lib/providers/garmin/auth";
 import { clientVars, providerContext } from "@/lib/providers/shared/http";
 import type { OAuth1Flow, ProviderContext } from "@/lib/providers/types";
 import { ConnectionNotFoundError, ProviderDeniedError, UnknownProviderError } from "./errors";
@@ -44,17 +44,18 @@ const consumerConfigured = (flow: OAuth1Flow) =>
   Boolean(providerVar(flow.consumerVars.key) && providerVar(flow.consumerVars.secret));
 const oauth2Configured = (def: ProviderDefinition) => {
   const { idVar, secretVar } = clientVars(def.id);
-  return Boolean(def.oauth2 && providerVar(idVar) && providerVar(secretVar));
+  return Boolean(oauth2Of(def) && providerVar(idVar) && providerVar(secretVar));
 };
 
 /** OAuth 1.0a is used only when the provider has it and no OAuth 2.0 client is configured (2.0 is preferred). */
 export function usesOAuth1(def: ProviderDefinition): boolean {
-  return Boolean(def.oauth1 && consumerConfigured(def.oauth1) && !oauth2Configured(def));
+  const flow = oauth1Of(def);
+  return Boolean(flow && consumerConfigured(flow) && !oauth2Configured(def));
 }
 
 /** Context whose clientId/clientSecret are the consumer key/secret. */
 export function oauth1Context(def: ProviderDefinition, userId?: string): { ctx: ProviderContext; flow: OAuth1Flow } {
-  const flow = def.oauth1;
+  const flow = oauth1Of(def);
   if (!flow) throw new UnknownProviderError(def.id);
   const ctx = providerContext(def, { userId, idVar: flow.consumerVars.key, secretVar: flow.consumerVars.secret });
   return { ctx, flow };
@@ -136,7 +137,7 @@ export async function startOAuth1(
   now = new Date(),
 ): Promise<{ provider: ProviderId; redirectUrl: string; cookie: OAuth1Cookie }> {
   const def = providers[providerId];
-  if (!def.oauth1) throw new UnknownProviderError(providerId);
+  if (!oauth1Of(def)) throw new UnknownProviderError(providerId);
   const { ctx, flow } = oauth1Context(def, userId);
   const requestToken = await flow.requestToken(ctx);
   const value = encodeCookie({
@@ -174,7 +175,7 @@ export async function completeOAuth1(
   const a = Buffer.from(parsed.success ? parsed.data.oauth_token : "");
   const b = Buffer.from(bound.t);
   if (!parsed.success || a.length !== b.length || !timingSafeEqual(a, b)) throw new OAuth1FlowError("token_mismatch");
-  if (!isProviderId(bound.p) || !providers[bound.p].oauth1) throw new OAuth1FlowError("invalid_cookie");
+  if (!isProviderId(bound.p) || !oauth1Of(providers[bound.p])) throw new OAuth1FlowError("invalid_cookie");
   const def = providers[bound.p];
   if (!parsed.data.oauth_verifier) throw new ProviderDeniedError(def.id, `${def.name} sent no verifier: the request was not approved`);
 

@@ -68,8 +68,8 @@ type Refresher = (ctx: ProviderContext, current: TokenSet) => Promise<TokenSet>;
 function refresherFor(row: ProviderConnection): Refresher | undefined {
   if (!isProviderId(row.provider)) return undefined;
   const def = providers[row.provider];
-  if (row.authKind === "oauth2") return def.oauth2?.refresh?.bind(def.oauth2);
-  if (row.authKind === "password") return def.password?.refresh?.bind(def.password);
+  if (row.authKind === "oauth2" && def.authKind === "oauth2") return def.oauth2.refresh?.bind(def.oauth2);
+  if (row.authKind === "password" && def.authKind === "password") return def.password.refresh?.bind(def.password);
   return undefined;
 }
 

@@ -9,7 +9,7 @@ import { hevy } from "./hevy";
 import { oura } from "./oura";
 import { polar } from "./polar";
 import { strava } from "./strava";
-import { PROVIDER_IDS, type ProviderDefinition, type ProviderId } from "./types";
+import { PROVIDER_IDS, type ProviderDefinition, type ProviderId, type PullSide } from "./types";
 import { whoop } from "./whoop";
 import { withings } from "./withings";
 
@@ -32,6 +32,21 @@ export const providers: Record<ProviderId, ProviderDefinition> = {
 };
 
 export const providerList: ProviderDefinition[] = PROVIDER_IDS.map((id) => providers[id]);
+
+/** A provider whose data the app pulls: what the sync engine needs of it. */
+export type PullProvider = PullSide & { id: ProviderId; name: string };
+
+/** The pull side of a provider; undefined for push-only providers (Garmin), bridges and unknown ids. */
+export function pullProvider(provider: string): PullProvider | undefined {
+  if (!isProviderId(provider)) return undefined;
+  const def = providers[provider];
+  return def.pull ? { id: def.id, name: def.name, ...def.pull } : undefined;
+}
+
+/** The name people know a provider by; the id itself for one this version does not know. */
+export function providerName(provider: string): string {
+  return isProviderId(provider) ? providers[provider].name : provider;
+}
 
 export function isProviderId(value: unknown): value is ProviderId {
   return typeof value === "string" && (PROVIDER_IDS as readonly string[]).includes(value);

@@ -1,6 +1,7 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { coros, COROS_ASSUMED_TOKEN_LIFETIME_S } from "./coros";
+import { coros } from "./coros";
+import { COROS_ASSUMED_TOKEN_LIFETIME_S } from "./coros/auth";
 import { InvalidGrantError, ProviderRequestError, TransientProviderError } from "./shared/errors";
 import { fitbit } from "./fitbit";
 import { basicAuthHeader } from "./shared/oauth2";
@@ -9,7 +10,8 @@ import { polar } from "./polar";
 import { strava } from "./strava";
 import type { OAuth2Flow, ProviderContext, ProviderDefinition } from "./types";
 import { whoop } from "./whoop";
-import { withings, withingsSignature } from "./withings";
+import { withings } from "./withings";
+import { withingsSignature } from "./withings/auth";
 
 /**
  * Each provider's flow against the facts in shared/providers.md: the exact authorize parameters, the
@@ -47,7 +49,7 @@ function harness(provider: string, responses: Array<{ status?: number; body: unk
 }
 
 const flowOf = (def: ProviderDefinition): OAuth2Flow => {
-  if (!def.oauth2) throw new Error(`${def.id} has no oauth2 flow`);
+  if (def.authKind !== "oauth2") throw new Error(`${def.id} has no oauth2 flow`);
   return def.oauth2;
 };
 
@@ -95,7 +97,7 @@ describe("authorize URLs (providers.md: endpoint, exactly the documented paramet
   });
 
   it("Fitbit: PKCE S256 with the given challenge, space scopes", () => {
-    expect(fitbit.oauth2?.pkce).toBe(true);
+    expect(flowOf(fitbit).pkce).toBe(true);
     const a = authorize(fitbit, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
     expect(a.base).toBe("https://www.fitbit.com/oauth2/authorize");
     expect(a.params).toEqual({

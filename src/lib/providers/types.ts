@@ -1,8 +1,10 @@
 import type { NormalizedBatch } from "@/lib/normalize/types";
+import type { ProviderFetcher } from "@/lib/sync/types";
+import type { Transform } from "./shared/transform-types";
 
 /**
- * The provider contract. Each provider is one definition object in `src/lib/providers/<id>.ts`,
- * listed in the registry (`index.ts`). Route handlers, the sync engine and the settings page only
+ * The provider contract. Each provider is one folder `src/lib/providers/<id>/` whose `index.ts`
+ * exports its definition, listed once in the registry (`../index.ts`). Route handlers, the sync engine and the settings page only
  * ever talk to these definitions.
  */
 
@@ -168,6 +170,8 @@ export interface WebhookSpec {
   rejectStatus: number;
   /** The provider's deadline for the acknowledgement; processing never happens before it. */
   deadlineMs: number;
+  /** The provider's own headers kept on a stored event for the operator (signatures, timestamps, client ids). */
+  keptHeaders?: string[];
   /** Largest body accepted (Garmin pushes can be large). Default 1 MiB. */
   maxBodyBytes?: number;
   /** Answers subscription handshakes (GET challenges, Polar's unsigned PING); null = not a handshake. */
@@ -182,11 +186,19 @@ export interface WebhookSpec {
   lookup?(ctx: ProviderContext, tokens: TokenSet, action: Extract<WebhookAction, { kind: "lookup" }>): Promise<{ from: Date; to: Date } | null>;
   /** For "records" and "pull": the provider's records as normalized rows (no user id yet). */
   normalize?(resource: string, records: unknown[]): { batch: NormalizedBatch; skipped?: unknown[] };
-  /** Push-only providers (Garmin): asks the provider to push the user's history for the window. */
-  backfill?(ctx: ProviderContext, tokens: TokenSet, window: { from: Date; to: Date }): Promise<number>;
+  /** Push-only providers (Garmin): after a connect, asks the provider to push the user's last `days` of history. */
+  backfill?: { days: number; request(ctx: ProviderContext, tokens: TokenSet, window: { from: Date; to: Date }): Promise<number> };
   /** For "pull": fetches the records behind a ping url with the connection's credentials. */
   pull?(ctx: ProviderContext, tokens: TokenSet, action: Extract<WebhookAction, { kind: "pull" }>): Promise<unknown[]>;
 }
+
+export type SubscribeMode = "create" | "list" | "delete";
+
+export type WebhookSubscriptions =
+  /** Per-app subscriptions through the provider's API; `out` collects what was done, for the operator. */
+  | { kind: "api"; manage(ctx: ProviderContext, mode: SubscribeMode, callbackUrl: string, out: string[]): Promise<void> }
+  /** Set by hand (a dashboard, or per user on connect): what to tell the operator. */
+  | { kind: "manual"; instructions(callbackUrl: string): string[] };
 
 /** A verified body that cannot be read as the provider's notice format. */
 export class WebhookParseError extends Error {
@@ -196,10 +208,23 @@ export class WebhookParseError extends Error {
   }
 }
 
-export type ProviderDefinition = {
+/** The pull side of a provider: its fetcher, and a transform for every resource it fetches. */
+export type PullSide<R extends string = string> = {
+  fetcher: ProviderFetcher<R>;
+  transforms: Record<R, Transform>;
+};
+
+/**
+ * Pairs a fetcher with its transforms. The fetcher may only name resources (and page transforms)
+ * that `transforms` has, so a resource without a transform is a compile error.
+ */
+export function pullSide<T extends Record<string, Transform>>(transforms: T, fetcher: ProviderFetcher<Extract<keyof T, string>>): PullSide {
+  return { fetcher, transforms } as PullSide;
+}
+
+type ProviderBase = {
   id: ProviderId;
   name: string;
-  authKind: AuthKind;
   dataTypes: DataType[];
   /** Environment variable sets; the provider is configured when every variable of one set is present. */
   credentialVars: string[][];
@@ -207,10 +232,24 @@ export type ProviderDefinition = {
   credentialsUrl?: string;
   /** Status notes shown on the settings card (deprecations, approval limits). */
   notice?: string;
-  oauth2?: OAuth2Flow;
-  oauth1?: OAuth1Flow;
-  apiKey?: ApiKeyFlow;
-  password?: PasswordFlow;
-  /** Provider push (`/api/webhooks/<id>`); implemented in `webhooks/<id>.ts`. */
+  /** Data the app pulls (the sync engine); absent for push-only providers and phone bridges. */
+  pull?: PullSide;
+  /** Provider push (`/api/webhooks/<id>`), in the provider's `webhook.ts`. */
   webhook?: WebhookSpec;
+  /** How the app's push subscription is set up: by API (`npm run webhooks:subscribe`) or by hand. */
+  subscriptions?: WebhookSubscriptions;
 };
+
+/** One provider, by how a user connects it; each kind carries exactly the flow it needs. */
+export type ProviderDefinition =
+  /** OAuth 2.0; Garmin also offers OAuth 1.0a, chosen by the credentials the operator set. */
+  | (ProviderBase & { authKind: "oauth2"; oauth2: OAuth2Flow; oauth1?: OAuth1Flow })
+  | (ProviderBase & { authKind: "api_key"; apiKey: ApiKeyFlow })
+  | (ProviderBase & { authKind: "password"; password: PasswordFlow })
+  /** Phone bridges push to `/api/webhooks/ingest` with an API key. */
+  | (ProviderBase & { authKind: "bridge" });
+
+/** The OAuth 1.0a flow of a provider that has one (Garmin). */
+export const oauth1Of = (def: ProviderDefinition): OAuth1Flow | undefined => (def.authKind === "oauth2" ? def.oauth1 : undefined);
+/** The OAuth 2.0 flow of a provider that has one. */
+export const oauth2Of = (def: ProviderDefinition): OAuth2Flow | undefined => (def.authKind === "oauth2" ? def.oauth2 : undefined);

@@ -5,9 +5,8 @@ import { z } from "zod";
 import { getSessionUser } from "@/lib/auth/session";
 import { findConnection } from "@/lib/connections/store";
 import { getDb } from "@/lib/db";
-import { PROVIDER_IDS, providers } from "@/lib/providers";
+import { PROVIDER_IDS, providers, pullProvider } from "@/lib/providers";
 import { enqueueSync, SyncRequestError } from "./enqueue";
-import { fetcherFor } from "./fetchers";
 
 const syncNowInput = z.object({ provider: z.enum(PROVIDER_IDS, { message: "unknown provider" }) });
 
@@ -28,7 +27,7 @@ export async function syncNowAction(first: unknown, second?: unknown): Promise<S
   const user = await getSessionUser();
   if (!user) return { ok: false, error: "Your session has ended: sign in again." };
   const name = providers[provider].name;
-  if (!fetcherFor(provider)) return { ok: false, error: `${name} sends its data by itself; there is nothing to sync by hand.` };
+  if (!pullProvider(provider)?.fetcher) return { ok: false, error: `${name} sends its data by itself; there is nothing to sync by hand.` };
 
   const db = await getDb();
   const connection = await findConnection(db, user.id, provider);

@@ -3,7 +3,7 @@ import { ConnectionUnavailableError } from "@/lib/connections/errors";
 import { backoffDelay, getValidTokens } from "@/lib/connections/tokens";
 import type { Db } from "@/lib/db";
 import { providerConnections, type ProviderConnection } from "@/lib/db/schema";
-import { isProviderId, providers } from "@/lib/providers";
+import type { PullProvider } from "@/lib/providers";
 import {
   InvalidGrantError,
   ProviderRequestError,
@@ -15,7 +15,7 @@ import { describeUrl, providerFetch, PROVIDER_TIMEOUT_MS } from "@/lib/providers
 import { errorText, readJson } from "@/lib/providers/shared/oauth2";
 import { NeedsReauthError, RescheduleError, SyncAbortedError } from "./errors";
 import { blockBudget, takeBudget } from "./rate-budget";
-import type { ProviderFetcher, RequestSpec, SyncHttp } from "./types";
+import type { RequestSpec, SyncHttp } from "./types";
 
 /**
  * The one way the sync engine talks to a provider's data API. Per request:
@@ -75,11 +75,11 @@ export class ProviderSyncHttp implements SyncHttp {
 
   constructor(
     private readonly db: Db,
-    private readonly fetcher: ProviderFetcher,
+    private readonly pull: PullProvider,
     private readonly connection: ProviderConnection,
     opts: SyncHttpOptions = {},
   ) {
-    this.name = isProviderId(fetcher.provider) ? providers[fetcher.provider].name : fetcher.provider;
+    this.name = pull.name;
     this.o = {
       attempts: opts.attempts ?? 5,
       baseDelayMs: opts.baseDelayMs ?? 500,
@@ -96,7 +96,7 @@ export class ProviderSyncHttp implements SyncHttp {
   }
 
   async json(url: string, spec: RequestSpec = {}): Promise<unknown> {
-    const provider = this.fetcher.provider;
+    const provider = this.pull.id;
     const what = spec.what ?? describeUrl(url);
     const target = new URL(url);
     for (const [k, v] of Object.entries(spec.query ?? {})) if (v !== undefined && v !== null) target.searchParams.set(k, String(v));
@@ -115,7 +115,7 @@ export class ProviderSyncHttp implements SyncHttp {
       const reqUrl = new URL(target);
       const headers = new Headers({ Accept: "application/json" });
       if (form) headers.set("Content-Type", "application/x-www-form-urlencoded");
-      this.fetcher.authorize({ url: reqUrl, headers }, accessToken, this.connection);
+      this.pull.fetcher.authorize({ url: reqUrl, headers }, accessToken, this.connection);
 
       let problem: { kind: "transient"; message: string; retryAfterMs?: number } | { kind: "unauthorized"; message: string } | null = null;
       try {
@@ -130,7 +130,7 @@ export class ProviderSyncHttp implements SyncHttp {
         });
         if (res.status === 429) {
           // Retry-After is the provider's instruction for this answer; usage headers only fill in.
-          const headerWait = this.fetcher.rateLimitHeaders?.(res.headers, this.o.now())?.exhaustedUntil;
+          const headerWait = this.pull.fetcher.rateLimitHeaders?.(res.headers, this.o.now())?.exhaustedUntil;
           const fallback = headerWait ? headerWait.getTime() - this.o.now().getTime() : undefined;
           await res.body?.cancel().catch(() => undefined);
           await this.rateLimited(retryAfterMs(res.headers.get("retry-after")) ?? fallback, "HTTP 429");
@@ -150,7 +150,7 @@ export class ProviderSyncHttp implements SyncHttp {
             res.status,
           );
         } else {
-          const verdict = this.fetcher.checkBody?.(parsed.json) ?? { kind: "ok" as const };
+          const verdict = this.pull.fetcher.checkBody?.(parsed.json) ?? { kind: "ok" as const };
           switch (verdict.kind) {
             case "ok":
               return parsed.json;
@@ -206,7 +206,7 @@ export class ProviderSyncHttp implements SyncHttp {
     if (!this.o.rateLimits) return;
     for (;;) {
       const now = this.o.now();
-      const decision = await takeBudget(this.db, this.fetcher.provider, this.connection.id, this.fetcher.budget, now);
+      const decision = await takeBudget(this.db, this.pull.id, this.connection.id, this.pull.fetcher.budget, now);
       if (decision.ok) return;
       const wait = decision.retryAt.getTime() - now.getTime();
       if (wait > this.o.maxBudgetWaitMs) {
@@ -223,14 +223,14 @@ export class ProviderSyncHttp implements SyncHttp {
     const now = this.o.now();
     const until = new Date(now.getTime() + (retryAfter ?? this.o.defaultRetryAfterMs));
     // Everyone (every process, every connection sharing the app budget) backs off, not just us.
-    await blockBudget(this.db, this.fetcher.provider, this.connection.id, this.fetcher.budget, until, now);
+    await blockBudget(this.db, this.pull.id, this.connection.id, this.pull.fetcher.budget, until, now);
     throw new RescheduleError(until, `${this.name} asked us to slow down (${detail}); the sync continues at ${clock(until)}`);
   }
 
   private async observeHeaders(headers: Headers): Promise<void> {
-    const seen = this.fetcher.rateLimitHeaders?.(headers, this.o.now());
+    const seen = this.pull.fetcher.rateLimitHeaders?.(headers, this.o.now());
     if (seen?.exhaustedUntil && this.o.rateLimits) {
-      await blockBudget(this.db, this.fetcher.provider, this.connection.id, this.fetcher.budget, seen.exhaustedUntil, this.o.now());
+      await blockBudget(this.db, this.pull.id, this.connection.id, this.pull.fetcher.budget, seen.exhaustedUntil, this.o.now());
     }
   }
 
@@ -253,11 +253,11 @@ export class ProviderSyncHttp implements SyncHttp {
 
   private translateTokenError(error: unknown): unknown {
     if (error instanceof InvalidGrantError) {
-      return new NeedsReauthError(this.fetcher.provider, `${this.name} needs to be reconnected: ${error.reason}.`);
+      return new NeedsReauthError(this.pull.id, `${this.name} needs to be reconnected: ${error.reason}.`);
     }
     if (error instanceof ConnectionUnavailableError) {
       return new NeedsReauthError(
-        this.fetcher.provider,
+        this.pull.id,
         error.status === "needs_reauth"
           ? `${this.name} needs to be reconnected${error.lastError ? `: ${error.lastError}` : ""}`
           : `the ${this.name} connection is ${error.status}`,
@@ -271,6 +271,6 @@ export class ProviderSyncHttp implements SyncHttp {
       .update(providerConnections)
       .set({ status: "needs_reauth", lastError: message, updatedAt: this.o.now() })
       .where(and(eq(providerConnections.id, this.connection.id), eq(providerConnections.status, "active")));
-    throw new NeedsReauthError(this.fetcher.provider, message);
+    throw new NeedsReauthError(this.pull.id, message);
   }
 }

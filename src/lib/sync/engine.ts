@@ -3,9 +3,9 @@ import type { Db } from "@/lib/db";
 import { providerConnections, syncState, type ProviderConnection } from "@/lib/db/schema";
 import { upsertBatch, type UpsertCounts } from "@/lib/normalize/upsert";
 import { ProviderRequestError, safeReason } from "@/lib/providers/shared/errors";
+import type { PullProvider } from "@/lib/providers";
 import { ProviderSyncHttp, type SyncHttpOptions } from "./client";
 import { markDeleted } from "./deletions";
-import { normalizerFor } from "./normalize";
 import type { ResourceProgress, RunCounts, RunProgress, SyncRun } from "./runs";
 import type { FeedCursor, FeedPage, FeedResource, FetchContext, Page, ProviderFetcher, ResourceFetcher, TimeWindow, WindowResource } from "./types";
 
@@ -37,7 +37,7 @@ export type EngineOptions = SyncHttpOptions & {
 export type EngineArgs = {
   run: SyncRun;
   connection: ProviderConnection;
-  fetcher: ProviderFetcher;
+  pull: PullProvider;
   progress: RunProgress;
   counts: RunCounts;
   /** Persists progress + counts (and checks we still own the run). */
@@ -143,7 +143,8 @@ async function resolveTimezone(db: Db, fetcher: ProviderFetcher, connection: Pro
 }
 
 export async function syncConnection(db: Db, args: EngineArgs, opts: EngineOptions): Promise<EngineResult> {
-  const { run, connection, fetcher, progress, counts } = args;
+  const { run, connection, pull, progress, counts } = args;
+  const { fetcher } = pull;
   const now = opts.now?.() ?? new Date();
   const mode = progress.mode;
   const span: { from: Date | null; to: Date | null } = { from: null, to: null };
@@ -154,7 +155,7 @@ export async function syncConnection(db: Db, args: EngineArgs, opts: EngineOptio
     lastSave = t;
     await args.save(span);
   };
-  const http = new ProviderSyncHttp(db, fetcher, connection, { ...opts, beforeRequest: () => save(false) });
+  const http = new ProviderSyncHttp(db, pull, connection, { ...opts, beforeRequest: () => save(false) });
   const ctx: FetchContext = { http, connection, now };
   const failed: EngineResult["failed"] = [];
 
@@ -168,11 +169,10 @@ export async function syncConnection(db: Db, args: EngineArgs, opts: EngineOptio
     if (!span.to || w.to > span.to) span.to = w.to;
   };
 
-  async function processPage(r: ResourceFetcher, page: Page): Promise<void> {
+  async function processPage(r: ResourceFetcher, page: Page<string>): Promise<void> {
     const p = progress.resources[r.resource];
     const transform = page.transform ?? r.resource;
-    const normalize = normalizerFor(fetcher.provider, transform);
-    if (!normalize) throw new Error(`no normalizer for ${fetcher.provider} ${transform}`);
+    const normalize = pull.transforms[transform];
     const result = normalize(page.records, { timezone: page.timezone ?? timezone, fetchedAt: new Date() });
     const deletions = [...result.deletions, ...(page.deletions ?? [])];
     if (result.skipped.length) {
@@ -181,7 +181,7 @@ export async function syncConnection(db: Db, args: EngineArgs, opts: EngineOptio
     }
     const { c, marked } = await db.transaction(async (tx) => {
       const c = await upsertBatch(tx, connection.userId, result.batch);
-      const marked = deletions.length ? await markDeleted(tx, connection.userId, fetcher.provider, deletions) : 0;
+      const marked = deletions.length ? await markDeleted(tx, connection.userId, pull.id, deletions) : 0;
       return { c, marked };
     });
     const delta = {
@@ -297,7 +297,7 @@ export async function syncConnection(db: Db, args: EngineArgs, opts: EngineOptio
       }
     }
 
-    let feed: AsyncIterator<FeedPage> | null = null;
+    let feed: AsyncIterator<FeedPage<string>> | null = null;
     const step = async (): Promise<boolean> => {
       if (row.backfillDone) return false;
       if (r.kind === "window") {

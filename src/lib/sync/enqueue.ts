@@ -1,9 +1,9 @@
 import { eq } from "drizzle-orm";
+import { pullProvider } from "@/lib/providers";
 import type { Db } from "@/lib/db";
 import { providerConnections } from "@/lib/db/schema";
 import { env } from "@/lib/env";
 import type { syncConnectionTask } from "../../../trigger/sync";
-import { fetcherFor } from "./fetchers";
 import type { SyncConnectionPayload } from "./payload";
 import { createRun, type SyncTrigger } from "./runs";
 import { processRunner } from "./runner";
@@ -35,7 +35,7 @@ export class SyncRequestError extends Error {
 export async function enqueueSync(db: Db, input: EnqueueInput): Promise<{ runId: string; via: "trigger.dev" | "in-process" }> {
   const [connection] = await db.select().from(providerConnections).where(eq(providerConnections.id, input.connectionId));
   if (!connection) throw new SyncRequestError("connection not found");
-  const fetcher = fetcherFor(connection.provider);
+  const fetcher = pullProvider(connection.provider)?.fetcher;
   if (!fetcher) throw new SyncRequestError(`${connection.provider} has no data to pull (its data arrives by push)`);
   const known = new Set(fetcher.resources.map((r) => r.resource));
   const unknown = (input.resources ?? []).filter((r) => !known.has(r));

@@ -1,12 +1,11 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "@/lib/db";
 import { providerConnections, syncRuns } from "@/lib/db/schema";
-import { isProviderId, providers } from "@/lib/providers";
+import { isProviderId, providers, pullProvider } from "@/lib/providers";
 import { ProviderError, safeReason, TransientProviderError } from "@/lib/providers/shared/errors";
 import { syncConfig } from "./config";
 import { syncConnection, type EngineOptions } from "./engine";
 import { LostClaimError, NeedsReauthError, RescheduleError, SyncAbortedError } from "./errors";
-import { fetcherFor } from "./fetchers";
 import { claimRun, createRun, finishRun, heartbeat, type NewRun, type RunEnd, type RunCounts, type RunProgress, type SyncRun } from "./runs";
 
 /**
@@ -70,8 +69,8 @@ export async function executeRun(db: Db, runId: string, opts: ExecuteOptions = {
     return { runId, status: end.status, error: end.error ?? null, counts, requests };
   };
 
-  const fetcher = connection ? fetcherFor(connection.provider) : undefined;
-  if (!connection || !fetcher) {
+  const pull = connection ? pullProvider(connection.provider) : undefined;
+  if (!connection || !pull) {
     return finish(
       { status: "failed", error: connection ? `${providerName} has no data to pull (its data arrives by push)` : "the connection no longer exists" },
       0,
@@ -88,7 +87,7 @@ export async function executeRun(db: Db, runId: string, opts: ExecuteOptions = {
       {
         run,
         connection,
-        fetcher,
+        pull,
         progress,
         counts,
         save: async (s) => {

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
+import { pullProvider } from "@/lib/providers";
 import type { Db } from "@/lib/db";
 import { providerConnections } from "@/lib/db/schema";
-import { fetcherFor } from "./fetchers";
 import { createRun, type SyncRun, type SyncTrigger } from "./runs";
 
 /** Every active connection that has something to pull (push-only and bridge providers have not). */
@@ -10,7 +10,7 @@ export async function syncableConnections(db: Db): Promise<Array<{ id: string; p
     .select({ id: providerConnections.id, provider: providerConnections.provider, userId: providerConnections.userId })
     .from(providerConnections)
     .where(eq(providerConnections.status, "active"));
-  return rows.filter((r) => fetcherFor(r.provider));
+  return rows.filter((r) => pullProvider(r.provider)?.fetcher);
 }
 
 /**

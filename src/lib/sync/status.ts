@@ -1,8 +1,7 @@
 import { and, desc, eq, inArray } from "drizzle-orm";
 import type { Db } from "@/lib/db";
 import { providerConnections, syncRuns, syncState } from "@/lib/db/schema";
-import { isProviderId, providers } from "@/lib/providers";
-import { fetcherFor } from "./fetchers";
+import { isProviderId, providers, pullProvider } from "@/lib/providers";
 import type { ResourceProgress, RunProgress, SyncRun } from "./runs";
 
 /**
@@ -81,7 +80,7 @@ export async function syncStatus(db: Db, userId: string): Promise<ConnectionSync
   }
 
   return connections.map((c): ConnectionSyncStatus => {
-    const fetcher = fetcherFor(c.provider);
+    const fetcher = pullProvider(c.provider)?.fetcher;
     const mine = runsByConnection.get(c.id) ?? [];
     const active =
       mine.find((r) => r.status === "running") ??

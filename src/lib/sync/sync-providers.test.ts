@@ -5,7 +5,7 @@ import { startSimulator, type RunningSimulator } from "@sim/server";
 import { syncState } from "@/lib/db/schema";
 import { engines, type TestDb } from "@/test/db";
 import { runSync } from "./execute";
-import { fetchers } from "./fetchers";
+import { pullProvider } from "@/lib/providers";
 import { connectAs, newUser, applySimulatorEnv } from "./test-support";
 import { landedDifferences, storedTables, TABLES } from "./test-landed";
 
@@ -62,7 +62,7 @@ describe.each(engines)("provider sync against the simulator ($name)", ({ open })
 
     // Every resource finished its backfill.
     const states = await t.db.select().from(syncState).where(eq(syncState.connectionId, connection.id));
-    expect(states.map((s) => s.resource).sort()).toEqual(fetchers[provider].resources.map((r) => r.resource).sort());
+    expect(states.map((s) => s.resource).sort()).toEqual(pullProvider(provider)!.fetcher.resources.map((r) => r.resource).sort());
     for (const s of states) expect(s.backfillDone, `${s.resource} backfill done`).toBe(true);
 
     // Again: deltas with overlap re-read recent data, and nothing changes.

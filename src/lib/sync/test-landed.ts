@@ -3,9 +3,8 @@ import { simData } from "@sim/data/generator";
 import type { RunningSimulator } from "@sim/server";
 import type { Db } from "@/lib/db";
 import { activities, dailySummaries, measurements, providerConnections, rawRecords, sleepSessions } from "@/lib/db/schema";
-import { transformFor } from "@/lib/normalize/providers";
 import type { NormalizedBatch } from "@/lib/normalize/types";
-import { fetchers } from "./fetchers";
+import { pullProvider } from "@/lib/providers";
 
 /**
  * For the sync tests (not a test file): what a complete sync of (provider, account) must leave in
@@ -53,10 +52,11 @@ function zoneFor(sim: RunningSimulator, provider: string, resource: string, acco
 export function expectedTables(sim: RunningSimulator, provider: string, account: string, metaZone: string | undefined): { tables: Tables; skipped: string[] } {
   const out = empty();
   const skipped: string[] = [];
-  for (const r of fetchers[provider].resources) {
+  const pull = pullProvider(provider)!;
+  for (const r of pull.fetcher.resources) {
     // As they cross the wire (JSON has no -0, no undefined).
     const records = JSON.parse(JSON.stringify(simData(sim.state).expectedRecords(provider, account, r.resource))) as unknown[];
-    const result = transformFor(provider, r.resource)!(records, { timezone: zoneFor(sim, provider, r.resource, account, metaZone), fetchedAt: new Date() });
+    const result = pull.transforms[r.resource](records, { timezone: zoneFor(sim, provider, r.resource, account, metaZone), fetchedAt: new Date() });
     for (const s of result.skipped) skipped.push(`${r.resource}: ${s.reason}`);
     collect(out, result.batch);
   }

@@ -1,9 +1,8 @@
 import type { ProviderConnection } from "@/lib/db/schema";
-import type { ProviderId } from "@/lib/providers/types";
 import type { BudgetWindow } from "./rate-budget";
 
 /**
- * What a provider's fetcher file (`fetchers/<id>.ts`) declares. The engine owns the bookkeeping
+ * What a provider's fetcher (`providers/<id>/fetch.ts`) declares. The engine owns the bookkeeping
  * (windows, watermarks, cursors, counts); a fetcher only knows how to page through one provider's
  * endpoints and hands each page of raw records to the engine, which runs the provider's normalizer.
  */
@@ -13,11 +12,11 @@ export type TimeWindow = { from: Date; to: Date };
 /** Records the provider says were deleted (Hevy workout events). */
 export type Deletion = { table: "activity" | "sleep_session"; externalId: string; deletedAt: Date };
 
-export type Page = {
+export type Page<R extends string = never> = {
   /** Raw records exactly as received (the endpoint's list items), for the resource's normalizer. */
   records: unknown[];
   /** Another transform of the same provider for these records (Hevy change feed: "workout_events"). */
-  transform?: string;
+  transform?: R;
   /** Time zone the records' local times are in, when the response says (Withings `body.timezone`). */
   timezone?: string;
   deletions?: Deletion[];
@@ -47,9 +46,9 @@ export type FetchContext = {
   timezone?: string;
 };
 
-type ResourceBase = {
-  /** sync_state.resource, and the key of the provider's normalizer. */
-  resource: string;
+type ResourceBase<R extends string> = {
+  /** sync_state.resource, and the key of the provider's transform (a name without one is a compile error). */
+  resource: R;
   /** Shown on the settings page. */
   label: string;
   /** History the provider serves for this resource; undefined = as far back as it goes. */
@@ -63,7 +62,7 @@ type ResourceBase = {
  * `windowDays` from the newest back; deltas re-fetch [watermark − overlap, now), unless the provider
  * offers something better (`fetchChanges`: Withings `lastupdate`, Strava `after`).
  */
-export type WindowResource = ResourceBase & {
+export type WindowResource<R extends string = string> = ResourceBase<R> & {
   kind: "window";
   /** The longest window (the provider's range limit, or a size that keeps commits frequent). */
   windowDays: number;
@@ -71,26 +70,26 @@ export type WindowResource = ResourceBase & {
   pageSize?: number;
   /** Day-granular APIs (YYYY-MM-DD parameters): windows are aligned to UTC midnights. */
   dayAligned?: boolean;
-  fetchWindow(ctx: FetchContext, window: TimeWindow): AsyncIterable<Page>;
+  fetchWindow(ctx: FetchContext, window: TimeWindow): AsyncIterable<Page<R>>;
   /** Everything created or changed since `since` (inclusive), paged. */
-  fetchChanges?(ctx: FetchContext, since: Date): AsyncIterable<Page>;
+  fetchChanges?(ctx: FetchContext, since: Date): AsyncIterable<Page<R>>;
 };
 
 /** A cursor page of a feed backfill; `next: null` ends the backfill. `fraction` = share done so far. */
-export type FeedPage = Page & { next: FeedCursor | null; fraction?: number };
+export type FeedPage<R extends string = never> = Page<R> & { next: FeedCursor | null; fraction?: number };
 export type FeedCursor = Record<string, string | number>;
 
 /**
  * Feed resources have no time filter (Hevy): the backfill pages through everything newest first,
  * committing the page cursor; deltas use a change feed since the watermark.
  */
-export type FeedResource = ResourceBase & {
+export type FeedResource<R extends string = string> = ResourceBase<R> & {
   kind: "feed";
-  backfill(ctx: FetchContext, cursor: FeedCursor | null): AsyncIterable<FeedPage>;
-  fetchChanges(ctx: FetchContext, since: Date): AsyncIterable<Page>;
+  backfill(ctx: FetchContext, cursor: FeedCursor | null): AsyncIterable<FeedPage<R>>;
+  fetchChanges(ctx: FetchContext, since: Date): AsyncIterable<Page<R>>;
 };
 
-export type ResourceFetcher = WindowResource | FeedResource;
+export type ResourceFetcher<R extends string = string> = WindowResource<R> | FeedResource<R>;
 
 /** How a response that came back 200 can still be an error (Withings `status`, COROS `result`). */
 export type BodyVerdict =
@@ -100,8 +99,8 @@ export type BodyVerdict =
   | { kind: "transient"; reason: string }
   | { kind: "invalid"; reason: string };
 
-export type ProviderFetcher = {
-  provider: ProviderId;
+/** `R`: the names of the provider's transforms; every resource and every page names one of them. */
+export type ProviderFetcher<R extends string = string> = {
   /**
    * Once per run, before any resource: the user's time zone for records with local times and no
    * offset (Fitbit profile, WHOOP's latest cycle offset). One request at most.
@@ -115,5 +114,5 @@ export type ProviderFetcher = {
   budget: BudgetWindow[];
   /** Reads "remaining / reset" headers; when nothing is left, everyone waits until the reset. */
   rateLimitHeaders?(headers: Headers, now: Date): { exhaustedUntil?: Date } | undefined;
-  resources: ResourceFetcher[];
+  resources: ResourceFetcher<R>[];
 };

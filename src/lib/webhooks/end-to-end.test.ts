@@ -12,7 +12,7 @@ import { activities, dailySummaries, measurements, providerConnections, sleepSes
 import { enqueueSync } from "@/lib/sync/enqueue";
 import { executeRun } from "@/lib/sync/execute";
 import { testDb, type TestDb } from "@/test/db";
-import { afterConnect } from "./after-connect";
+import { requestPushBackfill } from "@/lib/connections/after-connect";
 import { processWebhookEvent } from "./process";
 import { dueWebhookEvents } from "./runner";
 import { subscribeWebhooks } from "./subscribe";
@@ -185,7 +185,7 @@ describe("garmin: data only through push and ping", () => {
   it("the connect asks for the backfill; the history arrives by push and is stored", async () => {
     const conn = conns.get("garmin")!;
     const now = new Date();
-    const result = await afterConnect(t.db, conn, now);
+    const result = await requestPushBackfill(t.db, conn, now);
     expect(result).toEqual({ requested: 5 }); // one request per summary type for 30 days
     await settle();
     const stats = sim.state.stats().garmin;
@@ -208,7 +208,7 @@ describe("garmin: data only through push and ping", () => {
     expect(days.map((d) => d.date)).toEqual(expect.arrayContaining(expected.dailies));
 
     // Asking again for the same window is Garmin's 409, not an error; nothing new is pushed.
-    await afterConnect(t.db, conn, now);
+    await requestPushBackfill(t.db, conn, now);
     await settle();
     expect((await drain("garmin")).outcomes).toEqual([]);
     // And the sync engine refuses to pull Garmin.

@@ -1,15 +1,12 @@
 import { and, eq, lt, or, sql } from "drizzle-orm";
-import { oauth1Context } from "@/lib/connections/oauth1";
-import { tokensFromRow } from "@/lib/connections/store";
-import { getValidTokens } from "@/lib/connections/tokens";
+import { callCredentials } from "@/lib/connections/call-credentials";
 import { ConnectionUnavailableError } from "@/lib/connections/errors";
 import type { Db } from "@/lib/db";
 import { providerConnections, webhookEvents, type ProviderConnection } from "@/lib/db/schema";
 import { upsertBatch, type UpsertCounts } from "@/lib/normalize/upsert";
 import { isProviderId, providers } from "@/lib/providers";
 import { ProviderError, safeReason, TransientProviderError } from "@/lib/providers/shared/errors";
-import { providerContext } from "@/lib/providers/shared/http";
-import { WebhookParseError, type ProviderContext, type TokenSet, type WebhookAction, type WebhookSpec } from "@/lib/providers/types";
+import { WebhookParseError, type WebhookAction, type WebhookSpec } from "@/lib/providers/types";
 import { markDeleted } from "@/lib/sync/deletions";
 import type { EnqueueInput } from "@/lib/sync/enqueue";
 
@@ -61,18 +58,6 @@ async function claim(db: Db, eventId: string, now: Date) {
   return row;
 }
 
-/** Credentials for calls made on the user's behalf: OAuth 1.0a rows sign with the consumer, OAuth 2.0 rows get a fresh token. */
-export async function credentials(db: Db, conn: ProviderConnection): Promise<{ ctx: ProviderContext; tokens: TokenSet }> {
-  if (!isProviderId(conn.provider)) throw new Error(`unknown provider ${conn.provider}`);
-  const def = providers[conn.provider];
-  if (conn.authKind === "oauth1") {
-    if (conn.status !== "active") throw new ConnectionUnavailableError(conn.id, conn.status, conn.lastError);
-    return { ctx: oauth1Context(def, conn.userId).ctx, tokens: tokensFromRow(conn) };
-  }
-  const { accessToken, connection } = await getValidTokens(db, conn.id);
-  return { ctx: providerContext(def, { userId: conn.userId }), tokens: { ...tokensFromRow(connection), accessToken } };
-}
-
 const countsText = (c: UpsertCounts) =>
   Object.entries(c)
     .filter(([table, n]) => table !== "raw_record" && n.inserted + n.updated + n.unchanged > 0)
@@ -107,7 +92,7 @@ async function act(
       return sync(action.resources, new Date(action.from), new Date(action.to));
     case "lookup": {
       if (!spec.lookup) throw new Error(`${conn.provider} cannot look objects up`);
-      const { ctx, tokens } = await credentials(db, conn);
+      const { ctx, tokens } = await callCredentials(db, conn);
       const window = await spec.lookup(ctx, tokens, action);
       if (!window) return `${action.objectType ?? "object"} ${action.objectId} is gone at the provider; nothing to sync`;
       return sync(action.resources, window.from, window.to);
@@ -127,7 +112,7 @@ async function act(
       return upsertRecords(db, spec, conn, action.resource, action.records);
     case "pull": {
       if (!spec.pull) throw new Error(`${conn.provider} cannot follow pings`);
-      const { ctx, tokens } = await credentials(db, conn);
+      const { ctx, tokens } = await callCredentials(db, conn);
       return upsertRecords(db, spec, conn, action.resource, await spec.pull(ctx, tokens, action));
     }
     case "permissions": {

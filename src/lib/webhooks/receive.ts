@@ -30,19 +30,8 @@ import {
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 /** What a rejected row keeps of the body, for the operator. */
 const REJECTED_BODY_CHARS = 16 * 1024;
-/** Headers worth keeping on a stored event. Never COROS `secret` (it is our client secret) or cookies. */
-const KEPT_HEADERS = [
-  "content-type",
-  "user-agent",
-  "garmin-client-id",
-  "client",
-  "x-fitbit-signature",
-  "x-oura-signature",
-  "x-oura-timestamp",
-  "x-whoop-signature",
-  "x-whoop-signature-timestamp",
-  "polar-webhook-signature",
-];
+/** Headers every stored event keeps; each provider adds its own (`keptHeaders`). Never cookies or secrets. */
+const KEPT_HEADERS = ["content-type", "user-agent"];
 
 export type HandleWebhookOptions = {
   /** Receives the ids of newly stored pending events once the answer is ready; must not process inline. */
@@ -79,9 +68,10 @@ async function readBody(request: Request, max: number): Promise<Buffer | null> {
   return Buffer.concat(chunks);
 }
 
-function keptHeaders(headers: Headers): Record<string, string> {
+function keptHeaders(headers: Headers, provider: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const name of KEPT_HEADERS) {
+  const own = isProviderId(provider) ? (providers[provider].webhook?.keptHeaders ?? []) : [];
+  for (const name of [...KEPT_HEADERS, ...own]) {
     const value = headers.get(name);
     if (value !== null) out[name] = value.slice(0, 512);
   }
@@ -91,7 +81,7 @@ function keptHeaders(headers: Headers): Record<string, string> {
 /** Writes a `rejected` row; the same bad request twice stays one row. */
 async function recordRejected(db: Db, provider: string, req: WebhookRequest, reason: string, body = req.rawBody.toString("utf8")) {
   const key = createHash("sha256")
-    .update(`${req.method}\n${req.url.search}\n${JSON.stringify(keptHeaders(req.headers))}\n`)
+    .update(`${req.method}\n${req.url.search}\n${JSON.stringify(keptHeaders(req.headers, provider))}\n`)
     .update(req.rawBody)
     .digest("hex");
   await db
@@ -101,7 +91,7 @@ async function recordRejected(db: Db, provider: string, req: WebhookRequest, rea
       dedupeKey: `rejected:${key}`,
       status: "rejected",
       reason: reason.slice(0, 500),
-      headers: keptHeaders(req.headers),
+      headers: keptHeaders(req.headers, provider),
       body: body.slice(0, REJECTED_BODY_CHARS),
       receivedAt: req.receivedAt,
       processedAt: req.receivedAt,
@@ -193,7 +183,7 @@ export async function handleWebhook(db: Db, provider: string, request: Request, 
         connectionId: match.connectionId ?? null,
         status: match.status,
         reason: match.status === "ignored" ? match.reason : null,
-        headers: keptHeaders(req.headers),
+        headers: keptHeaders(req.headers, provider),
         body: notice.body,
         receivedAt,
         processedAt: match.status === "ignored" ? receivedAt : null,

@@ -9,7 +9,7 @@ import { migrateGarminToOAuth2 } from "@/lib/connections/oauth1";
 import { connectErrorMessage } from "@/lib/connections/responses";
 import { getDb } from "@/lib/db";
 import { isProviderId, providers } from "@/lib/providers";
-import { startInitialSync } from "@/lib/sync/on-connect";
+import { startInitialSync } from "@/lib/connections/after-connect";
 
 /** `email` comes back on failure so the form (reset by React after an action) keeps what was typed. */
 export type ActionResult = { ok: true } | { ok: false; error: string; email?: string };

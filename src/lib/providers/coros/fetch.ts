@@ -1,5 +1,9 @@
 import type { BodyVerdict, ProviderFetcher } from "@/lib/sync/types";
 import { DAY_MS, isObject, lastDay, listOf, MINUTE_MS, perWindow, providerUserIdOf, stringAt, ymd } from "../shared/fetch";
+import type { corosTransforms } from "./transform";
+
+/** What this fetcher may name: the resources coros has transforms for. */
+type CorosResource = keyof typeof corosTransforms;
 
 /**
  * COROS Open API (providers.md §7; docs are private, facts from public client code):
@@ -27,8 +31,7 @@ function checkBody(json: unknown): BodyVerdict {
   return { kind: "invalid", reason };
 }
 
-export const corosFetcher: ProviderFetcher = {
-  provider: "coros",
+export const corosFetcher: ProviderFetcher<CorosResource> = {
   authorize(req, token, connection) {
     req.url.searchParams.set("token", token);
     req.url.searchParams.set("openId", providerUserIdOf(connection, "coros"));

@@ -26,6 +26,8 @@ const workout = z.looseObject({
 const body = z.looseObject({ sportDataList: z.array(workout).min(1).max(1000) });
 
 export const corosWebhook: WebhookSpec = {
+  // Never `secret`: it is our client secret.
+  keptHeaders: ["client"],
   ackStatus: 200,
   ackBody: { message: "ok", result: "0000" },
   rejectStatus: 401,

@@ -1,5 +1,9 @@
 import type { ProviderFetcher } from "@/lib/sync/types";
 import { bearer, DAY_MS, isObject, lastDay, listOf, MINUTE_MS, perWindow, providerUserIdOf, ymd } from "../shared/fetch";
+import type { eightsleepTransforms } from "./transform";
+
+/** What this fetcher may name: the resources eightsleep has transforms for. */
+type EightsleepResource = keyof typeof eightsleepTransforms;
 
 /**
  * Eight Sleep (providers.md §10; unofficial app API, may break): `GET https://client-api.8slp.net/v1/
@@ -15,8 +19,7 @@ export const EIGHTSLEEP_RANGE_DAYS = 365;
 /** UNCONFIRMED: no known limit; a polite ceiling for an unofficial API. */
 const EIGHTSLEEP_BUDGET = [perWindow("min", MINUTE_MS, 30)];
 
-export const eightsleepFetcher: ProviderFetcher = {
-  provider: "eightsleep",
+export const eightsleepFetcher: ProviderFetcher<EightsleepResource> = {
   authorize: (req, token) => bearer(req, token),
   budget: EIGHTSLEEP_BUDGET,
   resources: [

@@ -1,6 +1,10 @@
 import { ProviderRequestError } from "@/lib/providers/shared/errors";
 import type { FetchContext, Page, ProviderFetcher, TimeWindow, WindowResource } from "@/lib/sync/types";
 import { bearer, DAY_MS, HOUR_MS, isObject, lastDay, listOf, perWindow, stringAt, ymd } from "../shared/fetch";
+import type { fitbitTransforms } from "./transform";
+
+/** What this fetcher may name: the resources fitbit has transforms for. */
+type FitbitResource = keyof typeof fitbitTransforms;
 
 /**
  * Fitbit Web API (providers.md §5), base https://api.fitbit.com, metric units (no Accept-Language).
@@ -63,7 +67,7 @@ async function* activitiesAfter(ctx: FetchContext, since: Date): AsyncIterable<P
   }
 }
 
-function range(resource: string, label: string, windowDays: number, path: (start: string, end: string) => string, key: string): WindowResource {
+function range(resource: FitbitResource, label: string, windowDays: number, path: (start: string, end: string) => string, key: string): WindowResource<FitbitResource> {
   return {
     kind: "window",
     resource,
@@ -79,8 +83,7 @@ function range(resource: string, label: string, windowDays: number, path: (start
   };
 }
 
-export const fitbitFetcher: ProviderFetcher = {
-  provider: "fitbit",
+export const fitbitFetcher: ProviderFetcher<FitbitResource> = {
   authorize: (req, token) => bearer(req, token),
   budget: [perWindow("hour", HOUR_MS, 150, "connection")],
   rateLimitHeaders(headers, now) {

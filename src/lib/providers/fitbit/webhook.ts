@@ -50,6 +50,7 @@ function noticeOf(n: z.infer<typeof item>): WebhookNotice {
 }
 
 export const fitbitWebhook: WebhookSpec = {
+  keptHeaders: ["x-fitbit-signature"],
   ackStatus: 204,
   rejectStatus: 404,
   deadlineMs: 5_000,

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { garminTransforms } from "@/lib/providers/garmin/transform";
+import { garminRequest } from "./auth";
+import { garminTransforms } from "./transform";
 import { WebhookParseError, type ProviderContext, type TokenSet, type WebhookNotice, type WebhookSpec } from "../types";
 import { constantTimeEqual, contentKey, parseJsonBody } from "../shared/webhook";
 
@@ -101,10 +102,8 @@ function notices(parsed: z.infer<typeof body>): WebhookNotice[] {
   return out;
 }
 
-/** `garminRequest` lives in the Garmin definition, which imports this file: loaded lazily (no cycle). */
-const garminApi = () => import(".");
-
 export const garminWebhook: WebhookSpec = {
+  keptHeaders: ["garmin-client-id"],
   ackStatus: 200,
   rejectStatus: 401,
   deadlineMs: 30_000,
@@ -131,12 +130,11 @@ export const garminWebhook: WebhookSpec = {
     return garminTransforms[resource](records);
   },
   async pull(ctx, tokens, action) {
-    const { garminRequest } = await garminApi();
     const { json } = await garminRequest(ctx, tokens, { url: safeCallbackUrl(action.url), what: `${action.resource} ping` });
     if (!Array.isArray(json)) throw new WebhookParseError(`garmin ping: the ${action.resource} callback did not answer a list`);
     return json;
   },
-  backfill: (ctx, tokens, window) => requestGarminBackfill(ctx, tokens, window),
+  backfill: { days: GARMIN_INITIAL_BACKFILL_DAYS, request: requestGarminBackfill },
 };
 
 /**
@@ -150,7 +148,6 @@ export async function requestGarminBackfill(
   window: { from: Date; to: Date },
   types: readonly SummaryType[] = GARMIN_SUMMARY_TYPES,
 ): Promise<number> {
-  const { garminRequest } = await garminApi();
   let accepted = 0;
   for (const type of types) {
     const span = BACKFILL_MAX_DAYS[type] * DAY_MS;

@@ -1,5 +1,9 @@
 import type { FeedResource, FetchContext, Page, ProviderFetcher } from "@/lib/sync/types";
 import { isObject, listOf, MINUTE_MS, perWindow } from "../shared/fetch";
+import type { hevyTransforms } from "./transform";
+
+/** What this fetcher may name: the resources hevy has transforms for. */
+type HevyResource = keyof typeof hevyTransforms;
 
 /**
  * Hevy public API (providers.md §9), `api-key` header, pages of at most 10. No time filters:
@@ -23,7 +27,7 @@ async function getPage(ctx: FetchContext, path: string, key: string, page: numbe
   return { records: listOf("hevy", json, key, key), pageCount };
 }
 
-const workouts: FeedResource = {
+const workouts: FeedResource<HevyResource> = {
   kind: "feed",
   resource: "workouts",
   label: "Workouts",
@@ -39,7 +43,7 @@ const workouts: FeedResource = {
   async *fetchChanges(ctx, since) {
     for (let page = 1; ; page++) {
       const { records, pageCount } = await getPage(ctx, "/workouts/events", "events", page, { since: since.toISOString() });
-      if (records.length) yield { records, transform: "workout_events" } satisfies Page;
+      if (records.length) yield { records, transform: "workout_events" } satisfies Page<HevyResource>;
       if (page >= pageCount || records.length === 0) return;
     }
   },
@@ -47,7 +51,7 @@ const workouts: FeedResource = {
 
 const dateOf = (r: unknown) => (isObject(r) && typeof r.date === "string" ? r.date : "");
 
-const bodyMeasurements: FeedResource = {
+const bodyMeasurements: FeedResource<HevyResource> = {
   kind: "feed",
   resource: "body_measurements",
   label: "Body measurements",
@@ -79,8 +83,7 @@ const bodyMeasurements: FeedResource = {
   },
 };
 
-export const hevyFetcher: ProviderFetcher = {
-  provider: "hevy",
+export const hevyFetcher: ProviderFetcher<HevyResource> = {
   authorize: (req, apiKey) => req.headers.set("api-key", apiKey),
   budget: HEVY_BUDGET,
   resources: [workouts, bodyMeasurements],

@@ -1,5 +1,9 @@
 import type { FetchContext, Page, ProviderFetcher, TimeWindow, WindowResource } from "@/lib/sync/types";
 import { bearer, DAY_MS, isObject, lastDay, listOf, MINUTE_MS, perWindow, stringAt, ymd } from "../shared/fetch";
+import type { ouraTransforms } from "./transform";
+
+/** What this fetcher may name: the resources oura has transforms for. */
+type OuraResource = keyof typeof ouraTransforms;
 
 /**
  * Oura API v2 (providers.md §3): `GET /v2/usercollection/<resource>?start_date&end_date&next_token`
@@ -33,7 +37,7 @@ export const OURA_HR_MAX_DAYS = 30;
 
 const endDate = (to: Date) => (OURA_END_DATE_INCLUSIVE ? lastDay(to) : ymd(new Date(Math.ceil(to.getTime() / DAY_MS) * DAY_MS)));
 
-function daily(resource: string, label: string, windowDays: number): WindowResource {
+function daily(resource: OuraResource, label: string, windowDays: number): WindowResource<OuraResource> {
   return {
     kind: "window",
     resource,
@@ -46,8 +50,7 @@ function daily(resource: string, label: string, windowDays: number): WindowResou
   };
 }
 
-export const ouraFetcher: ProviderFetcher = {
-  provider: "oura",
+export const ouraFetcher: ProviderFetcher<OuraResource> = {
   authorize: (req, token) => bearer(req, token),
   budget: [perWindow("5m", 5 * MINUTE_MS, 5000)],
   rateLimitHeaders(headers, now) {

@@ -56,6 +56,7 @@ function noticeOf(n: z.infer<typeof notice>, body: string): WebhookNotice {
 }
 
 export const ouraWebhook: WebhookSpec = {
+  keptHeaders: ["x-oura-signature", "x-oura-timestamp"],
   ackStatus: 200,
   rejectStatus: 401,
   deadlineMs: 10_000,

@@ -1,5 +1,9 @@
 import type { FetchContext, ProviderFetcher, WindowResource } from "@/lib/sync/types";
 import { bearer, DAY_MS, isObject, lastDay, listOf, MINUTE_MS, perWindow, snapshot, ymd } from "../shared/fetch";
+import type { polarTransforms } from "./transform";
+
+/** What this fetcher may name: the resources polar has transforms for. */
+type PolarResource = keyof typeof polarTransforms;
 
 /**
  * Polar AccessLink v3 (providers.md §6), Bearer. Polar keeps little history: exercises of the last
@@ -30,7 +34,7 @@ function localToday(now: Date, timezone: string | undefined): string {
   return ymd(now);
 }
 
-function ranged(resource: string, label: string, path: string, key: string, what: string): WindowResource {
+function ranged(resource: PolarResource, label: string, path: string, key: string, what: string): WindowResource<PolarResource> {
   return {
     kind: "window",
     resource,
@@ -55,8 +59,7 @@ function ranged(resource: string, label: string, path: string, key: string, what
 const list = (path: string, key: string, what: string) => async (ctx: FetchContext) =>
   listOf("polar", await ctx.http.json(`${API}${path}`, { what }), key, what);
 
-export const polarFetcher: ProviderFetcher = {
-  provider: "polar",
+export const polarFetcher: ProviderFetcher<PolarResource> = {
   authorize: (req, token) => bearer(req, token),
   budget: POLAR_BUDGET,
   rateLimitHeaders(headers, now) {

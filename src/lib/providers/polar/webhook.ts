@@ -65,6 +65,7 @@ export function isoDurationMs(value: string | undefined): number | undefined {
 }
 
 export const polarWebhook: WebhookSpec = {
+  keptHeaders: ["polar-webhook-signature"],
   ackStatus: 200,
   rejectStatus: 401,
   deadlineMs: 10_000,

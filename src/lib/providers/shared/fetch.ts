@@ -56,12 +56,12 @@ export function providerUserIdOf(connection: ProviderConnection, provider: strin
  * A resource without a time filter that the provider serves whole (Polar's last-28-days lists,
  * WHOOP's body snapshot): each run reads it again; the upsert keeps what did not change.
  */
-export function snapshot(
-  resource: string,
+export function snapshot<R extends string>(
+  resource: R,
   label: string,
   read: (ctx: FetchContext) => Promise<unknown[]>,
   extra: { maxHistoryDays?: number } = {},
-): FeedResource {
+): FeedResource<R> {
   async function* once(ctx: FetchContext): AsyncIterable<Page> {
     const records = await read(ctx);
     if (records.length) yield { records };

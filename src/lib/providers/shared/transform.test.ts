@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { activityType, BatchBuilder, isoDurationSeconds, parseOffset, wallClockToInstant, zoneOf } from "./transform";
-import { providerTransforms } from "@/lib/normalize/providers";
+import { providerList } from "@/lib/providers";
+import { garminTransforms } from "@/lib/providers/garmin/transform";
 
 describe("normalize helpers", () => {
   it("maps vendor sport names", () => {
@@ -53,7 +54,8 @@ describe("normalize helpers", () => {
   });
 
   it("registers the resources the engine asks for", () => {
-    const names = Object.fromEntries(Object.entries(providerTransforms).map(([p, t]) => [p, Object.keys(t).sort()]));
+    const names = Object.fromEntries(providerList.flatMap((p) => (p.pull ? [[p.id, Object.keys(p.pull.transforms).sort()]] : [])));
+    names.garmin = Object.keys(garminTransforms).sort(); // Garmin's are for its pushes
     expect(names).toEqual({
       strava: ["activities", "webhook_events"],
       garmin: ["activities", "bodyComps", "dailies", "hrv", "sleeps"],

@@ -1,5 +1,9 @@
 import type { FetchContext, Page, ProviderFetcher, TimeWindow } from "@/lib/sync/types";
 import { bearer, DAY_MS, epochS, listOf, MINUTE_MS, perWindow } from "../shared/fetch";
+import type { stravaTransforms } from "./transform";
+
+/** What this fetcher may name: the resources strava has transforms for. */
+type StravaResource = keyof typeof stravaTransforms;
 
 /**
  * Strava API v3 (providers.md §1): `GET /api/v3/athlete/activities?before&after&page&per_page≤200`.
@@ -26,8 +30,7 @@ async function* pages(ctx: FetchContext, params: { after: number; before?: numbe
 
 const nextBoundary = (now: Date, ms: number) => new Date(Math.floor(now.getTime() / ms) * ms + ms);
 
-export const stravaFetcher: ProviderFetcher = {
-  provider: "strava",
+export const stravaFetcher: ProviderFetcher<StravaResource> = {
   authorize: (req, token) => bearer(req, token),
   budget: [perWindow("15m", 15 * MINUTE_MS, 100), perWindow("day", DAY_MS, 1000)],
   rateLimitHeaders(headers, now) {

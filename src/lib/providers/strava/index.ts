@@ -1,91 +1,9 @@
-import { buildAuthorizeUrl, isObject, parseTokenFields, requestJson, splitScopes, stringField, tokenRequest } from "../shared/oauth2";
-import type { OAuth2Flow, ProviderDefinition, TokenSet } from "../types";
+import { oauth2 } from "./auth";
+import { pullSide, type ProviderDefinition } from "../types";
+import { stravaFetcher } from "./fetch";
+import { stravaTransforms } from "./transform";
+import { stravaSubscriptions } from "./subscriptions";
 import { stravaWebhook } from "./webhook";
-
-// providers.md §1 (Strava API v3).
-const AUTHORIZE_URL = "https://www.strava.com/oauth/authorize";
-const TOKEN_URL = "https://www.strava.com/oauth/token";
-const DEAUTHORIZE_URL = "https://www.strava.com/oauth/deauthorize";
-/** Comma-separated at Strava. activity:read_all = private activities too; profile:read_all = weight. */
-const SCOPES = ["read", "activity:read_all", "profile:read_all"];
-
-/**
- * UNCONFIRMED (not in providers.md): Strava answers a dead code/refresh token with 400
- * `{"message":"Bad Request","errors":[{"resource":"RefreshToken","field":"refresh_token","code":"invalid"}]}`.
- */
-function isStravaInvalidGrant(status: number, json: unknown): boolean {
-  if (status !== 400 || !isObject(json) || !Array.isArray(json.errors)) return false;
-  return json.errors.some(
-    (e) => isObject(e) && e.code === "invalid" && (e.field === "refresh_token" || e.field === "code"),
-  );
-}
-
-function athleteName(athlete: Record<string, unknown>): string | null {
-  const full = [athlete.firstname, athlete.lastname].filter((s) => typeof s === "string" && s).join(" ");
-  return full || stringField(athlete.username) || null;
-}
-
-/** Token response: `expires_at` (epoch s) + `expires_in`, and `athlete` on the code exchange only. */
-export function parseStravaToken(json: Record<string, unknown>, now?: Date): TokenSet {
-  const tokens = parseTokenFields("strava", json, { scopeSeparator: ",", now });
-  const athlete = isObject(json.athlete) ? json.athlete : undefined;
-  if (athlete) {
-    tokens.providerUserId = stringField(athlete.id) ?? null;
-    tokens.displayName = athleteName(athlete);
-  }
-  return tokens;
-}
-
-const flow: OAuth2Flow = {
-  kind: "oauth2",
-  scopes: SCOPES,
-  pkce: false, // not documented by Strava (UNCONFIRMED)
-  authorizeUrl(ctx, { state }) {
-    return buildAuthorizeUrl(AUTHORIZE_URL, {
-      client_id: ctx.clientId,
-      redirect_uri: ctx.redirectUri,
-      response_type: "code",
-      approval_prompt: "auto",
-      scope: SCOPES.join(","),
-      state,
-    });
-  },
-  async exchangeCode(ctx, { code, query }) {
-    const json = await tokenRequest(ctx, {
-      url: TOKEN_URL,
-      clientAuth: "body",
-      grant: "authorization_code",
-      params: { code, grant_type: "authorization_code" },
-      isInvalidGrant: isStravaInvalidGrant,
-    });
-    const tokens = parseStravaToken(json);
-    // The user may untick scopes; Strava reports what was granted on the redirect, not in the token.
-    tokens.scopes = splitScopes(query?.scope, ",") ?? tokens.scopes ?? SCOPES;
-    return tokens;
-  },
-  async refresh(ctx, current) {
-    const json = await tokenRequest(ctx, {
-      url: TOKEN_URL,
-      clientAuth: "body",
-      grant: "refresh_token",
-      params: { grant_type: "refresh_token", refresh_token: current.refreshToken ?? undefined },
-      isInvalidGrant: isStravaInvalidGrant,
-    });
-    const tokens = parseStravaToken(json);
-    // May rotate: keep the old refresh token only when none came back.
-    return { ...tokens, refreshToken: tokens.refreshToken ?? current.refreshToken, scopes: tokens.scopes ?? current.scopes };
-  },
-  async revoke(ctx, tokens) {
-    // Kills every token of this athlete for our app.
-    await requestJson(ctx, DEAUTHORIZE_URL, {
-      method: "POST",
-      headers: { "Content-Type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ access_token: tokens.accessToken }).toString(),
-      what: "deauthorize",
-      secrets: [tokens.accessToken],
-    });
-  },
-};
 
 export const strava: ProviderDefinition = {
   id: "strava",
@@ -94,6 +12,8 @@ export const strava: ProviderDefinition = {
   dataTypes: ["activities"],
   credentialVars: [["STRAVA_CLIENT_ID", "STRAVA_CLIENT_SECRET"]],
   credentialsUrl: "https://www.strava.com/settings/api",
-  oauth2: flow,
+  oauth2,
   webhook: stravaWebhook,
+  pull: pullSide(stravaTransforms, stravaFetcher),
+  subscriptions: stravaSubscriptions,
 };

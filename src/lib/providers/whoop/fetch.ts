@@ -1,5 +1,9 @@
 import type { FetchContext, Page, ProviderFetcher, WindowResource } from "@/lib/sync/types";
 import { bearer, DAY_MS, isObject, listOf, MINUTE_MS, perWindow, snapshot, stringAt } from "../shared/fetch";
+import type { whoopTransforms } from "./transform";
+
+/** What this fetcher may name: the resources whoop has transforms for. */
+type WhoopResource = keyof typeof whoopTransforms;
 
 /**
  * WHOOP API v2 (providers.md §4): collections take `start` (inclusive), `end` (exclusive), `limit`
@@ -24,7 +28,7 @@ async function* collection(ctx: FetchContext, path: string, what: string, range:
   } while (nextToken);
 }
 
-function timed(resource: string, label: string, path: string): WindowResource {
+function timed(resource: WhoopResource, label: string, path: string): WindowResource<WhoopResource> {
   return {
     kind: "window",
     resource,
@@ -41,8 +45,7 @@ const body = snapshot("body_measurement", "Body measurements", async (ctx) => {
   return isObject(json) ? [json] : [];
 });
 
-export const whoopFetcher: ProviderFetcher = {
-  provider: "whoop",
+export const whoopFetcher: ProviderFetcher<WhoopResource> = {
   authorize: (req, token) => bearer(req, token),
   budget: [perWindow("min", MINUTE_MS, 100), perWindow("day", DAY_MS, 10_000)],
   rateLimitHeaders(headers, now) {

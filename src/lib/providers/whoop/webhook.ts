@@ -54,6 +54,7 @@ function noticeOf(n: z.infer<typeof notice>, body: string): WebhookNotice {
 }
 
 export const whoopWebhook: WebhookSpec = {
+  keptHeaders: ["x-whoop-signature", "x-whoop-signature-timestamp"],
   ackStatus: 200,
   rejectStatus: 401,
   deadlineMs: 10_000,

@@ -1,5 +1,9 @@
 import type { BodyVerdict, FetchContext, Page, ProviderFetcher, TimeWindow, WindowResource } from "@/lib/sync/types";
 import { bearer, DAY_MS, epochS, isObject, lastDay, listOf, MINUTE_MS, perWindow, stringAt, ymd } from "../shared/fetch";
+import type { withingsTransforms } from "./transform";
+
+/** What this fetcher may name: the resources withings has transforms for. */
+type WithingsResource = keyof typeof withingsTransforms;
 
 /**
  * Withings Public Health Data API (providers.md §8): POST form calls with `Authorization: Bearer`,
@@ -61,10 +65,10 @@ async function* paged(ctx: FetchContext, url: string, form: Record<string, strin
 }
 
 function resource(
-  name: string,
+  name: WithingsResource,
   label: string,
   call: { url: string; action: string; key: string; fields?: Record<string, string>; byDay: boolean },
-): WindowResource {
+): WindowResource<WithingsResource> {
   const base = { action: call.action, ...call.fields };
   return {
     kind: "window",
@@ -88,8 +92,7 @@ function resource(
   };
 }
 
-export const withingsFetcher: ProviderFetcher = {
-  provider: "withings",
+export const withingsFetcher: ProviderFetcher<WithingsResource> = {
   authorize: (req, token) => bearer(req, token),
   checkBody,
   budget: [perWindow("min", MINUTE_MS, 120)],

@@ -5,8 +5,7 @@ import { OAuthStateError } from "@/lib/connections/errors";
 import { clearOAuth1Cookie, completeOAuth1, OAUTH1_COOKIE, OAuth1FlowError } from "@/lib/connections/oauth1";
 import { connectErrorMessage, errorProvider, htmlError, redirectTo, settingsUrl } from "@/lib/connections/responses";
 import { getDb } from "@/lib/db";
-import { startInitialSync } from "@/lib/sync/on-connect";
-import { afterConnect } from "@/lib/webhooks/after-connect";
+import { requestPushBackfill, startInitialSync } from "@/lib/connections/after-connect";
 import { afterResponse } from "@/lib/webhooks/after-response";
 
 export const dynamic = "force-dynamic";
@@ -31,7 +30,7 @@ export async function GET(req: NextRequest) {
       ? await completeOAuth1(db, user.id, query, req.cookies.get(OAUTH1_COOKIE)?.value)
       : await completeConnect(db, { userId: user.id, query });
     await startInitialSync(db, connection);
-    afterResponse("connect", () => afterConnect(db, connection)); // Garmin: ask for the history to be pushed
+    afterResponse("connect", () => requestPushBackfill(db, connection)); // Garmin: ask for the history to be pushed
     return done(redirectTo(settingsUrl(provider, { connected: "1" })));
   } catch (error) {
     if (error instanceof OAuthStateError || error instanceof OAuth1FlowError) return done(htmlError(400, "Connection failed", error.message));
