@@ -47,6 +47,16 @@ export const envSchema = z.object({
   PROVIDER_ORIGIN_OVERRIDE: optionalUrl("must be an origin such as http://127.0.0.1:4010"),
   INGEST_MAX_BODY_BYTES: z.coerce.number().int().positive().default(200 * 1024 * 1024),
   DATA_DIR: z.string().default(".data"),
+  /** How far back a first sync goes at most (a provider that keeps less history caps it further). */
+  SYNC_BACKFILL_MAX_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().max(36_500).default(3650)),
+  /** "off" stops enforcing provider request budgets: local benchmarks against the simulator only. */
+  SYNC_RATE_LIMITS: z.preprocess(emptyAsUndefined, z.enum(["on", "off"]).default("on")),
+  /** "off" keeps the in-process sync runner from starting with the server. */
+  SYNC_RUNNER: z.preprocess(emptyAsUndefined, z.enum(["on", "off"]).default("on")),
+  /** How often the in-process runner looks for queued runs. */
+  SYNC_POLL_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(100).max(600_000).default(2000)),
+  /** "off" keeps the in-process webhook runner (stored notices → processing) from starting with the server. */
+  WEBHOOK_RUNNER: z.preprocess(emptyAsUndefined, z.enum(["on", "off"]).default("on")),
 });
 
 export type RawEnv = z.infer<typeof envSchema>;

@@ -2,8 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { getSessionUser } from "@/lib/auth/session";
-import { getDb } from "@/lib/db";
+import { userAction } from "@/lib/actions";
 import { PROVIDER_IDS } from "@/lib/providers/types";
 import { disconnect } from "./disconnect";
 
@@ -15,24 +14,14 @@ const disconnectInput = z.object({
     .transform((v) => v === true || v === "on" || v === "true" || v === "1"),
 });
 
-export type DisconnectActionResult =
-  | { ok: true; provider: string; disconnected: boolean; revoked: boolean; revokeError?: string; dataDeleted: boolean }
-  | { ok: false; error: string };
-
 /**
  * Server action: disconnect a provider for the signed-in user. Takes `{provider, deleteData}` or a
  * FormData with those fields; usable as `<form action>` or through useActionState (prevState, formData).
  */
-export async function disconnectProvider(first: unknown, second?: unknown): Promise<DisconnectActionResult> {
-  const raw = second instanceof FormData ? second : first;
-  const input = raw instanceof FormData ? Object.fromEntries(raw.entries()) : raw;
-  const parsed = disconnectInput.safeParse(input);
-  if (!parsed.success) return { ok: false, error: parsed.error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; ") };
-
-  const user = await getSessionUser();
-  if (!user) return { ok: false, error: "Not signed in" };
-
-  const result = await disconnect(await getDb(), user.id, parsed.data.provider, { deleteData: parsed.data.deleteData });
+export const disconnectProvider = userAction("disconnect", disconnectInput, async ({ user, db }, { provider, deleteData }) => {
+  const result = await disconnect(db, user.id, provider, { deleteData });
   revalidatePath("/dashboard/settings");
-  return { ok: true, provider: parsed.data.provider, ...result };
-}
+  return { ok: true as const, provider, ...result };
+});
+
+export type DisconnectActionResult = Awaited<ReturnType<typeof disconnectProvider>>;

@@ -3,10 +3,10 @@ import type { Db } from "@/lib/db";
 import { providerConnections, syncRuns } from "@/lib/db/schema";
 import { isProviderId, providers, pullProvider } from "@/lib/providers";
 import { ProviderError, safeReason, TransientProviderError } from "@/lib/providers/shared/errors";
-import { syncConfig } from "./config";
 import { syncConnection, type EngineOptions } from "./engine";
 import { LostClaimError, NeedsReauthError, RescheduleError, SyncAbortedError } from "./errors";
 import { claimRun, createRun, finishRun, heartbeat, type NewRun, type RunEnd, type RunCounts, type RunProgress, type SyncRun } from "./runs";
+import { env } from "@/lib/env";
 
 /**
  * Executes one sync_run: claim → engine → final status. This is the plain function behind the
@@ -95,7 +95,7 @@ export async function executeRun(db: Db, runId: string, opts: ExecuteOptions = {
           await heartbeat(db, run, { progress, counts, ...windowPatch() });
         },
       },
-      { backfillMaxDays: syncConfig().SYNC_BACKFILL_MAX_DAYS, rateLimits: syncConfig().SYNC_RATE_LIMITS === "on", ...opts },
+      { backfillMaxDays: env().SYNC_BACKFILL_MAX_DAYS, rateLimits: env().SYNC_RATE_LIMITS === "on", ...opts },
     );
     requests = result.requests;
     span = result.span;

@@ -1,9 +1,9 @@
 import type { Db } from "@/lib/db";
 import { processSingleton, startPoller } from "@/lib/jobs/poller";
-import { syncConfig } from "./config";
 import { executeRun, type ExecuteOptions, type RunOutcome } from "./execute";
 import { claimableRuns, STALE_AFTER_MS } from "./runs";
 import { queueSyncAll } from "./schedule";
+import { env } from "@/lib/env";
 
 /**
  * The in-process runner, used when TRIGGER_SECRET_KEY is unset: queued runs live in `sync_run`, a
@@ -43,7 +43,7 @@ export function startSyncRunner(getDb: () => Promise<Db>, opts: RunnerOptions = 
   // is running either, not just nothing left to claim.
   const poller = startPoller({
     label: "sync",
-    pollMs: opts.pollMs ?? syncConfig().SYNC_POLL_MS,
+    pollMs: opts.pollMs ?? env().SYNC_POLL_MS,
     tick,
     isIdle: () => inFlight.size === 0 && !lastTickFoundWork,
   });

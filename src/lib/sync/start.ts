@@ -1,6 +1,5 @@
 import { getDb } from "@/lib/db";
 import { env } from "@/lib/env";
-import { syncConfig } from "./config";
 import { startProcessRunner } from "./runner";
 
 /**
@@ -8,6 +7,6 @@ import { startProcessRunner } from "./runner";
  * the hourly schedule. Never under vitest (tests start their own runner), nor with SYNC_RUNNER=off.
  */
 export function startBackgroundSync(): void {
-  if (env().TRIGGER_SECRET_KEY || process.env.VITEST || syncConfig().SYNC_RUNNER === "off") return;
+  if (env().TRIGGER_SECRET_KEY || process.env.VITEST || env().SYNC_RUNNER === "off") return;
   startProcessRunner(getDb);
 }

@@ -7,6 +7,6 @@ import { startWebhookProcessRunner } from "./runner";
  * (including any left pending by a previous process). Never under vitest (tests start their own).
  */
 export function startWebhookProcessing(): void {
-  if (env().TRIGGER_SECRET_KEY || process.env.VITEST || process.env.WEBHOOK_RUNNER === "off") return;
+  if (env().TRIGGER_SECRET_KEY || process.env.VITEST || env().WEBHOOK_RUNNER === "off") return;
   startWebhookProcessRunner(getDb);
 }

@@ -2,60 +2,55 @@
 
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
+import { z } from "zod";
+import { userAction, type ActionFailure } from "@/lib/actions";
+import { startInitialSync } from "@/lib/connections/after-connect";
 import { disconnectProvider } from "@/lib/connections/actions";
-import { getSessionUser } from "@/lib/auth/session";
 import { CredentialsInputError, connectWithApiKey, connectWithPassword } from "@/lib/connections/credentials";
 import { migrateGarminToOAuth2 } from "@/lib/connections/oauth1";
 import { connectErrorMessage } from "@/lib/connections/responses";
-import { getDb } from "@/lib/db";
-import { isProviderId, providers } from "@/lib/providers";
-import { startInitialSync } from "@/lib/connections/after-connect";
+import { PROVIDER_IDS, providers } from "@/lib/providers";
 
 /** `email` comes back on failure so the form (reset by React after an action) keeps what was typed. */
-export type ActionResult = { ok: true } | { ok: false; error: string; email?: string };
+export type ActionResult = { ok: true } | (ActionFailure & { email?: string });
 
-function failure(error: unknown): ActionResult {
-  if (error instanceof CredentialsInputError) return { ok: false, error: error.message };
-  const message = connectErrorMessage(error);
-  if (message) return { ok: false, error: message };
-  throw error;
-}
+const connectErrors = { userErrors: [CredentialsInputError], describe: connectErrorMessage };
+
+const credentialsInput = z.object({
+  provider: z.enum(PROVIDER_IDS, { message: "Unknown provider." }),
+  apiKey: z.unknown(),
+  email: z.unknown(),
+  password: z.unknown(),
+});
 
 /** Hevy (API key) and Eight Sleep (account sign-in): the card's small form. */
-export async function connectCredentialsAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
-  const user = await getSessionUser();
-  if (!user) return { ok: false, error: "Your session has ended: sign in again." };
-  const provider = form.get("provider");
-  if (!isProviderId(provider)) return { ok: false, error: "Unknown provider." };
-  const db = await getDb();
-  try {
-    const kind = providers[provider].authKind;
-    if (kind !== "api_key" && kind !== "password")
-      return { ok: false, error: `${providers[provider].name} connects through its own sign-in page.` };
+export const connectCredentialsAction = userAction(
+  "connect with credentials",
+  credentialsInput,
+  async ({ user, db }, input) => {
+    const def = providers[input.provider];
+    if (def.authKind !== "api_key" && def.authKind !== "password") return { ok: false, error: `${def.name} connects through its own sign-in page.` };
     const connection =
-      kind === "api_key"
-        ? await connectWithApiKey(db, user.id, provider, form.get("apiKey"))
-        : await connectWithPassword(db, user.id, provider, { email: form.get("email"), password: form.get("password") });
+      def.authKind === "api_key"
+        ? await connectWithApiKey(db, user.id, def.id, input.apiKey)
+        : await connectWithPassword(db, user.id, def.id, { email: input.email, password: input.password });
     await startInitialSync(db, connection);
-  } catch (error) {
-    const email = form.get("email");
-    return { ...failure(error), ...(typeof email === "string" ? { email } : {}) } as ActionResult;
-  }
-  revalidatePath("/dashboard/settings");
-  return { ok: true };
-}
+    revalidatePath("/dashboard/settings");
+    return { ok: true as const };
+  },
+  { ...connectErrors, keep: (raw) => (raw && typeof (raw as { email?: unknown }).email === "string" ? { email: (raw as { email: string }).email } : {}) },
+);
 
-export async function migrateGarminAction(): Promise<ActionResult> {
-  const user = await getSessionUser();
-  if (!user) return { ok: false, error: "Your session has ended: sign in again." };
-  try {
-    await migrateGarminToOAuth2(await getDb(), user.id);
-  } catch (error) {
-    return failure(error);
-  }
-  revalidatePath("/dashboard/settings");
-  return { ok: true };
-}
+export const migrateGarminAction = userAction(
+  "migrate Garmin to OAuth 2.0",
+  z.unknown(),
+  async ({ user, db }) => {
+    await migrateGarminToOAuth2(db, user.id);
+    revalidatePath("/dashboard/settings");
+    return { ok: true as const };
+  },
+  connectErrors,
+);
 
 /** Disconnect, then show the settings page with what happened (revocation is best effort). */
 export async function disconnectAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {

@@ -1,45 +1,34 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
+import { z } from "zod";
+import { userAction } from "@/lib/actions";
 import { ApiKeyError, createApiKey, revokeApiKey } from "@/lib/api-keys";
-import { getSessionUser } from "@/lib/auth/session";
-import { getDb } from "@/lib/db";
 
-/** Server actions of the "Phone apps" settings section (src/components/phone-apps.tsx). */
-
-export type CreateKeyState =
-  | { ok: true; name: string; prefix: string; key: string }
-  | { ok: false; error: string }
-  | null;
-
-export type RevokeKeyState = { ok: true } | { ok: false; error: string } | null;
-
-const SIGNED_OUT = "Your session has ended: sign in again.";
+/** Server actions of the "Phone apps" settings section (phone-apps-panel.tsx). */
 
 /** Creates a key; the plaintext key goes back to this one response and is never stored. */
-export async function createKeyAction(_prev: CreateKeyState, form: FormData): Promise<CreateKeyState> {
-  const user = await getSessionUser();
-  if (!user) return { ok: false, error: SIGNED_OUT };
-  try {
-    const created = await createApiKey(await getDb(), user.id, form.get("name"));
+export const createKeyAction = userAction(
+  "create API key",
+  z.object({ name: z.unknown() }),
+  async ({ user, db }, { name }) => {
+    const created = await createApiKey(db, user.id, name);
     revalidatePath("/dashboard/settings");
-    return { ok: true, name: created.name, prefix: created.prefix, key: created.key };
-  } catch (error) {
-    if (error instanceof ApiKeyError) return { ok: false, error: error.message };
-    throw error;
-  }
-}
+    return { ok: true as const, name: created.name, prefix: created.prefix, key: created.key };
+  },
+  { userErrors: [ApiKeyError] },
+);
 
-export async function revokeKeyAction(_prev: RevokeKeyState, form: FormData): Promise<RevokeKeyState> {
-  const user = await getSessionUser();
-  if (!user) return { ok: false, error: SIGNED_OUT };
-  const id = form.get("id");
-  try {
-    await revokeApiKey(await getDb(), user.id, typeof id === "string" ? id : "");
-  } catch (error) {
-    if (error instanceof ApiKeyError) return { ok: false, error: error.message };
-    throw error;
-  }
-  revalidatePath("/dashboard/settings");
-  return { ok: true };
-}
+export const revokeKeyAction = userAction(
+  "revoke API key",
+  z.object({ id: z.string({ message: "Which key? Reload the page and try again." }) }),
+  async ({ user, db }, { id }) => {
+    await revokeApiKey(db, user.id, id);
+    revalidatePath("/dashboard/settings");
+    return { ok: true as const };
+  },
+  { userErrors: [ApiKeyError] },
+);
+
+export type CreateKeyState = Awaited<ReturnType<typeof createKeyAction>> | null;
+export type RevokeKeyState = Awaited<ReturnType<typeof revokeKeyAction>> | null;
