@@ -2,10 +2,10 @@ import { and, count, desc, eq, isNull } from "drizzle-orm";
 import type { Db } from "@/lib/db";
 import { activities, apiKeys, dailySummaries, providerConnections, sleepSessions } from "@/lib/db/schema";
 import { formatDuration, formatKm, localDateTime } from "@/lib/format";
-import { providers, isProviderId } from "@/lib/providers";
+import { providerName } from "@/lib/providers";
 
 const sourceName = (provider: string, source: string | null) => {
-  const name = isProviderId(provider) ? providers[provider].name : provider;
+  const name = providerName(provider);
   return source ? `${name} (${source})` : name;
 };
 

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { ProviderId } from "@/lib/providers/types";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { demoEnv } from "@sim/clients";
@@ -47,8 +48,8 @@ afterAll(async () => {
 const OAUTH2 = ["strava", "oura", "whoop", "fitbit", "polar", "coros", "withings"] as const;
 const fast = { baseDelayMs: 1, maxDelayMs: 5 };
 
-const stat = (provider: string, key: string) => sim.state.stats()[provider]?.[key] ?? 0;
-const simConnection = (provider: string, account: string) => {
+const stat = (provider: ProviderId, key: string) => sim.state.stats()[provider]?.[key] ?? 0;
+const simConnection = (provider: ProviderId, account: string) => {
   const all = sim.state.connections({ provider, account });
   return all[all.length - 1];
 };
@@ -65,14 +66,14 @@ describe.each(engines)("connections against the simulator ($name)", ({ name, ope
   const rowsOf = async (userId: string) => t.db.select().from(providerConnections).where(eq(providerConnections.userId, userId));
 
   /** Starts the flow, approves at the simulator as `account`, and returns the callback's query. */
-  async function consent(userId: string, provider: string, account: string, decision: "approve" | "deny" = "approve") {
+  async function consent(userId: string, provider: ProviderId, account: string, decision: "approve" | "deny" = "approve") {
     const { url } = await startConnect(t.db, { userId, provider });
     const outcome = await authorize(sim.url, url, { account, decision });
     expect(outcome.pageStatus, outcome.html).toBe(200);
     expect(outcome.location, outcome.html).not.toBeNull();
     return Object.fromEntries(outcome.location!.searchParams);
   }
-  async function connect(userId: string, provider: string, account: string) {
+  async function connect(userId: string, provider: ProviderId, account: string) {
     return completeConnect(t.db, { userId, query: await consent(userId, provider, account) });
   }
   /** Makes both sides agree the access token is stale: ours expires now, the simulator's is dead. */
@@ -371,7 +372,7 @@ describe.each(engines)("connections against the simulator ($name)", ({ name, ope
     const userId = await newUser();
     const other = await newUser();
     await connect(userId, "strava", `data-${randomBytes(3).toString("hex")}`);
-    const activity = (uid: string, provider: string, externalId: string) => ({
+    const activity = (uid: string, provider: ProviderId, externalId: string) => ({
       userId: uid,
       provider,
       externalId,

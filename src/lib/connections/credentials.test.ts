@@ -1,4 +1,5 @@
 import { and, eq } from "drizzle-orm";
+import type { ProviderId } from "@/lib/providers/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_EIGHTSLEEP_PASSWORD, DEMO_HEVY_API_KEYS } from "@sim/clients";
 import { eightSleepUserId } from "@sim/providers/eightsleep";
@@ -26,9 +27,9 @@ afterAll(async () => {
   await sim?.close();
 });
 
-const rowsOf = (userId: string, provider: string) =>
+const rowsOf = (userId: string, provider: ProviderId) =>
   t.db.select().from(providerConnections).where(and(eq(providerConnections.userId, userId), eq(providerConnections.provider, provider)));
-const stat = (provider: string, key: string) => sim.state.stats()[provider]?.[key] ?? 0;
+const stat = (provider: ProviderId, key: string) => sim.state.stats()[provider]?.[key] ?? 0;
 const hevyWorkoutCount = (account: string) => simData(sim.state).list("hevy", account, "workouts").length;
 const [KEY_1] = Object.keys(DEMO_HEVY_API_KEYS);
 

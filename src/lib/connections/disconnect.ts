@@ -9,7 +9,7 @@ import {
   sleepSessions,
   type ProviderConnection,
 } from "@/lib/db/schema";
-import { isConfigured, isProviderId, oauth1Of, oauth2Of, providers } from "@/lib/providers";
+import { isConfigured, isProviderId, oauth1Of, oauth2Of, providers, type ProviderId } from "@/lib/providers";
 import { ProviderError, ProviderNotConfiguredError, safeReason } from "@/lib/providers/shared/errors";
 import { providerContext } from "@/lib/providers/shared/http";
 import type { TokenSet } from "@/lib/providers/types";
@@ -66,7 +66,7 @@ async function revokeAtProvider(db: Db, row: ProviderConnection): Promise<string
 export async function disconnect(
   db: Db,
   userId: string,
-  provider: string,
+  provider: ProviderId,
   opts: { deleteData?: boolean } = {},
 ): Promise<DisconnectResult> {
   const [row] = await db

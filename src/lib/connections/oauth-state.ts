@@ -5,6 +5,7 @@ import type { Db } from "@/lib/db";
 import { oauthStates } from "@/lib/db/schema";
 import { createPkcePair } from "@/lib/providers/shared/oauth2";
 import { OAuthStateError } from "./errors";
+import type { ProviderId } from "@/lib/providers/types";
 
 /**
  * OAuth `state`: random, single-use, bound to the user and provider that started the flow, valid
@@ -18,7 +19,7 @@ const SWEEP_AFTER_MS = 24 * 3600_000;
 
 export async function createOAuthState(
   db: Db,
-  args: { userId: string; provider: string; pkce: boolean },
+  args: { userId: string; provider: ProviderId; pkce: boolean },
   now = new Date(),
 ): Promise<{ state: string; codeChallenge?: string }> {
   const state = randomToken(32);
@@ -44,7 +45,7 @@ export async function consumeOAuthState(
   db: Db,
   args: { state: string; userId: string },
   now = new Date(),
-): Promise<{ provider: string; codeVerifier?: string }> {
+): Promise<{ provider: ProviderId; codeVerifier?: string }> {
   if (!args.state || args.state.length > 512) throw new OAuthStateError("unknown");
   const key = sha256Hex(args.state);
   const [row] = await db

@@ -1,4 +1,4 @@
-import { isProviderId, providers } from "@/lib/providers";
+import { providerName } from "@/lib/providers";
 import {
   InvalidGrantError,
   ProviderNotConfiguredError,
@@ -41,7 +41,6 @@ export function htmlError(status: number, title: string, message: string): Respo
   return new Response(body, { status, headers: { "Content-Type": "text/html; charset=utf-8", ...noStore } });
 }
 
-const nameOf = (id: string) => (isProviderId(id) ? providers[id].name : id);
 
 /**
  * The user-facing message for a failed connect, or undefined for errors that are bugs (rethrow).
@@ -55,10 +54,10 @@ export function connectErrorMessage(error: unknown): string | undefined {
   if (error instanceof ProviderDeniedError) return error.reason;
   if (error instanceof AccountLinkedElsewhereError) return error.message;
   if (error instanceof InvalidGrantError) {
-    return `${nameOf(error.provider)} did not accept the authorization (${error.reason}). Please connect again.`;
+    return `${providerName(error.provider)} did not accept the authorization (${error.reason}). Please connect again.`;
   }
   if (error instanceof TransientProviderError) {
-    return `${nameOf(error.provider)} is not responding properly right now. Please try again in a moment.`;
+    return `${providerName(error.provider)} is not responding properly right now. Please try again in a moment.`;
   }
   // Our messages start "<provider>: "; the settings page already names the provider.
   if (error instanceof ProviderRequestError) return safeReason(error.message.replace(/^[a-z_]+: /, ""));

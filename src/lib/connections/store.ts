@@ -2,13 +2,13 @@ import { and, eq, ne, sql } from "drizzle-orm";
 import { openToken, sealOptional, sealToken } from "@/lib/crypto/keyring";
 import type { DbOrTx } from "@/lib/db";
 import { providerConnections, type ProviderConnection } from "@/lib/db/schema";
-import { providers, isProviderId } from "@/lib/providers";
+import { providerName } from "@/lib/providers";
 import type { AuthKind, TokenSet } from "@/lib/providers/types";
 import { AccountLinkedElsewhereError } from "./errors";
+import type { ProviderId } from "@/lib/providers/types";
 
 /** provider_connection rows: tokens go in sealed, come out opened, never anywhere else. */
 
-const nameOf = (provider: string) => (isProviderId(provider) ? providers[provider].name : provider);
 
 /** True when `err` (or its cause, as drizzle wraps driver errors) is a unique violation of `constraint`. */
 export function isUniqueViolation(err: unknown, constraint?: string): boolean {
@@ -25,7 +25,7 @@ export function isUniqueViolation(err: unknown, constraint?: string): boolean {
 /** Refuses when (provider, providerUserId) already belongs to another user. */
 export async function assertNotLinkedElsewhere(
   db: DbOrTx,
-  args: { userId: string; provider: string; providerUserId?: string | null },
+  args: { userId: string; provider: ProviderId; providerUserId?: string | null },
 ): Promise<void> {
   if (!args.providerUserId) return;
   const [other] = await db
@@ -38,7 +38,7 @@ export async function assertNotLinkedElsewhere(
         ne(providerConnections.userId, args.userId),
       ),
     );
-  if (other) throw new AccountLinkedElsewhereError(args.provider, nameOf(args.provider));
+  if (other) throw new AccountLinkedElsewhereError(args.provider, providerName(args.provider));
 }
 
 /**
@@ -48,7 +48,7 @@ export async function assertNotLinkedElsewhere(
  */
 export async function saveConnection(
   db: DbOrTx,
-  args: { userId: string; provider: string; authKind: AuthKind; tokens: TokenSet },
+  args: { userId: string; provider: ProviderId; authKind: AuthKind; tokens: TokenSet },
   now = new Date(),
 ): Promise<ProviderConnection> {
   const { userId, provider, authKind, tokens } = args;
@@ -87,7 +87,7 @@ export async function saveConnection(
     return row;
   } catch (error) {
     if (isUniqueViolation(error, "provider_connection_provider_user_uq")) {
-      throw new AccountLinkedElsewhereError(provider, nameOf(provider));
+      throw new AccountLinkedElsewhereError(provider, providerName(provider));
     }
     throw error;
   }
@@ -107,7 +107,7 @@ export function tokensFromRow(row: ProviderConnection): TokenSet {
   };
 }
 
-export async function findConnection(db: DbOrTx, userId: string, provider: string): Promise<ProviderConnection | undefined> {
+export async function findConnection(db: DbOrTx, userId: string, provider: ProviderId): Promise<ProviderConnection | undefined> {
   const [row] = await db
     .select()
     .from(providerConnections)

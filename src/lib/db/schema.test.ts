@@ -29,7 +29,7 @@ describe.each(engines)("schema on $name", ({ open }) => {
   });
 
   const activity = (userId: string) => ({
-    userId, provider: "strava", externalId: "123", type: "run", startAt: new Date("2024-01-15T07:30:00Z"), localDate: "2024-01-15",
+    userId, provider: "strava" as const, externalId: "123", type: "run", startAt: new Date("2024-01-15T07:30:00Z"), localDate: "2024-01-15",
   });
 
   it("rejects a duplicate activity for the same user and accepts the same external id for another user", async () => {
@@ -42,24 +42,24 @@ describe.each(engines)("schema on $name", ({ open }) => {
 
   it("keys sleep, daily summaries and measurements by user too", async () => {
     const sleep = (userId: string) => ({
-      userId, provider: "oura", externalId: "s1", startAt: new Date("2024-01-14T22:10:00Z"), endAt: new Date("2024-01-15T06:05:00Z"), localDate: "2024-01-15",
+      userId, provider: "oura" as const, externalId: "s1", startAt: new Date("2024-01-14T22:10:00Z"), endAt: new Date("2024-01-15T06:05:00Z"), localDate: "2024-01-15",
     });
     await t.db.insert(sleepSessions).values([sleep(alice), sleep(bob)]);
     await expect(t.db.insert(sleepSessions).values(sleep(alice))).rejects.toThrow();
 
-    const day = (userId: string) => ({ userId, provider: "withings", date: "2024-01-15", steps: 1000 });
+    const day = (userId: string) => ({ userId, provider: "withings" as const, date: "2024-01-15", steps: 1000 });
     await t.db.insert(dailySummaries).values([day(alice), day(bob)]);
     await expect(t.db.insert(dailySummaries).values(day(alice))).rejects.toThrow();
 
     const weight = (userId: string) => ({
-      userId, provider: "withings", type: "weight", measuredAt: new Date("2024-01-15T07:00:00Z"), value: 75, unit: "kg",
+      userId, provider: "withings" as const, type: "weight", measuredAt: new Date("2024-01-15T07:00:00Z"), value: 75, unit: "kg",
     });
     await t.db.insert(measurements).values([weight(alice), weight(bob)]);
     await expect(t.db.insert(measurements).values(weight(alice))).rejects.toThrow();
   });
 
   it("links a provider account to one user only, and one connection per provider per user", async () => {
-    const conn = (userId: string, providerUserId: string) => ({ userId, provider: "strava", authKind: "oauth2", providerUserId });
+    const conn = (userId: string, providerUserId: string) => ({ userId, provider: "strava" as const, authKind: "oauth2", providerUserId });
     await t.db.insert(providerConnections).values(conn(alice, "athlete-1"));
     await expect(t.db.insert(providerConnections).values(conn(bob, "athlete-1"))).rejects.toThrow();
     await expect(t.db.insert(providerConnections).values(conn(alice, "athlete-2"))).rejects.toThrow();

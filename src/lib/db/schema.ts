@@ -1,3 +1,4 @@
+import type { ProviderId } from "@/lib/providers/types";
 import { sql } from "drizzle-orm";
 import {
   boolean,
@@ -18,6 +19,8 @@ import {
 const tz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 const createdAt = () => tz("created_at").notNull().defaultNow();
 const updatedAt = () => tz("updated_at").notNull().defaultNow();
+/** A JSON object column (connection meta). */
+type JsonObject = Record<string, unknown>;
 const rawJson = () => jsonb("raw").notNull().default(sql`'{}'::jsonb`);
 
 // ───────────────────────── auth (next-auth adapter shapes; sessions are JWT) ─────────────────────────
@@ -100,7 +103,7 @@ export const providerConnections = pgTable(
   {
     id: uuid("id").primaryKey().defaultRandom(),
     userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
-    provider: text("provider").notNull(),
+    provider: text("provider").notNull().$type<ProviderId>(),
     /** Which protocol produced the tokens, e.g. Garmin "oauth1" vs "oauth2". */
     authKind: text("auth_kind").notNull(),
     providerUserId: text("provider_user_id"),
@@ -112,7 +115,7 @@ export const providerConnections = pgTable(
     expiresAt: tz("expires_at"),
     scopes: text("scopes").array().notNull().default(sql`'{}'::text[]`),
     /** Non-secret provider extras (e.g. Polar member id, Eight Sleep device id). */
-    meta: jsonb("meta").notNull().default(sql`'{}'::jsonb`),
+    meta: jsonb("meta").$type<JsonObject>().notNull().default(sql`'{}'::jsonb`),
     lastError: text("last_error"),
     lastRefreshedAt: tz("last_refreshed_at"),
     connectedAt: tz("connected_at").notNull().defaultNow(),
@@ -130,7 +133,7 @@ export const oauthStates = pgTable(
   {
     state: text("state").primaryKey(),
     userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
-    provider: text("provider").notNull(),
+    provider: text("provider").notNull().$type<ProviderId>(),
     codeVerifier: text("code_verifier"),
     createdAt: createdAt(),
     expiresAt: tz("expires_at").notNull(),
@@ -152,7 +155,7 @@ export const syncState = pgTable(
     resource: text("resource").notNull(),
     /** Delta watermark: everything up to here has been fetched. */
     watermark: tz("watermark"),
-    cursor: jsonb("cursor"),
+    cursor: jsonb("cursor").$type<Record<string, string | number>>(),
     backfillFrom: tz("backfill_from"),
     /** Backfill walks newest → oldest; this is the oldest instant already fetched. */
     backfillReachedAt: tz("backfill_reached_at"),
@@ -221,7 +224,7 @@ export const activities = pgTable(
   {
     id: uuid("id").primaryKey().defaultRandom(),
     userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
-    provider: text("provider").notNull(),
+    provider: text("provider").notNull().$type<ProviderId>(),
     externalId: text("external_id").notNull(),
     type: text("type").notNull(),
     name: text("name"),
@@ -256,7 +259,7 @@ export const sleepSessions = pgTable(
   {
     id: uuid("id").primaryKey().defaultRandom(),
     userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
-    provider: text("provider").notNull(),
+    provider: text("provider").notNull().$type<ProviderId>(),
     externalId: text("external_id").notNull(),
     startAt: tz("start_at").notNull(),
     endAt: tz("end_at").notNull(),
@@ -292,7 +295,7 @@ export const dailySummaries = pgTable(
   {
     id: uuid("id").primaryKey().defaultRandom(),
     userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
-    provider: text("provider").notNull(),
+    provider: text("provider").notNull().$type<ProviderId>(),
     date: date("date", { mode: "string" }).notNull(),
     steps: integer("steps"),
     distanceM: doublePrecision("distance_m"),
@@ -322,7 +325,7 @@ export const measurements = pgTable(
   {
     id: uuid("id").primaryKey().defaultRandom(),
     userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
-    provider: text("provider").notNull(),
+    provider: text("provider").notNull().$type<ProviderId>(),
     /** e.g. weight, fat_ratio, bp_systolic, heart_rate, hrv_sdnn, hrv_rmssd, spo2, glucose. */
     type: text("type").notNull(),
     measuredAt: tz("measured_at").notNull(),
@@ -345,7 +348,7 @@ export const rawRecords = pgTable(
   {
     id: uuid("id").primaryKey().defaultRandom(),
     userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
-    provider: text("provider").notNull(),
+    provider: text("provider").notNull().$type<ProviderId>(),
     resource: text("resource").notNull(),
     externalId: text("external_id").notNull(),
     payload: jsonb("payload").notNull(),
@@ -368,13 +371,13 @@ export const webhookEvents = pgTable(
   "webhook_event",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    provider: text("provider").notNull(),
+    provider: text("provider").notNull().$type<ProviderId>(),
     dedupeKey: text("dedupe_key").notNull(),
     userId: uuid("user_id").references(() => users.id, { onDelete: "cascade" }),
     connectionId: uuid("connection_id").references(() => providerConnections.id, { onDelete: "set null" }),
     status: webhookEventStatus("status").notNull().default("pending"),
     reason: text("reason"),
-    headers: jsonb("headers").notNull().default(sql`'{}'::jsonb`),
+    headers: jsonb("headers").$type<Record<string, string>>().notNull().default(sql`'{}'::jsonb`),
     body: text("body").notNull(),
     attempts: integer("attempts").notNull().default(0),
     receivedAt: tz("received_at").notNull().defaultNow(),

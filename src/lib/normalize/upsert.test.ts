@@ -22,7 +22,7 @@ for (const engine of engines) {
     afterAll(async () => t?.close());
 
     const m = (minute: number, value: number, extra: Partial<MeasurementRow> = {}): MeasurementRow => ({
-      provider: "apple_health",
+      provider: "apple_health" as const,
       type: "heart_rate",
       measuredAt: new Date(Date.UTC(2024, 0, 1, 0, minute)),
       value,
@@ -77,7 +77,7 @@ for (const engine of engines) {
 
     it("keeps users apart on identical natural keys", async () => {
       const act = {
-        provider: "apple_health",
+        provider: "apple_health" as const,
         externalId: "W-1",
         type: "running",
         startAt: new Date("2024-02-06T15:00:00Z"),
@@ -97,7 +97,7 @@ for (const engine of engines) {
     });
 
     it("merges daily summaries: non-null wins, null keeps, raw merged per key", async () => {
-      const day = { provider: "health_connect", date: "2024-05-31" };
+      const day = { provider: "health_connect" as const, date: "2024-05-31" };
       const a = await upsertBatch(t.db, alice, {
         dailySummaries: [{ ...day, steps: 9412, activeEnergyKcal: 400, raw: { exports: { steps: 9412 } } }],
       });
@@ -122,7 +122,7 @@ for (const engine of engines) {
     });
 
     it("updates raw_record payloads only when they change", async () => {
-      const raw = { provider: "apple_health", resource: "metric:walking_speed", externalId: "x", payload: { qty: 1 } };
+      const raw = { provider: "apple_health" as const, resource: "metric:walking_speed", externalId: "x", payload: { qty: 1 } };
       expect((await upsertBatch(t.db, alice, { raw: [raw] })).raw_record).toEqual({ inserted: 1, updated: 0, unchanged: 0 });
       expect((await upsertBatch(t.db, alice, { raw: [raw] })).raw_record).toEqual({ inserted: 0, updated: 0, unchanged: 1 });
       expect((await upsertBatch(t.db, alice, { raw: [{ ...raw, payload: { qty: 2 } }] })).raw_record.updated).toBe(1);

@@ -2,13 +2,14 @@ import { and, eq, inArray, isNull } from "drizzle-orm";
 import type { DbOrTx } from "@/lib/db";
 import { activities, sleepSessions } from "@/lib/db/schema";
 import type { Deletion } from "./types";
+import type { ProviderId } from "@/lib/providers/types";
 
 /**
  * Provider-side deletions mark the record (`deleted_at`) rather than removing it, so a later
  * "updated" event or a refetch can bring it back (the upsert clears `deleted_at`). Returns how many
  * rows were newly marked. Scoped by user and provider like every natural key.
  */
-export async function markDeleted(db: DbOrTx, userId: string, provider: string, deletions: Deletion[]): Promise<number> {
+export async function markDeleted(db: DbOrTx, userId: string, provider: ProviderId, deletions: Deletion[]): Promise<number> {
   let marked = 0;
   for (const table of ["activity", "sleep_session"] as const) {
     const t = table === "activity" ? activities : sleepSessions;

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "@/lib/db";
 import { providerConnections, syncRuns } from "@/lib/db/schema";
-import { isProviderId, providers, pullProvider } from "@/lib/providers";
+import { providerName, pullProvider } from "@/lib/providers";
 import { ProviderError, safeReason, TransientProviderError } from "@/lib/providers/shared/errors";
 import { syncConnection, type EngineOptions } from "./engine";
 import { LostClaimError, NeedsReauthError, RescheduleError, SyncAbortedError } from "./errors";
@@ -37,10 +37,9 @@ export type RunOutcome =
 /** Backoff for a provider that stays unavailable: 1, 2, 4, 8… minutes, at most 30. */
 const unavailableDelayMs = (attempt: number) => Math.min(30, 2 ** Math.max(0, attempt - 1)) * 60_000;
 
-function plainError(error: unknown, providerName: string): string {
+function plainError(error: unknown, name: string): string {
   if (error instanceof ProviderError || error instanceof NeedsReauthError) return safeReason(error.message);
-  if (error instanceof Error && error.message.startsWith("no normalizer")) return error.message;
-  return `the ${providerName} sync stopped on an unexpected error; it will be retried`;
+  return `the ${name} sync stopped on an unexpected error; it will be retried`;
 }
 
 export async function executeRun(db: Db, runId: string, opts: ExecuteOptions = {}): Promise<RunOutcome> {
@@ -61,7 +60,7 @@ export async function executeRun(db: Db, runId: string, opts: ExecuteOptions = {
     progress.mode === "full" && span.from ? { windowFrom: run.windowFrom && run.windowFrom < span.from ? run.windowFrom : span.from, windowTo: span.to } : {};
 
   const [connection] = await db.select().from(providerConnections).where(eq(providerConnections.id, run.connectionId));
-  const providerName = connection && isProviderId(connection.provider) ? providers[connection.provider].name : (connection?.provider ?? "provider");
+  const name = connection ? providerName(connection.provider) : "provider";
   const finish = async (end: Exclude<RunEnd, { status: "queued" }>, requests: number): Promise<RunOutcome> => {
     const ok = await finishRun(db, run, end, { progress, counts, claimedAt, ...windowPatch() });
     if (!ok) return { runId, status: "lost" };
@@ -72,12 +71,12 @@ export async function executeRun(db: Db, runId: string, opts: ExecuteOptions = {
   const pull = connection ? pullProvider(connection.provider) : undefined;
   if (!connection || !pull) {
     return finish(
-      { status: "failed", error: connection ? `${providerName} has no data to pull (its data arrives by push)` : "the connection no longer exists" },
+      { status: "failed", error: connection ? `${name} has no data to pull (its data arrives by push)` : "the connection no longer exists" },
       0,
     );
   }
   if (connection.status !== "active") {
-    return finish({ status: "failed", error: `${providerName} needs to be reconnected${connection.lastError ? `: ${connection.lastError}` : ""}` }, 0);
+    return finish({ status: "failed", error: `${name} needs to be reconnected${connection.lastError ? `: ${connection.lastError}` : ""}` }, 0);
   }
 
   let requests = 0;
@@ -119,9 +118,9 @@ export async function executeRun(db: Db, runId: string, opts: ExecuteOptions = {
       // First line only (drizzle puts the whole query with its data in the message) and the cause.
       const e = error as { message?: unknown; cause?: { message?: unknown } };
       const first = String(e?.message ?? error).split("\n")[0];
-      console.error(`[sync] run ${runId} (${providerName}) failed: ${first}${e?.cause?.message ? ` — ${String(e.cause.message)}` : ""}`);
+      console.error(`[sync] run ${runId} (${name}) failed: ${first}${e?.cause?.message ? ` — ${String(e.cause.message)}` : ""}`);
     }
-    return finish({ status: "failed", error: plainError(error, providerName) }, requests);
+    return finish({ status: "failed", error: plainError(error, name) }, requests);
   }
 }
 

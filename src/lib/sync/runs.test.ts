@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import type { ProviderId } from "@/lib/providers/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { providerConnections, syncRuns } from "@/lib/db/schema";
 import { engines, type TestDb } from "@/test/db";
@@ -14,7 +15,7 @@ describe.each(engines)("sync runs ($name)", ({ open }) => {
   });
   afterAll(() => t?.close());
 
-  async function newConnection(provider = "strava") {
+  async function newConnection(provider: ProviderId = "strava") {
     const userId = await newUser(t.db, "runs");
     const [c] = await t.db.insert(providerConnections).values({ userId, provider, authKind: "oauth2" }).returning();
     return c;

@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray } from "drizzle-orm";
 import type { Db } from "@/lib/db";
 import { providerConnections, syncRuns, syncState } from "@/lib/db/schema";
-import { isProviderId, providers, pullProvider } from "@/lib/providers";
+import { providerName, pullProvider } from "@/lib/providers";
 import type { ResourceProgress, RunProgress, SyncRun } from "./runs";
 
 /**
@@ -104,7 +104,7 @@ export async function syncStatus(db: Db, userId: string): Promise<ConnectionSync
     return {
       connectionId: c.id,
       provider: c.provider,
-      providerName: isProviderId(c.provider) ? providers[c.provider].name : c.provider,
+      providerName: providerName(c.provider),
       connectionStatus: c.status,
       pullable: Boolean(fetcher),
       active: active

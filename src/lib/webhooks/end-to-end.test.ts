@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { ProviderId } from "@/lib/providers/types";
 import { and, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoEnv } from "@sim/clients";
@@ -71,7 +72,7 @@ afterAll(async () => {
 });
 
 /** The app's background work, run to completion: process stored notices, execute the syncs they queued. */
-async function drain(provider: string) {
+async function drain(provider: ProviderId) {
   const conn = conns.get(provider)!;
   const outcomes = [];
   for (;;) {
@@ -86,7 +87,7 @@ async function drain(provider: string) {
 }
 
 type Case = {
-  provider: string;
+  provider: ProviderId;
   resource: string;
   /** Which of our tables the record lands in, and under which external id. */
   table: typeof activities | typeof sleepSessions;

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { ProviderId } from "@/lib/providers/types";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { demoEnv } from "@sim/clients";
@@ -56,7 +57,7 @@ async function admin(method: string, path: string, body?: unknown) {
 }
 
 /** One delivery through the simulator's admin API; returns what the app answered. */
-async function deliver(provider: string, account: string, notice: Record<string, unknown> = {}): Promise<Delivery> {
+async function deliver(provider: ProviderId, account: string, notice: Record<string, unknown> = {}): Promise<Delivery> {
   const { status, json } = await admin("POST", "/deliver", { provider, account, ...notice });
   expect(status, JSON.stringify(json)).toBe(200);
   const [d] = json.deliveries as Delivery[];
@@ -90,10 +91,10 @@ describe.each(engines)("webhooks: receive, store, process ($name)", ({ open }) =
   });
   afterAll(() => t?.close());
 
-  const events = (provider: string) => t.db.select().from(webhookEvents).where(eq(webhookEvents.provider, provider));
-  const webhookRuns = (provider: string) =>
+  const events = (provider: ProviderId) => t.db.select().from(webhookEvents).where(eq(webhookEvents.provider, provider));
+  const webhookRuns = (provider: ProviderId) =>
     t.db.select().from(syncRuns).where(and(eq(syncRuns.connectionId, conns.get(provider)!.id), eq(syncRuns.trigger, "webhook")));
-  const processAll = async (provider: string) => {
+  const processAll = async (provider: ProviderId) => {
     const out = [];
     for (const e of await events(provider)) if (e.status === "pending") out.push(await processWebhookEvent(t.db, e.id));
     return out;
@@ -104,7 +105,7 @@ describe.each(engines)("webhooks: receive, store, process ($name)", ({ open }) =
   };
 
   type Case = {
-    provider: string;
+    provider: ProviderId;
     notice: Record<string, unknown>;
     /** The header carrying the signature / shared secret / client id, tampered by one byte. */
     signed?: string;

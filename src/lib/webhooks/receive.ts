@@ -79,7 +79,7 @@ function keptHeaders(headers: Headers, provider: string): Record<string, string>
 }
 
 /** Writes a `rejected` row; the same bad request twice stays one row. */
-async function recordRejected(db: Db, provider: string, req: WebhookRequest, reason: string, body = req.rawBody.toString("utf8")) {
+async function recordRejected(db: Db, provider: ProviderId, req: WebhookRequest, reason: string, body = req.rawBody.toString("utf8")) {
   const key = createHash("sha256")
     .update(`${req.method}\n${req.url.search}\n${JSON.stringify(keptHeaders(req.headers, provider))}\n`)
     .update(req.rawBody)

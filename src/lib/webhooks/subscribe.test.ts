@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { ProviderId } from "@/lib/providers/types";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoEnv } from "@sim/clients";
@@ -47,15 +48,15 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function deliveries(provider: string, kind?: string): Promise<Delivery[]> {
+async function deliveries(provider: ProviderId, kind?: string): Promise<Delivery[]> {
   const res = await fetch(`${sim.url}/__admin/webhooks/deliveries?provider=${provider}${kind ? `&kind=${kind}` : ""}`);
   return ((await res.json()) as { deliveries: Delivery[] }).deliveries;
 }
-const rejected = async (provider: string) =>
+const rejected = async (provider: ProviderId) =>
   (await t.db.select().from(webhookEvents).where(eq(webhookEvents.provider, provider))).filter((e) => e.status === "rejected");
 const simPost = (path: string, init: RequestInit) => fetch(`${sim.url}/${path}`, { method: "POST", ...init });
 
-async function connect(provider: string, account: string) {
+async function connect(provider: ProviderId, account: string) {
   const [user] = await t.db.insert(users).values({ email: `${provider}-${randomBytes(4).toString("hex")}@example.test` }).returning();
   const { url } = await startConnect(t.db, { userId: user.id, provider });
   const outcome = await authorize(sim.url, url, { account });

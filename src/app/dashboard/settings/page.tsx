@@ -4,7 +4,7 @@ import { providerVar } from "@/lib/env";
 import { getDb } from "@/lib/db";
 import { providerConnections } from "@/lib/db/schema";
 import { isConfigured, isProviderId, providerList, providers } from "@/lib/providers";
-import { PhoneApps } from "@/components/phone-apps";
+import { PhoneApps } from "@/app/dashboard/settings/phone-apps";
 import { syncStatus } from "@/lib/sync/status";
 import { ProviderCard } from "./provider-card";
 

@@ -37,7 +37,7 @@ describe("normalize helpers", () => {
   });
 
   it("a record failing halfway leaves no rows behind", () => {
-    const b = new BatchBuilder("test", "things");
+    const b = new BatchBuilder("strava", "things");
     b.each([{ v: 1 }, { v: 2 }], z.object({ v: z.number() }), (r) => {
       b.measurement("weight", new Date(0), r.v);
       if (r.v === 2) throw new Error("boom");
@@ -48,9 +48,9 @@ describe("normalize helpers", () => {
   });
 
   it("merges parts of one day within a batch, later columns winning", () => {
-    const b = new BatchBuilder("test", "days");
+    const b = new BatchBuilder("strava", "days");
     b.each([{ d: "2024-01-01", s: 1 }, { d: "2024-01-01", s: 2 }], z.object({ d: z.string(), s: z.number() }), (r, o) => b.dailyPart(r.d, { steps: r.s, restingHr: r.s === 1 ? 50 : null }, o));
-    expect(b.result().batch.dailySummaries).toEqual([{ provider: "test", date: "2024-01-01", steps: 2, restingHr: 50, raw: { "test:days": { d: "2024-01-01", s: 2 } } }]);
+    expect(b.result().batch.dailySummaries).toEqual([{ provider: "strava", date: "2024-01-01", steps: 2, restingHr: 50, raw: { "strava:days": { d: "2024-01-01", s: 2 } } }]);
   });
 
   it("registers the resources the engine asks for", () => {

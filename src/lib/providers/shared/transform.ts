@@ -3,6 +3,7 @@ import { ACTIVITY_TYPES, haeWorkoutType, type ActivityType } from "@/lib/normali
 import { isTimeZone, localDateAt, parseBridgeDate, zoneOffsetMinutes } from "@/lib/normalize/dates";
 import { emptyBatch, type ActivityRow, type DailyRow, type MeasurementRow, type SleepRow } from "@/lib/normalize/types";
 import type { Deletion, Skipped, TransformContext, TransformResult } from "./transform-types";
+import type { ProviderId } from "@/lib/providers/types";
 
 /** Shared helpers of the provider transforms: units, times and zones, and the batch builder. */
 
@@ -178,7 +179,7 @@ export class BatchBuilder {
   private stage: Staged = emptyStage();
 
   constructor(
-    readonly provider: string,
+    readonly provider: ProviderId,
     readonly resource: string,
   ) {}
 
