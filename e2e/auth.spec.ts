@@ -60,3 +60,12 @@ test("sign-up explains a duplicate e-mail and a weak password", async ({ page })
   await page.getByRole("button", { name: "Create account" }).click();
   await expect(formError(page)).toContainText("already exists");
 });
+
+test("the app's icon is served and linked from every page", async ({ page, request }) => {
+  const ico = await request.get("/favicon.ico");
+  expect(ico.status()).toBe(200);
+  expect((await ico.body()).subarray(0, 4)).toEqual(Buffer.from([0, 0, 1, 0])); // an ICO header
+  expect((await request.get("/icon.svg")).headers()["content-type"]).toContain("image/svg+xml");
+  await page.goto("/");
+  await expect(page.locator('link[rel="icon"][href="/icon.svg"]')).toHaveCount(1);
+});

@@ -4,6 +4,7 @@ import "./globals.css";
 export const metadata: Metadata = {
   title: "Healthbridge",
   description: "Every fitness and health account you own, normalized in one dashboard.",
+  icons: { icon: [{ url: "/icon.svg", type: "image/svg+xml" }, { url: "/favicon.ico", sizes: "16x16 32x32 48x48" }] },
 };
 
 export default function RootLayout({ children }: { children: React.ReactNode }) {
