@@ -1,5 +1,5 @@
 import { ProviderError } from "../shared/errors";
-import { basicAuthHeader, buildAuthorizeUrl, isObject, parseTokenFields, pkceParams, requestJson, stringField, tokenRequest } from "../shared/oauth2";
+import { basicAuthHeader, isObject, parseTokenFields, requestJson, stringField, codeFlow } from "../shared/oauth2";
 import type { OAuth2Flow, TokenSet } from "../types";
 
 // providers.md §5 (Fitbit Web API, legacy).
@@ -28,45 +28,16 @@ export function parseFitbitToken(json: Record<string, unknown>, now?: Date): Tok
 }
 
 export const oauth2: OAuth2Flow = {
-  kind: "oauth2",
-  scopes: SCOPES,
-  pkce: true, // supported and recommended; S256
-  authorizeUrl(ctx, { state, codeChallenge }) {
-    return buildAuthorizeUrl(AUTHORIZE_URL, {
-      client_id: ctx.clientId,
-      response_type: "code",
-      scope: SCOPES.join(" "),
-      redirect_uri: ctx.redirectUri,
-      state,
-      ...pkceParams(codeChallenge),
-    });
-  },
-  async exchangeCode(ctx, { code, codeVerifier }) {
-    // Server app: client credentials in HTTP Basic.
-    const json = await tokenRequest(ctx, {
-      url: TOKEN_URL,
-      clientAuth: "basic",
-      grant: "authorization_code",
-      params: { grant_type: "authorization_code", code, redirect_uri: ctx.redirectUri, code_verifier: codeVerifier },
-    });
-    return parseFitbitToken(json);
-  },
-  async refresh(ctx, current) {
-    // Returns a new pair; the old refresh token is single-use.
-    const json = await tokenRequest(ctx, {
-      url: TOKEN_URL,
-      clientAuth: "basic",
-      grant: "refresh_token",
-      params: { grant_type: "refresh_token", refresh_token: current.refreshToken ?? undefined },
-    });
-    const tokens = parseFitbitToken(json);
-    return {
-      ...tokens,
-      refreshToken: tokens.refreshToken ?? current.refreshToken,
-      scopes: tokens.scopes ?? current.scopes,
-      providerUserId: tokens.providerUserId ?? current.providerUserId,
-    };
-  },
+  ...codeFlow({
+    provider: "fitbit",
+    authorizeUrl: AUTHORIZE_URL,
+    tokenUrl: TOKEN_URL,
+    scopes: SCOPES,
+    scopeSeparator: " ",
+    clientAuth: "basic", // server app: client credentials in HTTP Basic
+    pkce: true, // supported and recommended; S256
+    parseToken: parseFitbitToken,
+  }),
   async revoke(ctx, tokens) {
     // Revoking either token ends the grant; the refresh token outlives an expired access token.
     const token = tokens.refreshToken ?? tokens.accessToken;

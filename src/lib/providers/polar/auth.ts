@@ -1,5 +1,5 @@
 import { ProviderRequestError } from "../shared/errors";
-import { buildAuthorizeUrl, isObject, parseTokenFields, requestJson, stringField, tokenRequest } from "../shared/oauth2";
+import { isObject, parseTokenFields, requestJson, stringField, codeFlow } from "../shared/oauth2";
 import type { OAuth2Flow, ProviderContext, TokenSet } from "../types";
 
 // providers.md §6 (Polar AccessLink v3).
@@ -41,27 +41,17 @@ async function registeredUser(ctx: ProviderContext, tokens: TokenSet): Promise<R
 }
 
 export const oauth2: OAuth2Flow = {
-  kind: "oauth2",
-  scopes: SCOPES,
-  pkce: false, // not in the spec or the official example (UNCONFIRMED)
-  authorizeUrl(ctx, { state }) {
-    return buildAuthorizeUrl(AUTHORIZE_URL, {
-      response_type: "code",
-      client_id: ctx.clientId,
-      redirect_uri: ctx.redirectUri,
-      scope: SCOPES.join(" "),
-      state,
-    });
-  },
-  async exchangeCode(ctx, { code }) {
-    const json = await tokenRequest(ctx, {
-      url: TOKEN_URL,
-      clientAuth: "basic",
-      grant: "authorization_code",
-      params: { grant_type: "authorization_code", code, redirect_uri: ctx.redirectUri },
-    });
-    return parsePolarToken(json);
-  },
+  ...codeFlow({
+    provider: "polar",
+    authorizeUrl: AUTHORIZE_URL,
+    tokenUrl: TOKEN_URL,
+    scopes: SCOPES,
+    scopeSeparator: " ",
+    clientAuth: "basic",
+    pkce: false, // not in the spec or the official example (UNCONFIRMED)
+    refresh: false,
+    parseToken: parsePolarToken,
+  }),
   // No refresh: AccessLink tokens are long-lived (exact lifetime UNCONFIRMED; we honour expires_in).
   async revoke(ctx, tokens) {
     if (!tokens.providerUserId) return;

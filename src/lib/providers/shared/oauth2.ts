@@ -7,7 +7,7 @@ import {
   safeReason,
 } from "./errors";
 import { describeUrl } from "./http";
-import type { ProviderContext, TokenSet } from "../types";
+import type { OAuth2Flow, ProviderContext, TokenSet } from "../types";
 
 /**
  * Shared OAuth 2.0 pieces (RFC 6749 + RFC 7636 PKCE) used by every provider file: authorize-URL
@@ -249,3 +249,82 @@ export function parseTokenFields(
 }
 
 export { str as stringField, num as numberField, isObject };
+
+// ───────────────────────── the standard authorization-code flow ─────────────────────────
+
+export type CodeFlowSpec = {
+  provider: string;
+  authorizeUrl: string;
+  tokenUrl: string;
+  scopes: string[];
+  scopeSeparator: " " | ",";
+  clientAuth: ClientAuth;
+  pkce: boolean;
+  /** Further authorize parameters (Strava `approval_prompt`). */
+  authorizeParams?: Record<string, string>;
+  /** Some providers (Strava) take no redirect_uri in the code exchange. */
+  exchangeRedirectUri?: boolean;
+  /** Further refresh parameters (WHOOP `scope=offline`); absent `refresh: false` = no refresh grant. */
+  refreshParams?: Record<string, string>;
+  /** False for long-lived tokens without a refresh grant (Polar). */
+  refresh?: boolean;
+  isInvalidGrant?: TokenRequest["isInvalidGrant"];
+  /** The token response as a TokenSet; default `parseTokenFields` with `scopeSeparator`. */
+  parseToken?: (json: Json) => TokenSet;
+  /** What was granted when the provider reports it on the redirect, not in the token (Strava `scope`). */
+  grantedScopes?: (query: Record<string, string> | undefined) => string[] | undefined;
+};
+
+/**
+ * The OAuth 2.0 authorization-code flow most providers share (RFC 6749 §4.1, PKCE per RFC 7636):
+ * authorize url, code exchange and refresh, parameterised by endpoint, client auth and quirks.
+ * A refresh that returns no new refresh token keeps the old one, and the old scopes and user id.
+ */
+export function codeFlow(spec: CodeFlowSpec): Pick<OAuth2Flow, "kind" | "scopes" | "pkce" | "authorizeUrl" | "exchangeCode" | "refresh"> {
+  const parse = spec.parseToken ?? ((json: Json) => parseTokenFields(spec.provider, json, { scopeSeparator: spec.scopeSeparator }));
+  const request = (ctx: ProviderContext, grant: TokenRequest["grant"], params: Record<string, string | undefined>) =>
+    tokenRequest(ctx, { url: spec.tokenUrl, clientAuth: spec.clientAuth, grant, params, isInvalidGrant: spec.isInvalidGrant });
+  return {
+    kind: "oauth2",
+    scopes: spec.scopes,
+    pkce: spec.pkce,
+    authorizeUrl(ctx, { state, codeChallenge }) {
+      return buildAuthorizeUrl(spec.authorizeUrl, {
+        response_type: "code",
+        client_id: ctx.clientId,
+        redirect_uri: ctx.redirectUri,
+        scope: spec.scopes.join(spec.scopeSeparator),
+        state,
+        ...spec.authorizeParams,
+        ...(spec.pkce ? pkceParams(codeChallenge) : {}),
+      });
+    },
+    async exchangeCode(ctx, { code, codeVerifier, query }) {
+      const tokens = parse(
+        await request(ctx, "authorization_code", {
+          grant_type: "authorization_code",
+          code,
+          redirect_uri: spec.exchangeRedirectUri === false ? undefined : ctx.redirectUri,
+          code_verifier: spec.pkce ? codeVerifier : undefined,
+        }),
+      );
+      const granted = spec.grantedScopes?.(query);
+      return granted ? { ...tokens, scopes: granted } : tokens;
+    },
+    refresh:
+      spec.refresh === false
+        ? undefined
+        : async (ctx, current) => {
+            // Single-use refresh tokens: the caller serializes refreshes (connections/tokens.ts).
+            const tokens = parse(
+              await request(ctx, "refresh_token", { grant_type: "refresh_token", ...spec.refreshParams, refresh_token: current.refreshToken ?? undefined }),
+            );
+            return {
+              ...tokens,
+              refreshToken: tokens.refreshToken ?? current.refreshToken,
+              scopes: tokens.scopes ?? current.scopes,
+              providerUserId: tokens.providerUserId ?? current.providerUserId,
+            };
+          },
+  };
+}

@@ -1,4 +1,4 @@
-import { buildAuthorizeUrl, isObject, parseTokenFields, requestJson, splitScopes, stringField, tokenRequest } from "../shared/oauth2";
+import { isObject, parseTokenFields, requestJson, splitScopes, stringField, codeFlow } from "../shared/oauth2";
 import type { OAuth2Flow, TokenSet } from "../types";
 
 // providers.md §1 (Strava API v3).
@@ -36,44 +36,21 @@ export function parseStravaToken(json: Record<string, unknown>, now?: Date): Tok
 }
 
 export const oauth2: OAuth2Flow = {
-  kind: "oauth2",
-  scopes: SCOPES,
-  pkce: false, // not documented by Strava (UNCONFIRMED)
-  authorizeUrl(ctx, { state }) {
-    return buildAuthorizeUrl(AUTHORIZE_URL, {
-      client_id: ctx.clientId,
-      redirect_uri: ctx.redirectUri,
-      response_type: "code",
-      approval_prompt: "auto",
-      scope: SCOPES.join(","),
-      state,
-    });
-  },
-  async exchangeCode(ctx, { code, query }) {
-    const json = await tokenRequest(ctx, {
-      url: TOKEN_URL,
-      clientAuth: "body",
-      grant: "authorization_code",
-      params: { code, grant_type: "authorization_code" },
-      isInvalidGrant: isStravaInvalidGrant,
-    });
-    const tokens = parseStravaToken(json);
+  ...codeFlow({
+    provider: "strava",
+    authorizeUrl: AUTHORIZE_URL,
+    tokenUrl: TOKEN_URL,
+    scopes: SCOPES,
+    scopeSeparator: ",",
+    clientAuth: "body",
+    pkce: false, // not documented by Strava (UNCONFIRMED)
+    authorizeParams: { approval_prompt: "auto" },
+    exchangeRedirectUri: false,
+    isInvalidGrant: isStravaInvalidGrant,
+    parseToken: parseStravaToken,
     // The user may untick scopes; Strava reports what was granted on the redirect, not in the token.
-    tokens.scopes = splitScopes(query?.scope, ",") ?? tokens.scopes ?? SCOPES;
-    return tokens;
-  },
-  async refresh(ctx, current) {
-    const json = await tokenRequest(ctx, {
-      url: TOKEN_URL,
-      clientAuth: "body",
-      grant: "refresh_token",
-      params: { grant_type: "refresh_token", refresh_token: current.refreshToken ?? undefined },
-      isInvalidGrant: isStravaInvalidGrant,
-    });
-    const tokens = parseStravaToken(json);
-    // May rotate: keep the old refresh token only when none came back.
-    return { ...tokens, refreshToken: tokens.refreshToken ?? current.refreshToken, scopes: tokens.scopes ?? current.scopes };
-  },
+    grantedScopes: (query) => splitScopes(query?.scope, ",") ?? SCOPES,
+  }),
   async revoke(ctx, tokens) {
     // Kills every token of this athlete for our app.
     await requestJson(ctx, DEAUTHORIZE_URL, {

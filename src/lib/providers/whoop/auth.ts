@@ -1,5 +1,5 @@
 import { ProviderRequestError } from "../shared/errors";
-import { buildAuthorizeUrl, isObject, parseTokenFields, requestJson, stringField, tokenRequest } from "../shared/oauth2";
+import { isObject, requestJson, stringField, codeFlow } from "../shared/oauth2";
 import type { OAuth2Flow } from "../types";
 
 // providers.md §4 (WHOOP API v2).
@@ -20,38 +20,17 @@ const SCOPES = [
 ];
 
 export const oauth2: OAuth2Flow = {
-  kind: "oauth2",
-  scopes: SCOPES,
-  pkce: false, // not used by the reference clients (UNCONFIRMED)
-  authorizeUrl(ctx, { state }) {
-    return buildAuthorizeUrl(AUTHORIZE_URL, {
-      response_type: "code",
-      client_id: ctx.clientId,
-      redirect_uri: ctx.redirectUri,
-      scope: SCOPES.join(" "),
-      state,
-    });
-  },
-  async exchangeCode(ctx, { code }) {
-    const json = await tokenRequest(ctx, {
-      url: TOKEN_URL,
-      clientAuth: "body",
-      grant: "authorization_code",
-      params: { grant_type: "authorization_code", code, redirect_uri: ctx.redirectUri },
-    });
-    return parseTokenFields("whoop", json, { scopeSeparator: " " });
-  },
-  async refresh(ctx, current) {
+  ...codeFlow({
+    provider: "whoop",
+    authorizeUrl: AUTHORIZE_URL,
+    tokenUrl: TOKEN_URL,
+    scopes: SCOPES,
+    scopeSeparator: " ",
+    clientAuth: "body",
+    pkce: false, // not used by the reference clients (UNCONFIRMED)
     // Rotating: a second refresh with the same token kills the connection, hence the row lock.
-    const json = await tokenRequest(ctx, {
-      url: TOKEN_URL,
-      clientAuth: "body",
-      grant: "refresh_token",
-      params: { grant_type: "refresh_token", scope: "offline", refresh_token: current.refreshToken ?? undefined },
-    });
-    const tokens = parseTokenFields("whoop", json, { scopeSeparator: " " });
-    return { ...tokens, refreshToken: tokens.refreshToken ?? current.refreshToken, scopes: tokens.scopes ?? current.scopes };
-  },
+    refreshParams: { scope: "offline" },
+  }),
   async revoke(ctx, tokens) {
     await requestJson(ctx, REVOKE_URL, {
       method: "DELETE",
