@@ -1,4 +1,4 @@
-import type { ProviderId } from "@/lib/providers/types";
+import type { ProviderId } from "@/lib/providers/ids";
 import { sql } from "drizzle-orm";
 import {
   boolean,

@@ -8,21 +8,8 @@ import type { Transform } from "./shared/transform-types";
  * ever talk to these definitions.
  */
 
-export const PROVIDER_IDS = [
-  "strava",
-  "garmin",
-  "oura",
-  "whoop",
-  "fitbit",
-  "polar",
-  "coros",
-  "withings",
-  "hevy",
-  "eightsleep",
-  "apple_health",
-  "health_connect",
-] as const;
-export type ProviderId = (typeof PROVIDER_IDS)[number];
+export { PROVIDER_IDS, type ProviderId } from "./ids";
+import type { ProviderId } from "./ids";
 
 export type AuthKind = "oauth2" | "oauth1" | "api_key" | "password" | "bridge";
 export type DataType = "activities" | "sleep" | "daily" | "body" | "heart_rate";

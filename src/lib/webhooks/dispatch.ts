@@ -1,7 +1,9 @@
 import type { Db } from "@/lib/db";
 import { env } from "@/lib/env";
-import type { processWebhookEventTask } from "../../../trigger/webhooks";
 import { dueWebhookEvents, pruneWebhookEvents, webhookProcessRunner } from "./runner";
+
+/** The payload of the `process-webhook-event` task (trigger/webhooks.ts), named here so no import cycle forms. */
+export type ProcessWebhookPayload = { eventId: string };
 
 /**
  * Hands stored notices to whoever processes them, after the acknowledgement: Trigger.dev (task
@@ -13,9 +15,9 @@ export async function dispatchWebhookEvents(eventIds: string[]): Promise<void> {
   if (eventIds.length === 0) return;
   if (env().TRIGGER_SECRET_KEY) {
     const { tasks } = await import("@trigger.dev/sdk");
-    await tasks.batchTrigger<typeof processWebhookEventTask>(
+    await tasks.batchTrigger(
       "process-webhook-event",
-      eventIds.map((eventId) => ({ payload: { eventId }, options: { idempotencyKey: `webhook-event-${eventId}` } })),
+      eventIds.map((eventId) => ({ payload: { eventId } satisfies ProcessWebhookPayload, options: { idempotencyKey: `webhook-event-${eventId}` } })),
     );
     return;
   }
@@ -29,9 +31,9 @@ export async function sweepWebhookEvents(db: Db): Promise<string[]> {
   if (!env().TRIGGER_SECRET_KEY || due.length === 0) return due;
   const { tasks } = await import("@trigger.dev/sdk");
   // Without idempotency keys: the first dispatch of these ids is known not to have finished them.
-  await tasks.batchTrigger<typeof processWebhookEventTask>(
+  await tasks.batchTrigger(
     "process-webhook-event",
-    due.map((eventId) => ({ payload: { eventId } })),
+    due.map((eventId) => ({ payload: { eventId } satisfies ProcessWebhookPayload })),
   );
   return due;
 }
