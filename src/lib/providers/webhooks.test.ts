@@ -146,10 +146,18 @@ describe("oura", () => {
 
   it("checks x-oura-signature (upper-case hex HMAC-SHA256 of timestamp + body)", () => {
     const headers = { "x-oura-signature": sig, "x-oura-timestamp": ts };
-    expect(ouraWebhook.verify(request({ body, headers }), secrets)).toEqual({ ok: true });
+    const at = new Date(Number(ts) * 1000 + 60_000);
+    expect(ouraWebhook.verify(request({ body, headers, at }), secrets)).toEqual({ ok: true });
     expectRejected(ouraWebhook, request({ body, headers: { ...headers, "x-oura-signature": offByOne(sig) } }), /does not match/);
     expectRejected(ouraWebhook, request({ body, headers: { ...headers, "x-oura-timestamp": "1705309201" } }), /does not match/);
     expectRejected(ouraWebhook, request({ body, headers: { "x-oura-signature": sig } }), /missing/);
+  });
+
+  it("refuses a correctly signed notice replayed a day later, or signed for the future", () => {
+    const headers = { "x-oura-signature": sig, "x-oura-timestamp": ts };
+    expectRejected(ouraWebhook, request({ body, headers, at: new Date(Number(ts) * 1000 + 24 * 3600_000) }), /stale/);
+    expectRejected(ouraWebhook, request({ body, headers, at: new Date(Number(ts) * 1000 - 10 * 60_000) }), /stale/);
+    expect(ouraWebhook.verify(request({ body, headers, at: new Date(Number(ts) * 1000 + 299_000) }), secrets)).toEqual({ ok: true });
   });
 
   it("looks a created object up, marks a deleted one, skips what is not synced", () => {

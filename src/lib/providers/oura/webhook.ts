@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { isObject, requestJson, stringField } from "../shared/oauth2";
 import type { WebhookNotice, WebhookSpec } from "../types";
-import { constantTimeEqual, contentKey, dayWindow, hmac, parseJsonBody } from "../shared/webhook";
+import { constantTimeEqual, contentKey, dayWindow, hmac, parseJsonBody, timestampVerdict } from "../shared/webhook";
 
 /**
  * Oura webhook subscriptions (providers.md §3), one per (data_type, event_type), created with
@@ -12,6 +12,8 @@ import { constantTimeEqual, contentKey, dayWindow, hmac, parseJsonBody } from ".
  */
 
 export const OURA_VERIFICATION_VAR = "OURA_WEBHOOK_VERIFICATION_TOKEN";
+/** How far x-oura-timestamp (epoch seconds, UNCONFIRMED) may be from arrival; Oura publishes no number (UNCONFIRMED, as WHOOP). */
+export const OURA_MAX_SKEW_MS = 300_000;
 const SECRET_VAR = "OURA_CLIENT_SECRET";
 const API = "https://api.ouraring.com/v2/usercollection";
 
@@ -76,7 +78,9 @@ export const ouraWebhook: WebhookSpec = {
     const timestamp = req.headers.get("x-oura-timestamp");
     if (!given || !timestamp) return { ok: false, reason: "x-oura-signature or x-oura-timestamp is missing" };
     const expected = hmac("sha256", secret, timestamp, req.rawBody).toString("hex").toUpperCase();
-    return constantTimeEqual(given.toUpperCase(), expected) ? { ok: true } : { ok: false, reason: "x-oura-signature does not match the body" };
+    if (!constantTimeEqual(given.toUpperCase(), expected)) return { ok: false, reason: "x-oura-signature does not match the body" };
+    // Checked after the signature, so the timestamp itself is authentic: a captured notice cannot be replayed later.
+    return timestampVerdict(/^\d{1,12}$/.test(timestamp) ? Number(timestamp) * 1000 : NaN, req.receivedAt, OURA_MAX_SKEW_MS, "x-oura-timestamp");
   },
   parse(req) {
     return [noticeOf(parseJsonBody(req, notice, "oura notice"), req.rawBody.toString("utf8"))];

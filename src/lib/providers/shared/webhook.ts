@@ -21,6 +21,17 @@ export function hmac(algorithm: "sha1" | "sha256", key: string, ...parts: Array<
   return mac.digest();
 }
 
+/**
+ * Replay protection for signed notices: the signed timestamp must be within `maxSkewMs` of when the
+ * notice arrived. Check it after the signature, so the timestamp itself is authentic.
+ */
+export function timestampVerdict(timestampMs: number, receivedAt: Date, maxSkewMs: number, header: string): WebhookVerdict {
+  if (!Number.isFinite(timestampMs) || Math.abs(receivedAt.getTime() - timestampMs) > maxSkewMs) {
+    return { ok: false, reason: `${header} is stale (more than ${maxSkewMs / 1000} s away)` };
+  }
+  return { ok: true };
+}
+
 /** The dedupe key of a notice: a digest of the fields that identify it, in a fixed order. */
 export function contentKey(...parts: unknown[]): string {
   return createHash("sha256").update(JSON.stringify(parts), "utf8").digest("hex");

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { isObject, requestJson, stringField } from "../shared/oauth2";
 import type { WebhookNotice, WebhookSpec } from "../types";
-import { constantTimeEqual, contentKey, hmac, parseJsonBody } from "../shared/webhook";
+import { constantTimeEqual, contentKey, hmac, parseJsonBody, timestampVerdict } from "../shared/webhook";
 
 /**
  * WHOOP webhooks, v2 (providers.md §4). The URL is set on the app in WHOOP's Developer Dashboard
@@ -67,11 +67,7 @@ export const whoopWebhook: WebhookSpec = {
     const expected = hmac("sha256", secret, timestamp, req.rawBody).toString("base64");
     if (!constantTimeEqual(given, expected)) return { ok: false, reason: "X-WHOOP-Signature does not match the body" };
     // Checked after the signature, so the timestamp itself is authentic.
-    const ms = Number(timestamp);
-    if (!/^\d{1,16}$/.test(timestamp) || Math.abs(req.receivedAt.getTime() - ms) > WHOOP_MAX_SKEW_MS) {
-      return { ok: false, reason: "X-WHOOP-Signature-Timestamp is stale (more than 300 s away)" };
-    }
-    return { ok: true };
+    return timestampVerdict(/^\d{1,16}$/.test(timestamp) ? Number(timestamp) : NaN, req.receivedAt, WHOOP_MAX_SKEW_MS, "X-WHOOP-Signature-Timestamp");
   },
   parse(req) {
     return [noticeOf(parseJsonBody(req, notice, "whoop notice"), req.rawBody.toString("utf8"))];
