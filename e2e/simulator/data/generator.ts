@@ -12,15 +12,15 @@ import {
   type ProviderSpec,
   type ResourceSpec,
 } from "./core";
-import { corosGenerator } from "./generators/coros";
-import { eightsleepGenerator } from "./generators/eightsleep";
-import { fitbitGenerator } from "./generators/fitbit";
-import { hevyGenerator } from "./generators/hevy";
-import { ouraGenerator } from "./generators/oura";
-import { polarGenerator } from "./generators/polar";
-import { stravaGenerator } from "./generators/strava";
-import { whoopGenerator } from "./generators/whoop";
-import { withingsGenerator } from "./generators/withings";
+import { corosGenerator } from "../providers/coros/generator";
+import { eightsleepGenerator } from "../providers/eightsleep/generator";
+import { fitbitGenerator } from "../providers/fitbit/generator";
+import { hevyGenerator } from "../providers/hevy/generator";
+import { ouraGenerator } from "../providers/oura/generator";
+import { polarGenerator } from "../providers/polar/generator";
+import { stravaGenerator } from "../providers/strava/generator";
+import { whoopGenerator } from "../providers/whoop/generator";
+import { withingsGenerator } from "../providers/withings/generator";
 import { RateLimiter } from "./rate-limits";
 
 /**

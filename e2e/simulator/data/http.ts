@@ -1,10 +1,10 @@
-import { coros } from "../providers/coros";
-import { fitbit } from "../providers/fitbit";
-import { oura } from "../providers/oura";
-import { polar } from "../providers/polar";
-import { strava } from "../providers/strava";
-import { whoop } from "../providers/whoop";
-import { withings } from "../providers/withings";
+import { coros } from "../providers/coros/oauth";
+import { fitbit } from "../providers/fitbit/oauth";
+import { oura } from "../providers/oura/oauth";
+import { polar } from "../providers/polar/oauth";
+import { strava } from "../providers/strava/oauth";
+import { whoop } from "../providers/whoop/oauth";
+import { withings } from "../providers/withings/oauth";
 import { json, type RequestContext, type SimProvider, type SimResponse } from "../router";
 import { isDay } from "./core";
 import { simData } from "./generator";

@@ -1,13 +1,13 @@
 import type { RouteSpec, SimProvider } from "../router";
-import { corosDataRoutes } from "./endpoints/coros";
-import { eightsleepDataRoutes } from "./endpoints/eightsleep";
-import { fitbitDataRoutes } from "./endpoints/fitbit";
-import { hevyDataRoutes } from "./endpoints/hevy";
-import { ouraDataRoutes } from "./endpoints/oura";
-import { polarDataRoutes } from "./endpoints/polar";
-import { stravaDataRoutes } from "./endpoints/strava";
-import { whoopDataRoutes } from "./endpoints/whoop";
-import { withingsDataRoutes } from "./endpoints/withings";
+import { corosDataRoutes } from "../providers/coros/endpoints";
+import { eightsleepDataRoutes } from "../providers/eightsleep/endpoints";
+import { fitbitDataRoutes } from "../providers/fitbit/endpoints";
+import { hevyDataRoutes } from "../providers/hevy/endpoints";
+import { ouraDataRoutes } from "../providers/oura/endpoints";
+import { polarDataRoutes } from "../providers/polar/endpoints";
+import { stravaDataRoutes } from "../providers/strava/endpoints";
+import { whoopDataRoutes } from "../providers/whoop/endpoints";
+import { withingsDataRoutes } from "../providers/withings/endpoints";
 
 export { handleDataAdmin } from "./admin";
 export { expectedRecords, simData, type SimData } from "./generator";

@@ -4,16 +4,16 @@ import type { SimulatorState } from "../state";
 import { addDays, localDay, localInstant } from "../data/core";
 import { simData, type MutationResult } from "../data/generator";
 import { setSimDataSource, type DataChange, type SimWebhook } from "./common";
-import { corosWebhooks } from "./coros";
+import { corosWebhooks } from "../providers/coros/webhook";
 import { later, webhookState, webhooksSettled } from "./delivery";
-import { fitbitSubscriptions, fitbitWebhooks, verifyFitbitSubscriber } from "./fitbit";
-import { GARMIN_SUMMARY_TYPES, garminWebhooks, setGarminMode } from "./garmin";
-import { garminRecords, type GarminSummaryType } from "./garmin-data";
-import { ouraSubscriptions, ouraWebhooks } from "./oura";
-import { polarWebhook, polarWebhooks } from "./polar";
-import { stravaSubscription, stravaWebhooks } from "./strava";
-import { whoopWebhooks } from "./whoop";
-import { withingsSubscriptions, withingsWebhooks } from "./withings";
+import { fitbitSubscriptions, fitbitWebhooks, verifyFitbitSubscriber } from "../providers/fitbit/webhook";
+import { GARMIN_SUMMARY_TYPES, garminWebhooks, setGarminMode } from "../providers/garmin/webhook";
+import { garminRecords, type GarminSummaryType } from "../providers/garmin/data";
+import { ouraSubscriptions, ouraWebhooks } from "../providers/oura/webhook";
+import { polarWebhook, polarWebhooks } from "../providers/polar/webhook";
+import { stravaSubscription, stravaWebhooks } from "../providers/strava/webhook";
+import { whoopWebhooks } from "../providers/whoop/webhook";
+import { withingsSubscriptions, withingsWebhooks } from "../providers/withings/webhook";
 
 /**
  * The simulator's webhook side: subscription endpoints on the providers' real hosts (registered on
