@@ -53,20 +53,6 @@ export function bagged<T>(state: SimulatorState, key: string, init: () => T): T 
   return value;
 }
 
-/** Demo values the app is configured with (see demoWebhookEnv): the simulator plays the provider side. */
-export const DEMO_WEBHOOK_SETTINGS = {
-  STRAVA_WEBHOOK_VERIFY_TOKEN: "demo-strava-verify-token",
-  FITBIT_SUBSCRIBER_VERIFICATION_CODE: "demo-fitbit-verification-code",
-  OURA_WEBHOOK_VERIFICATION_TOKEN: "demo-oura-verification-token",
-  /** What the simulated Polar shows once as `signature_secret_key` when the app creates its webhook. */
-  POLAR_WEBHOOK_SECRET: "demo-polar-webhook-secret-0123456789abcdef",
-} as const;
-
-/** Webhook settings for an app that talks to the simulator (merged into demoEnv). */
-export function demoWebhookEnv(): Record<string, string> {
-  return { ...DEMO_WEBHOOK_SETTINGS };
-}
-
 export function dayOf(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }

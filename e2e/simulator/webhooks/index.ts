@@ -79,7 +79,7 @@ export { webhooksSettled, webhookState } from "./delivery";
 export function setWebhookTarget(state: SimulatorState, appUrl: string | null): void {
   webhookState(state).target = appUrl ? appUrl.replace(/\/+$/, "") : null;
 }
-export { demoWebhookEnv, DEMO_WEBHOOK_SETTINGS, setSimDataSource, type DataChange } from "./common";
+export { setSimDataSource, type DataChange } from "./common";
 
 const account = z.string().min(1).max(64).regex(/^[A-Za-z0-9._@+-]+$/);
 const problems = (e: z.ZodError) => e.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoEnv } from "@sim/clients";
 import { startSimulator, type RunningSimulator } from "@sim/server";
 import { authorize } from "@sim/testing";
-import { DEMO_WEBHOOK_SETTINGS } from "@sim/webhooks/common";
+import { DEMO_WEBHOOK_SETTINGS } from "@sim/clients";
 import type { Delivery } from "@sim/webhooks/delivery";
 import { fitbitSubscriptions } from "@sim/providers/fitbit/webhook";
 import { ouraSubscriptions } from "@sim/providers/oura/webhook";

@@ -3,7 +3,8 @@ import { randomHex, seededUuid } from "../../ids";
 import { polarUserId } from "./oauth";
 import { basicCredentials, empty, json, type RequestContext, type SimResponse } from "../../router";
 import type { SimulatorState } from "../../state";
-import { bagged, dayOf, DEMO_WEBHOOK_SETTINGS, hmacOf, type SimWebhook } from "../../webhooks/common";
+import { DEMO_WEBHOOK_SETTINGS } from "../../clients";
+import { bagged, dayOf, hmacOf, type SimWebhook } from "../../webhooks/common";
 import { appWebhookUrl, NoWebhookTargetError, send, type Delivery } from "../../webhooks/delivery";
 
 /**
