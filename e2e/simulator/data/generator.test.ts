@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { providerTransforms } from "@/lib/normalize/providers";
 import { addDays, dayNumber, localDay, tzOffset } from "./core";
-import { DATA_PROVIDERS, expectedRecords, MAX_SPAN_DAYS, resourcesOf, SimData } from "./generator";
+import { DATA_PROVIDERS, expectedRecords, MAX_SPAN_DAYS, resourcesOf, SimData } from ".";
 
 const NOW = Date.parse("2026-06-15T12:00:00Z");
 

@@ -1,15 +1,19 @@
-import { withDataRoutes } from "../data";
-import type { SimProvider } from "../router";
-import { coros } from "./coros/oauth";
-import { eightsleep } from "./eightsleep/oauth";
-import { fitbit } from "./fitbit/oauth";
-import { garmin } from "./garmin/oauth";
-import { hevy } from "./hevy/auth";
-import { oura } from "./oura/oauth";
-import { polar } from "./polar/oauth";
-import { strava } from "./strava/oauth";
-import { whoop } from "./whoop/oauth";
-import { withings } from "./withings/oauth";
+import type { SimRegistry } from "../types";
+import { coros } from "./coros";
+import { eightsleep } from "./eightsleep";
+import { fitbit } from "./fitbit";
+import { garmin } from "./garmin";
+import { hevy } from "./hevy";
+import { oura } from "./oura";
+import { polar } from "./polar";
+import { strava } from "./strava";
+import { whoop } from "./whoop";
+import { withings } from "./withings";
 
-/** Every simulated provider. Adding one = its file in this folder + one line here. Data endpoints: ../data. */
-export const simProviders: SimProvider[] = [strava, oura, whoop, fitbit, polar, coros, withings, garmin, hevy, eightsleep].map(withDataRoutes);
+/**
+ * Every simulated provider, one folder each (`providers/<id>/index.ts`). `startSimulator` serves
+ * this registry unless given another. Adding a provider: its folder, its id in `SIM_PROVIDER_IDS`
+ * (types.ts, which also says whether it has pull data and webhooks), one line here, and its demo
+ * client in clients.ts — the compiler asks for every missing part.
+ */
+export const simRegistry = { strava, oura, whoop, fitbit, polar, coros, withings, garmin, hevy, eightsleep } satisfies SimRegistry;

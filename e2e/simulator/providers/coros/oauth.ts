@@ -88,7 +88,7 @@ function grantEndpoint(expected: "authorization_code" | "refresh_token") {
   };
 }
 
-export const coros: SimProvider = {
+export const corosAuth: SimProvider = {
   id: "coros",
   name: "COROS",
   hosts: [HOST],

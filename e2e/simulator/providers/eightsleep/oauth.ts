@@ -94,7 +94,7 @@ function tokens(ctx: RequestContext): SimResponse {
   return json(200, tokenBody({ grant, access, refresh, grantType: "authorization_code" }, ctx.state));
 }
 
-export const eightsleep: SimProvider = {
+export const eightsleepAuth: SimProvider = {
   id: "eightsleep",
   name: "Eight Sleep",
   hosts: [AUTH, CLIENT_API, "app-api.8slp.net"],

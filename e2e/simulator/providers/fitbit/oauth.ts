@@ -144,7 +144,7 @@ function rateLimited(retryAfterSeconds: number): SimResponse {
   });
 }
 
-export const fitbit: SimProvider = {
+export const fitbitAuth: SimProvider = {
   id: "fitbit",
   name: "Fitbit",
   hosts: [AUTH_HOST, API_HOST],

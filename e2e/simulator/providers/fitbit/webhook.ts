@@ -4,7 +4,7 @@ import { requireToken } from "../../oauth2";
 import { empty, json, type RequestContext, type SimResponse } from "../../router";
 import type { SimulatorState } from "../../state";
 import { DEMO_WEBHOOK_SETTINGS } from "../../clients";
-import { bagged, dayOf, hmacOf, type SimWebhook } from "../../webhooks/common";
+import { badAdminRequest, bagged, dayOf, hmacOf, zodProblems, type SimWebhook } from "../../webhooks/common";
 import { appWebhookUrl, NoWebhookTargetError, send, type Delivery } from "../../webhooks/delivery";
 
 /**
@@ -98,6 +98,15 @@ const COLLECTION_OF: Record<string, string> = { activities: "activities", steps:
 
 export const fitbitWebhooks: SimWebhook<z.infer<typeof input>> = {
   provider: "fitbit",
+  subscriptions: (state) => fitbitSubscriptions(state),
+  admin: {
+    /** `POST /__admin/webhooks/fitbit/verify {code?}`: plays the dashboard's subscriber check. */
+    "POST /verify": async (state, body) => {
+      const r = z.object({ code: z.string().min(1).optional() }).strict().safeParse(body ?? {});
+      if (!r.success) return badAdminRequest(zodProblems(r.error));
+      return json(200, await verifyFitbitSubscriber(state, r.data.code));
+    },
+  },
   input,
   routes: [
     { method: "POST", host: HOST, path: "/1/user/-/apiSubscriptions/:file", name: "apiSubscriptions:create", handler: subscriptionRoute("create") },

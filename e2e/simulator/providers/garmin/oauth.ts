@@ -329,7 +329,7 @@ const routes: RouteSpec[] = [
   { method: "POST", host: APIS, path: "/partner-gateway/rest/user/token-exchange", name: "token-exchange", handler: tokenExchange },
 ];
 
-export const garmin: SimProvider = {
+export const garminAuth: SimProvider = {
   id: "garmin",
   name: "Garmin",
   hosts: [CONNECT, CONNECTAPI, DIAUTH, APIS],

@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { randomHex } from "../../ids";
+import { garminRecords } from "./data";
 import { authenticate, garminUserId } from "./oauth";
 import { empty, json, type RequestContext, type RouteSpec, type SimResponse } from "../../router";
 import type { Grant, SimulatorState } from "../../state";
-import { bagged, epochSeconds, grantOf, simRecords, type SimWebhook } from "../../webhooks/common";
+import { badAdminRequest, bagged, epochSeconds, grantOf, zodProblems, type SimWebhook } from "../../webhooks/common";
 import { appWebhookUrl, later, NoWebhookTargetError, send, type Delivery } from "../../webhooks/delivery";
 
 /**
@@ -120,7 +121,7 @@ function backfill(ctx: RequestContext): SimResponse {
   const account = auth.grant.account;
   // Answered at once; the data follows as Garmin would send it, through the webhook.
   later(ctx.state, async () => {
-    const records = simRecords(ctx.state, "garmin", account, type, new Date(from * 1000), new Date(to * 1000));
+    const records = garminRecords(account, type, new Date(from * 1000), new Date(to * 1000));
     await deliverSummaries(ctx.state, account, type, records, { from, to }, "backfill");
   }, 10);
   return empty(202);
@@ -142,6 +143,15 @@ const input = z.discriminatedUnion("kind", [
 
 export const garminWebhooks: SimWebhook<z.infer<typeof input>> = {
   provider: "garmin",
+  admin: {
+    /** `POST /__admin/webhooks/garmin/mode {summaryType, mode}`: the endpoint tool's push/ping switch. */
+    "POST /mode": (state, body) => {
+      const r = z.object({ summaryType: z.enum(GARMIN_SUMMARY_TYPES), mode: z.enum(["push", "ping"]) }).strict().safeParse(body ?? {});
+      if (!r.success) return badAdminRequest(zodProblems(r.error));
+      setGarminMode(state, r.data.summaryType, r.data.mode);
+      return json(200, { ok: true });
+    },
+  },
   input,
   routes: [
     { method: "GET", host: APIS, path: `${REST}/backfill/:type`, name: "backfill", handler: backfill },
@@ -157,7 +167,7 @@ export const garminWebhooks: SimWebhook<z.infer<typeof input>> = {
     }
     const to = i.to ?? epochSeconds(state);
     const from = i.from ?? to - 86_400;
-    const records = i.records ?? simRecords(state, "garmin", account, i.summaryType, new Date(from * 1000), new Date(to * 1000));
+    const records = i.records ?? garminRecords(account, i.summaryType, new Date(from * 1000), new Date(to * 1000));
     return deliverSummaries(state, account, i.summaryType, records, { from, to });
   },
   async onDataChange(state, change) {

@@ -6,7 +6,7 @@ import type { SimProvider } from "../../router";
  * served by the data module (`data/endpoints/hevy.ts`), which checks the key against
  * `DEMO_HEVY_API_KEYS` and answers a bad one with 401 text/plain.
  */
-export const hevy: SimProvider = {
+export const hevyAuth: SimProvider = {
   id: "hevy",
   name: "Hevy",
   hosts: ["api.hevyapp.com"],

@@ -75,7 +75,7 @@ function rateLimited(retryAfterSeconds: number): SimResponse {
   });
 }
 
-export const oura: SimProvider = {
+export const ouraAuth: SimProvider = {
   id: "oura",
   name: "Oura",
   hosts: [AUTH_HOST, API_HOST],

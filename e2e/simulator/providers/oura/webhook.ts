@@ -132,6 +132,7 @@ async function deliverEvent(state: SimulatorState, account: string, i: z.infer<t
 
 export const ouraWebhooks: SimWebhook<z.infer<typeof input>> = {
   provider: "oura",
+  subscriptions: (state) => ouraSubscriptions(state),
   input,
   routes: [
     { method: "POST", host: HOST, path: BASE, name: "webhook/subscription:create", handler: create },

@@ -134,7 +134,7 @@ function rateLimited(retryAfterSeconds: number): SimResponse {
   );
 }
 
-export const polar: SimProvider = {
+export const polarAuth: SimProvider = {
   id: "polar",
   name: "Polar",
   hosts: [AUTH_HOST, TOKEN_HOST, API_HOST],

@@ -109,6 +109,7 @@ const EVENT_OF: Record<string, (typeof EVENTS)[number]> = {
 
 export const polarWebhooks: SimWebhook<z.infer<typeof input>> = {
   provider: "polar",
+  subscriptions: (state) => polarWebhook(state),
   input,
   routes: [
     { method: "POST", host: HOST, path: "/v3/webhooks", name: "webhooks:create", handler: create },

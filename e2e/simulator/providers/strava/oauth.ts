@@ -147,7 +147,7 @@ function rateLimited(retryAfterSeconds: number): SimResponse {
   );
 }
 
-export const strava: SimProvider = {
+export const stravaAuth: SimProvider = {
   id: "strava",
   name: "Strava",
   hosts: [HOST],

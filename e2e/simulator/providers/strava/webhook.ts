@@ -128,6 +128,7 @@ async function deliverEvent(state: SimulatorState, account: string, i: z.infer<t
 
 export const stravaWebhooks: SimWebhook<z.infer<typeof input>> = {
   provider: "strava",
+  subscriptions: (state) => stravaSubscription(state),
   input,
   routes: [
     { method: "GET", host: HOST, path: "/api/v3/activities/:id", name: "activities/id", handler: activityById },

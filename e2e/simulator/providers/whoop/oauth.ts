@@ -80,7 +80,7 @@ function rateLimited(retryAfterSeconds: number): SimResponse {
   );
 }
 
-export const whoop: SimProvider = {
+export const whoopAuth: SimProvider = {
   id: "whoop",
   name: "WHOOP",
   hosts: [HOST],

@@ -180,7 +180,7 @@ function signature(ctx: RequestContext): SimResponse {
   return status(WITHINGS_STATUS.ok, undefined, { nonce });
 }
 
-export const withings: SimProvider = {
+export const withingsAuth: SimProvider = {
   id: "withings",
   name: "Withings",
   hosts: [AUTH_HOST, API_HOST],

@@ -124,6 +124,7 @@ function appliOf(resource: string, records: unknown[]): number | null {
 
 export const withingsWebhooks: SimWebhook<z.infer<typeof input>> = {
   provider: "withings",
+  subscriptions: (state) => withingsSubscriptions(state),
   input,
   routes: [{ method: "POST", host: HOST, path: "/notify", name: "notify", handler: notify }],
   deliver: deliverNotice,
