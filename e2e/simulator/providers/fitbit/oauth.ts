@@ -111,7 +111,7 @@ function profile(ctx: RequestContext): SimResponse {
     return fitbitErrors(403, "insufficient_permissions", "Access to this user's data is not allowed.");
   }
   const first = displayFirstName(grant.account);
-  // The zone the generated data (../data) lives in, so local sleep/body-log times line up.
+  // The zone the generated data (data/generator.ts) lives in, so local sleep/body-log times line up.
   const timezone = simData(ctx.state).timezone("fitbit", grant.account);
   return json(200, {
     user: {
