@@ -13,15 +13,15 @@
  */
 import { inArray } from "drizzle-orm";
 import { simData } from "@sim/data/generator";
-import { OURA_HR_MAX_DAYS, OURA_HR_PAGE_SIZE, OURA_PAGE_SIZE } from "@sim/data/endpoints/oura";
-import { STRAVA_MAX_PER_PAGE } from "@sim/data/endpoints/strava";
-import { WHOOP_MAX_LIMIT } from "@sim/data/endpoints/whoop";
-import { FITBIT_MAX_LIMIT, FITBIT_MAX_RANGE_DAYS } from "@sim/data/endpoints/fitbit";
-import { POLAR_MAX_RANGE_DAYS } from "@sim/data/endpoints/polar";
-import { COROS_MAX_RANGE_DAYS } from "@sim/data/endpoints/coros";
-import { WITHINGS_PAGE_SIZE } from "@sim/data/endpoints/withings";
-import { HEVY_MAX_PAGE_SIZE } from "@sim/data/endpoints/hevy";
-import { EIGHTSLEEP_MAX_RANGE_DAYS } from "@sim/data/endpoints/eightsleep";
+import { OURA_HR_MAX_DAYS, OURA_HR_PAGE_SIZE, OURA_PAGE_SIZE } from "@sim/providers/oura/endpoints";
+import { STRAVA_MAX_PER_PAGE } from "@sim/providers/strava/endpoints";
+import { WHOOP_MAX_LIMIT } from "@sim/providers/whoop/endpoints";
+import { FITBIT_MAX_LIMIT, FITBIT_MAX_RANGE_DAYS } from "@sim/providers/fitbit/endpoints";
+import { POLAR_MAX_RANGE_DAYS } from "@sim/providers/polar/endpoints";
+import { COROS_MAX_RANGE_DAYS } from "@sim/providers/coros/endpoints";
+import { WITHINGS_PAGE_SIZE } from "@sim/providers/withings/endpoints";
+import { HEVY_MAX_PAGE_SIZE } from "@sim/providers/hevy/endpoints";
+import { EIGHTSLEEP_MAX_RANGE_DAYS } from "@sim/providers/eightsleep/endpoints";
 import { startSimulator } from "@sim/server";
 import { syncRuns } from "@/lib/db/schema";
 import { enqueueSync } from "@/lib/sync/enqueue";

@@ -1,9 +1,9 @@
-import { demoWebhookEnv } from "./webhooks/common";
-
 /**
- * The simulator's registered "apps": one demo client per provider. `npm run dev:demo` and the tests
- * give the app these credentials (see `demoEnv`), so the simulator can check the client auth exactly
- * like the real provider does. They are public test values, not secrets.
+ * The simulator's demo settings, all in one place: its registered "apps" (one demo client per
+ * provider), Hevy's API keys, Eight Sleep's password and the webhook settings the app shares with
+ * the providers. `npm run dev:demo`, Playwright and the tests give the app these values (see
+ * `demoEnv`), so the simulator can check client auth exactly like the real provider does. They are
+ * public test values, not secrets. This file imports nothing, so any module can read it.
  */
 
 export type DemoClient = {
@@ -45,6 +45,20 @@ export const DEMO_HEVY_API_KEYS: Record<string, string> = {
 
 /** Eight Sleep sign-in: any e-mail address is an account; this is the password that works. */
 export const DEMO_EIGHTSLEEP_PASSWORD = "demo-sleep-password";
+
+/** Webhook settings the app shares with the provider (see demoWebhookEnv): the simulator plays the provider side. */
+export const DEMO_WEBHOOK_SETTINGS = {
+  STRAVA_WEBHOOK_VERIFY_TOKEN: "demo-strava-verify-token",
+  FITBIT_SUBSCRIBER_VERIFICATION_CODE: "demo-fitbit-verification-code",
+  OURA_WEBHOOK_VERIFICATION_TOKEN: "demo-oura-verification-token",
+  /** What the simulated Polar shows once as `signature_secret_key` when the app creates its webhook. */
+  POLAR_WEBHOOK_SECRET: "demo-polar-webhook-secret-0123456789abcdef",
+} as const;
+
+/** Webhook settings for an app that talks to the simulator (merged into demoEnv). */
+export function demoWebhookEnv(): Record<string, string> {
+  return { ...DEMO_WEBHOOK_SETTINGS };
+}
 
 export type DemoClientId = keyof typeof DEMO_CLIENTS;
 

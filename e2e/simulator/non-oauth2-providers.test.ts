@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DEMO_CLIENTS, DEMO_EIGHTSLEEP_PASSWORD, DEMO_HEVY_API_KEYS } from "./clients";
 import { formPairs, hmacSha1Signature, rfc3986, signatureBaseString } from "./oauth1-verify";
-import { eightSleepUserId } from "./providers/eightsleep";
-import { garminUserId } from "./providers/garmin";
+import { eightSleepUserId } from "./providers/eightsleep/oauth";
+import { garminUserId } from "./providers/garmin/oauth";
 import { simData } from "./data/generator";
 import { startSimulator, type RunningSimulator } from "./server";
 import { authorize, call, simUrl } from "./testing";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DEMO_CLIENTS } from "./clients";
-import { ouraUserId } from "./providers/oura";
+import { ouraUserId } from "./providers/oura/oauth";
 import { startSimulator, type RunningSimulator } from "./server";
 import { authorize, call, postForm, simUrl } from "./testing";
 

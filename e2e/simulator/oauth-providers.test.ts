@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DEMO_CLIENTS } from "./clients";
-import { corosOpenId } from "./providers/coros";
-import { fitbitUserId } from "./providers/fitbit";
-import { ouraUserId } from "./providers/oura";
-import { polarUserId } from "./providers/polar";
-import { stravaAthleteId } from "./providers/strava";
-import { whoopUserId } from "./providers/whoop";
-import { withingsSignature, withingsUserId } from "./providers/withings";
+import { corosOpenId } from "./providers/coros/oauth";
+import { fitbitUserId } from "./providers/fitbit/oauth";
+import { ouraUserId } from "./providers/oura/oauth";
+import { polarUserId } from "./providers/polar/oauth";
+import { stravaAthleteId } from "./providers/strava/oauth";
+import { whoopUserId } from "./providers/whoop/oauth";
+import { withingsSignature, withingsUserId } from "./providers/withings/oauth";
 import { startSimulator, type RunningSimulator } from "./server";
 import { authorize, basicAuth, call, pkceParams, pkcePair, postForm } from "./testing";
 

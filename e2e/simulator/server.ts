@@ -1,9 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { handleAdmin } from "./admin";
-import { simProviders } from "./providers";
+import { simRegistry } from "./providers";
+import { installProviders } from "./registry";
 import { bodyBytes, json, Router, type RequestContext, type SimProvider, type SimResponse } from "./router";
 import { SimulatorState, type StateOptions } from "./state";
+import type { SimProviders } from "./types";
 import { handleWebhookAdmin, registerWebhookRoutes } from "./webhooks";
 
 /**
@@ -16,8 +18,8 @@ export type SimulatorOptions = StateOptions & {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
-  /** Provider modules to serve (default: the registry in providers/index.ts). */
-  providers?: SimProvider[];
+  /** Provider modules to serve (default: every provider, the registry in providers/index.ts). */
+  providers?: SimProviders;
 };
 
 export type RunningSimulator = {
@@ -78,16 +80,20 @@ function send(res: ServerResponse, r: SimResponse, truncate = false): void {
 
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<RunningSimulator> {
   const state = new SimulatorState(opts);
-  const providers = opts.providers ?? simProviders;
+  const registry = opts.providers ?? simRegistry;
+  installProviders(state, registry);
+  const modules = Object.values(registry);
   const router = new Router();
   const byId = new Map<string, SimProvider>();
-  for (const p of providers) {
-    byId.set(p.id, p);
-    for (const host of p.hosts) router.claimHost(p.id, host);
-    for (const route of p.routes) router.add(p.id, route);
+  for (const m of modules) {
+    const p = m.auth;
+    byId.set(m.id, p);
+    for (const host of p.hosts) router.claimHost(m.id, host);
+    // Data routes first: they take precedence over older placeholder routes.
+    for (const route of [...(m.data?.endpoints ?? []), ...p.routes]) router.add(m.id, route);
   }
-  const providerIds = providers.map((p) => p.id);
-  registerWebhookRoutes(router, providerIds);
+  const providerIds = modules.map((m) => m.id);
+  registerWebhookRoutes(router, modules);
   const held = new Set<NodeJS.Timeout>();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { json, type SimResponse } from "../router";
 import type { SimulatorState } from "../state";
 import { isDay, isTimeZone } from "./core";
-import { DATA_PROVIDERS, DataError, resourcesOf, simData } from "./generator";
+import { DataError, simData, type Generators } from "./generator";
 import { emitMutation } from "../webhooks";
 
 /**
@@ -11,21 +11,32 @@ import { emitMutation } from "../webhooks";
  */
 
 const day = z.string().refine(isDay, "expected YYYY-MM-DD");
-const selector = { provider: z.enum(DATA_PROVIDERS as [string, ...string[]]).optional(), account: z.string().min(1).max(200).optional() };
-
-const configSchema = z
-  .object({ ...selector, from: day.optional(), to: day.optional(), years: z.number().positive().max(10).optional(), timezone: z.string().refine(isTimeZone, "unknown time zone").optional() })
-  .strict();
-
 const rateSchema = z.object({ enforce: z.boolean() }).strict();
-
 const patch = z.record(z.string(), z.unknown());
-const target = { provider: z.enum(DATA_PROVIDERS as [string, ...string[]]), account: z.string().min(1).max(200), resource: z.string().min(1) };
-const mutationSchema = z.discriminatedUnion("op", [
-  z.object({ op: z.literal("add"), ...target, at: z.iso.datetime({ offset: true }).optional(), patch: patch.optional() }).strict(),
-  z.object({ op: z.literal("update"), ...target, id: z.union([z.string().min(1), z.number()]).transform(String), patch: patch.optional() }).strict(),
-  z.object({ op: z.literal("delete"), ...target, id: z.union([z.string().min(1), z.number()]).transform(String) }).strict(),
-]);
+
+/** The body schemas, over the data providers this simulator serves. */
+function schemasFor(providers: string[]) {
+  const provider = z.enum(providers as [string, ...string[]]);
+  const selector = { provider: provider.optional(), account: z.string().min(1).max(200).optional() };
+  const target = { provider, account: z.string().min(1).max(200), resource: z.string().min(1) };
+  return {
+    config: z
+      .object({ ...selector, from: day.optional(), to: day.optional(), years: z.number().positive().max(10).optional(), timezone: z.string().refine(isTimeZone, "unknown time zone").optional() })
+      .strict(),
+    mutation: z.discriminatedUnion("op", [
+      z.object({ op: z.literal("add"), ...target, at: z.iso.datetime({ offset: true }).optional(), patch: patch.optional() }).strict(),
+      z.object({ op: z.literal("update"), ...target, id: z.union([z.string().min(1), z.number()]).transform(String), patch: patch.optional() }).strict(),
+      z.object({ op: z.literal("delete"), ...target, id: z.union([z.string().min(1), z.number()]).transform(String) }).strict(),
+    ]),
+  };
+}
+
+const cachedSchemas = new WeakMap<Generators, ReturnType<typeof schemasFor>>();
+function schemas(generators: Generators): ReturnType<typeof schemasFor> {
+  let s = cachedSchemas.get(generators);
+  if (!s) cachedSchemas.set(generators, (s = schemasFor(generators.providers)));
+  return s;
+}
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): { ok: true; data: T } | { ok: false; response: SimResponse } {
   const r = schema.safeParse(body ?? {});
@@ -46,12 +57,13 @@ function guard(fn: () => SimResponse): SimResponse {
 export function handleDataAdmin(state: SimulatorState, method: string, path: string, query: URLSearchParams, body: unknown): SimResponse | null {
   if (path !== "/data" && !path.startsWith("/data/")) return null;
   const store = simData(state);
+  const { generators } = store;
   const route = `${method} ${path.replace(/\/+$/, "")}`;
   return guard(() => {
     switch (route) {
       case "GET /data":
         return json(200, {
-          providers: Object.fromEntries(DATA_PROVIDERS.map((p) => [p, resourcesOf(p)])),
+          providers: Object.fromEntries(generators.providers.map((p) => [p, generators.resourcesOf(p)])),
           rateLimits: { enforce: store.enforceRateLimits },
         });
       case "GET /data/config": {
@@ -60,7 +72,7 @@ export function handleDataAdmin(state: SimulatorState, method: string, path: str
         return json(200, { config: store.config(provider, account) });
       }
       case "POST /data/config": {
-        const p = parse(configSchema, body);
+        const p = parse(schemas(generators).config, body);
         if (!p.ok) return p.response;
         const { provider, account, ...patch } = p.data;
         return json(200, { config: store.configure({ provider, account }, patch) });
@@ -74,7 +86,7 @@ export function handleDataAdmin(state: SimulatorState, method: string, path: str
         return json(200, { enforce: store.enforceRateLimits });
       }
       case "POST /data/mutations": {
-        const p = parse(mutationSchema, body);
+        const p = parse(schemas(generators).mutation, body);
         if (!p.ok) return p.response;
         const m = p.data;
         const mutation = store.mutate(m.op === "add" ? { ...m, at: m.at ? Date.parse(m.at) : undefined } : m);
@@ -87,7 +99,7 @@ export function handleDataAdmin(state: SimulatorState, method: string, path: str
         const resource = query.get("resource") ?? "";
         const from = query.get("from") ?? undefined;
         const to = query.get("to") ?? undefined;
-        if (!resourcesOf(provider).includes(resource) || !account) return json(400, { error: "invalid_request", message: "give provider, account and one of its resources" });
+        if (!generators.resourcesOf(provider).includes(resource) || !account) return json(400, { error: "invalid_request", message: "give provider, account and one of its resources" });
         if ((from && !isDay(from)) || (to && !isDay(to))) return json(400, { error: "invalid_request", message: "from/to must be YYYY-MM-DD" });
         const records = store.expectedRecords(provider, account, resource, { from, to });
         return json(200, { count: records.length, records });

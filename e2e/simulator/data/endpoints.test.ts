@@ -3,7 +3,7 @@ import { DEMO_HEVY_API_KEYS } from "../clients";
 import { startSimulator, type RunningSimulator } from "../server";
 import { call, postForm, type LooseJson, type TestResponse } from "../testing";
 import { addDays } from "./core";
-import { expectedRecords, simData } from "./generator";
+import { expectedRecords, simData } from ".";
 import { grantToken } from "./testing";
 
 /**

@@ -4,7 +4,7 @@ import { ouraTransforms } from "@/lib/providers/oura/transform";
 import { whoopTransforms } from "@/lib/providers/whoop/transform";
 import { withingsTransforms } from "@/lib/providers/withings/transform";
 import { addDays, dayNumber, localDay, tzOffset } from "./core";
-import { DATA_PROVIDERS, expectedRecords, MAX_SPAN_DAYS, resourcesOf, SimData } from "./generator";
+import { DATA_PROVIDERS, expectedRecords, MAX_SPAN_DAYS, resourcesOf, SimData } from ".";
 
 const NOW = Date.parse("2026-06-15T12:00:00Z");
 

@@ -1,4 +1,6 @@
+import { providerModules } from "../registry";
 import type { SimulatorState } from "../state";
+import type { SimProviderModule } from "../types";
 import {
   addDays,
   dayContext,
@@ -12,15 +14,6 @@ import {
   type ProviderSpec,
   type ResourceSpec,
 } from "./core";
-import { corosGenerator } from "./generators/coros";
-import { eightsleepGenerator } from "./generators/eightsleep";
-import { fitbitGenerator } from "./generators/fitbit";
-import { hevyGenerator } from "./generators/hevy";
-import { ouraGenerator } from "./generators/oura";
-import { polarGenerator } from "./generators/polar";
-import { stravaGenerator } from "./generators/strava";
-import { whoopGenerator } from "./generators/whoop";
-import { withingsGenerator } from "./generators/withings";
 import { RateLimiter } from "./rate-limits";
 
 /**
@@ -28,8 +21,10 @@ import { RateLimiter } from "./rate-limits";
  * (provider, account, resource, local day) at a time from a PRNG seeded with exactly those, so ten
  * years cost nothing until asked for and the same inputs always give the same JSON.
  *
- * - `expectedRecords(provider, account, resource, {from, to})` — pure: the generated records of the
- *   local days from..to (inclusive), oldest first, exactly as the endpoints serve them.
+ * - `Generators` — the data providers' generators (each provider's `generator.ts`, taken from the
+ *   registry the simulator was given). `generators.expectedRecords(provider, account, resource,
+ *   {from, to})` is pure: the generated records of the local days from..to (inclusive), oldest
+ *   first, exactly as the endpoints serve them. `data/index.ts` binds these to the full registry.
  * - `simData(state)` — the per-simulator store the endpoints read: the configured date range
  *   (default: 3 years ending yesterday), admin mutations layered on top, provider history limits
  *   (Polar), and the rate-limit counters. Its `expectedRecords` is what a full sync must end with.
@@ -38,38 +33,9 @@ import { RateLimiter } from "./rate-limits";
  * zone and a body (`profileOf`); the zone can be overridden per account.
  */
 
-export const GENERATORS = {
-  strava: stravaGenerator,
-  oura: ouraGenerator,
-  whoop: whoopGenerator,
-  fitbit: fitbitGenerator,
-  polar: polarGenerator,
-  coros: corosGenerator,
-  withings: withingsGenerator,
-  hevy: hevyGenerator,
-  eightsleep: eightsleepGenerator,
-} satisfies Record<string, ProviderSpec>;
-
-export type DataProvider = keyof typeof GENERATORS;
-export const DATA_PROVIDERS = Object.keys(GENERATORS) as DataProvider[];
-
 /** Ten years, leap days included. */
 export const MAX_SPAN_DAYS = 3653;
 export const DEFAULT_YEARS = 3;
-
-export function isDataProvider(p: string): p is DataProvider {
-  return p in GENERATORS;
-}
-
-export function resourcesOf(provider: string): string[] {
-  return isDataProvider(provider) ? Object.keys(GENERATORS[provider]) : [];
-}
-
-export function resourceSpec(provider: string, resource: string): ResourceSpec {
-  const spec = isDataProvider(provider) ? (GENERATORS[provider] as ProviderSpec)[resource] : undefined;
-  if (!spec) throw new Error(`no generated resource ${provider}/${resource}`);
-  return spec;
-}
 
 const byTime = (a: GenRecord, b: GenRecord) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
@@ -79,31 +45,67 @@ function toDay(v: string | Date): string {
   return v;
 }
 
-/** The generated records of one local day (no mutations), oldest first. */
-export function generateDay(provider: string, account: string, resource: string, day: string, profile: Profile = profileOf(account)): GenRecord[] {
-  return resourceSpec(provider, resource).day(dayContext(provider, account, day, profile)).sort(byTime);
-}
+/** The generators of the data providers: provider → resource → spec. */
+export class Generators {
+  /** The data providers, in registry order. */
+  readonly providers: string[];
 
-/**
- * Pure: the vendor JSON of every generated record of the local days `from`..`to` (inclusive),
- * oldest first. Snapshot resources (WHOOP body, Polar physical-info) give their one current object.
- */
-export function expectedRecords(
-  provider: string,
-  account: string,
-  resource: string,
-  range: { from: string | Date; to: string | Date },
-  opts: { timezone?: string } = {},
-): Array<Record<string, unknown>> {
-  const profile = profileOf(account, opts.timezone);
-  const from = toDay(range.from);
-  const to = toDay(range.to);
-  if (resourceSpec(provider, resource).snapshot) return generateDay(provider, account, resource, to, profile).map((r) => r.body);
-  const out: Array<Record<string, unknown>> = [];
-  for (let d = dayNumber(from); d <= dayNumber(to); d++) {
-    for (const r of generateDay(provider, account, resource, addDays(from, d - dayNumber(from)), profile)) out.push(r.body);
+  constructor(private readonly specs: Readonly<Record<string, ProviderSpec>>) {
+    this.providers = Object.keys(specs);
   }
-  return out;
+
+  /** The generators of the modules that have pull data. */
+  static of(modules: Iterable<SimProviderModule>): Generators {
+    const specs: Record<string, ProviderSpec> = {};
+    for (const m of modules) if (m.data) specs[m.id] = m.data.generator;
+    return new Generators(specs);
+  }
+
+  has(provider: string): boolean {
+    return Object.hasOwn(this.specs, provider);
+  }
+
+  resourcesOf(provider: string): string[] {
+    return this.has(provider) ? Object.keys(this.specs[provider]) : [];
+  }
+
+  /** The spec of one resource, or undefined. */
+  find(provider: string, resource: string): ResourceSpec | undefined {
+    return this.has(provider) && Object.hasOwn(this.specs[provider], resource) ? this.specs[provider][resource] : undefined;
+  }
+
+  resourceSpec(provider: string, resource: string): ResourceSpec {
+    const spec = this.find(provider, resource);
+    if (!spec) throw new Error(`no generated resource ${provider}/${resource}`);
+    return spec;
+  }
+
+  /** The generated records of one local day (no mutations), oldest first. */
+  generateDay(provider: string, account: string, resource: string, day: string, profile: Profile = profileOf(account)): GenRecord[] {
+    return this.resourceSpec(provider, resource).day(dayContext(provider, account, day, profile)).sort(byTime);
+  }
+
+  /**
+   * Pure: the vendor JSON of every generated record of the local days `from`..`to` (inclusive),
+   * oldest first. Snapshot resources (WHOOP body, Polar physical-info) give their one current object.
+   */
+  expectedRecords(
+    provider: string,
+    account: string,
+    resource: string,
+    range: { from: string | Date; to: string | Date },
+    opts: { timezone?: string } = {},
+  ): Array<Record<string, unknown>> {
+    const profile = profileOf(account, opts.timezone);
+    const from = toDay(range.from);
+    const to = toDay(range.to);
+    if (this.resourceSpec(provider, resource).snapshot) return this.generateDay(provider, account, resource, to, profile).map((r) => r.body);
+    const out: Array<Record<string, unknown>> = [];
+    for (let d = dayNumber(from); d <= dayNumber(to); d++) {
+      for (const r of this.generateDay(provider, account, resource, addDays(from, d - dayNumber(from)), profile)) out.push(r.body);
+    }
+    return out;
+  }
 }
 
 // ───────────────────────── the per-simulator store ─────────────────────────
@@ -161,6 +163,7 @@ export class SimData {
   private mutationSeq = 0;
 
   constructor(
+    readonly generators: Generators,
     private readonly now: () => number,
     env: Record<string, string | undefined> = process.env,
   ) {
@@ -194,7 +197,7 @@ export class SimData {
 
   /** Sets the range and/or zone for everyone, a provider, an account, or one provider account. */
   configure(sel: Selector, patch: ConfigPatch): DataConfig {
-    if (sel.provider && !isDataProvider(sel.provider)) throw new DataError(`unknown provider "${sel.provider}"`);
+    if (sel.provider && !this.generators.has(sel.provider)) throw new DataError(`unknown provider "${sel.provider}"`);
     if (patch.timezone !== undefined && !isTimeZone(patch.timezone)) throw new DataError(`unknown time zone "${patch.timezone}"`);
     if (patch.years !== undefined && !(patch.years > 0 && patch.years <= 10)) throw new DataError("years must be in (0, 10]");
     const key = `${sel.provider ?? "*"}|${sel.account ?? "*"}`;
@@ -226,7 +229,7 @@ export class SimData {
    * (Polar) counted back from the simulator clock. Snapshot resources: just the range end.
    */
   window(provider: string, account: string, resource: string): { from: string; to: string } | null {
-    const spec = resourceSpec(provider, resource);
+    const spec = this.generators.resourceSpec(provider, resource);
     const cfg = this.config(provider, account);
     let from = cfg.from;
     if (spec.historyDays !== undefined) {
@@ -253,7 +256,7 @@ export class SimData {
     if (recs) {
       this.cache.delete(key);
     } else {
-      recs = generateDay(provider, account, resource, day, profile);
+      recs = this.generators.generateDay(provider, account, resource, day, profile);
     }
     this.cache.set(key, recs);
     if (this.cache.size > CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
@@ -324,9 +327,9 @@ export class SimData {
   }
 
   mutate(m: Mutation): MutationResult {
-    if (!isDataProvider(m.provider)) throw new DataError(`unknown provider "${m.provider}"`);
-    const spec = (GENERATORS[m.provider] as ProviderSpec)[m.resource];
-    if (!spec) throw new DataError(`unknown resource "${m.resource}" (${m.provider} has ${resourcesOf(m.provider).join(", ")})`);
+    if (!this.generators.has(m.provider)) throw new DataError(`unknown provider "${m.provider}"`);
+    const spec = this.generators.find(m.provider, m.resource);
+    if (!spec) throw new DataError(`unknown resource "${m.resource}" (${m.provider} has ${this.generators.resourcesOf(m.provider).join(", ")})`);
     const now = this.now();
     const o = this.overlay(m.provider, m.account, m.resource);
     const result = (id: string, day: string, record: Record<string, unknown> | null): MutationResult => ({
@@ -368,10 +371,13 @@ export class SimData {
 
 const STORE_KEY = "store";
 
-/** The data store of a running simulator (kept in its state, so `/__admin/reset` starts it afresh). */
+/**
+ * The data store of a running simulator (kept in its state, so `/__admin/reset` starts it afresh),
+ * over the generators of the providers it serves.
+ */
 export function simData(state: SimulatorState): SimData {
   const bag = state.bag<SimData>("__data");
   let store = bag.get(STORE_KEY);
-  if (!store) bag.set(STORE_KEY, (store = new SimData(() => state.now())));
+  if (!store) bag.set(STORE_KEY, (store = new SimData(Generators.of(providerModules(state)), () => state.now())));
   return store;
 }

@@ -1,18 +1,10 @@
-import { coros } from "../providers/coros";
-import { fitbit } from "../providers/fitbit";
-import { oura } from "../providers/oura";
-import { polar } from "../providers/polar";
-import { strava } from "../providers/strava";
-import { whoop } from "../providers/whoop";
-import { withings } from "../providers/withings";
-import { json, type RequestContext, type SimProvider, type SimResponse } from "../router";
+import { providerModule } from "../registry";
+import { json, type RequestContext, type SimResponse } from "../router";
 import { isDay } from "./core";
 import { simData } from "./generator";
 import { rateLimitHeaders, rulesFor } from "./rate-limits";
 
 /** Shared plumbing of the data endpoints: budgets and their headers, parameter parsing, paging tokens. */
-
-const RATE_LIMITED: Record<string, SimProvider> = { strava, oura, whoop, fitbit, polar, coros, withings };
 
 /**
  * Counts the request against the provider's budget (scope: the app, or the user for Fitbit), then
@@ -27,7 +19,7 @@ export function metered(ctx: RequestContext, provider: string, scope: string, ha
   const headers = rateLimitHeaders(provider, verdict.usage, now);
   if (!verdict.allowed) {
     ctx.count("data:rate_limited");
-    const res = RATE_LIMITED[provider]?.rateLimited?.(verdict.retryAfterS, ctx.state) ?? json(429, { message: "Too Many Requests" });
+    const res = providerModule(ctx.state, provider)?.auth.rateLimited?.(verdict.retryAfterS, ctx.state) ?? json(429, { message: "Too Many Requests" });
     return { ...res, headers: { ...res.headers, ...headers, ...(res.status === 429 ? { "retry-after": String(verdict.retryAfterS) } : {}) } };
   }
   const res = handle();

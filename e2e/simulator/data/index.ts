@@ -1,32 +1,27 @@
-import type { RouteSpec, SimProvider } from "../router";
-import { corosDataRoutes } from "./endpoints/coros";
-import { eightsleepDataRoutes } from "./endpoints/eightsleep";
-import { fitbitDataRoutes } from "./endpoints/fitbit";
-import { hevyDataRoutes } from "./endpoints/hevy";
-import { ouraDataRoutes } from "./endpoints/oura";
-import { polarDataRoutes } from "./endpoints/polar";
-import { stravaDataRoutes } from "./endpoints/strava";
-import { whoopDataRoutes } from "./endpoints/whoop";
-import { withingsDataRoutes } from "./endpoints/withings";
+import { simRegistry } from "../providers";
+import { Generators, SimData as SimDataStore } from "./generator";
 
-export { handleDataAdmin } from "./admin";
-export { expectedRecords, simData, type SimData } from "./generator";
+/**
+ * The data module over the full provider registry, for tests and scripts that work without a
+ * running simulator: the pure generator functions and a store bound to every provider's generator.
+ * (A running simulator's store is `simData(sim.state)`, over the providers it serves.)
+ */
 
-/** The data endpoints of each provider (Garmin delivers by push: its data arrives with webhooks). */
-export const dataRoutes: Record<string, RouteSpec[]> = {
-  strava: stravaDataRoutes,
-  oura: ouraDataRoutes,
-  whoop: whoopDataRoutes,
-  fitbit: fitbitDataRoutes,
-  polar: polarDataRoutes,
-  coros: corosDataRoutes,
-  withings: withingsDataRoutes,
-  hevy: hevyDataRoutes,
-  eightsleep: eightsleepDataRoutes,
-};
+export const generators = Generators.of(Object.values(simRegistry));
 
-/** A provider with its data routes in front (they take precedence over older placeholder routes). */
-export function withDataRoutes(p: SimProvider): SimProvider {
-  const routes = dataRoutes[p.id];
-  return routes ? { ...p, routes: [...routes, ...p.routes] } : p;
+/** The providers with pull data, in registry order. */
+export const DATA_PROVIDERS: string[] = generators.providers;
+
+export const resourcesOf = (provider: string): string[] => generators.resourcesOf(provider);
+
+/** Pure: the generated records of the local days from..to (inclusive), oldest first (see Generators). */
+export const expectedRecords = (...args: Parameters<Generators["expectedRecords"]>) => generators.expectedRecords(...args);
+
+/** A data store over every provider's generator (`new SimData(now, env?)`). */
+export class SimData extends SimDataStore {
+  constructor(now: () => number, env?: Record<string, string | undefined>) {
+    super(generators, now, env);
+  }
 }
+
+export { DataError, MAX_SPAN_DAYS, simData, type MutationResult } from "./generator";

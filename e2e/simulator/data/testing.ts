@@ -1,13 +1,13 @@
-import { corosOpenId } from "../providers/coros";
-import { eightSleepUserId } from "../providers/eightsleep";
-import { fitbitUserId } from "../providers/fitbit";
-import { ouraUserId } from "../providers/oura";
-import { polarUserId } from "../providers/polar";
-import { stravaAthleteId, STRAVA_SCOPES } from "../providers/strava";
-import { whoopUserId, WHOOP_SCOPES } from "../providers/whoop";
-import { withingsUserId, WITHINGS_SCOPES } from "../providers/withings";
-import { FITBIT_SCOPES } from "../providers/fitbit";
-import { OURA_SCOPES } from "../providers/oura";
+import { corosOpenId } from "../providers/coros/oauth";
+import { eightSleepUserId } from "../providers/eightsleep/oauth";
+import { fitbitUserId } from "../providers/fitbit/oauth";
+import { ouraUserId } from "../providers/oura/oauth";
+import { polarUserId } from "../providers/polar/oauth";
+import { stravaAthleteId, STRAVA_SCOPES } from "../providers/strava/oauth";
+import { whoopUserId, WHOOP_SCOPES } from "../providers/whoop/oauth";
+import { withingsUserId, WITHINGS_SCOPES } from "../providers/withings/oauth";
+import { FITBIT_SCOPES } from "../providers/fitbit/oauth";
+import { OURA_SCOPES } from "../providers/oura/oauth";
 import type { SimulatorState } from "../state";
 
 /**

@@ -1,5 +1,4 @@
-import { withDataRoutes } from "../data";
-import type { SimProvider } from "../router";
+import type { SimRegistry } from "../types";
 import { coros } from "./coros";
 import { eightsleep } from "./eightsleep";
 import { fitbit } from "./fitbit";
@@ -11,5 +10,10 @@ import { strava } from "./strava";
 import { whoop } from "./whoop";
 import { withings } from "./withings";
 
-/** Every simulated provider. Adding one = its file in this folder + one line here. Data endpoints: ../data. */
-export const simProviders: SimProvider[] = [strava, oura, whoop, fitbit, polar, coros, withings, garmin, hevy, eightsleep].map(withDataRoutes);
+/**
+ * Every simulated provider, one folder each (`providers/<id>/index.ts`). `startSimulator` serves
+ * this registry unless given another. Adding a provider: its folder, its id in `SIM_PROVIDER_IDS`
+ * (types.ts, which also says whether it has pull data and webhooks), one line here, and its demo
+ * client in clients.ts — the compiler asks for every missing part.
+ */
+export const simRegistry = { strava, oura, whoop, fitbit, polar, coros, withings, garmin, hevy, eightsleep } satisfies SimRegistry;

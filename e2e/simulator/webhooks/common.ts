@@ -1,11 +1,11 @@
 import { createHmac } from "node:crypto";
 import type { z } from "zod";
-import type { RouteSpec } from "../router";
+import { json, type RouteSpec, type SimResponse } from "../router";
 import type { SimulatorState } from "../state";
 import type { Delivery } from "./delivery";
 
 /**
- * The shape of one provider's webhook side in the simulator (`webhooks/<id>.ts`): the subscription
+ * The shape of one provider's webhook side in the simulator (`providers/<id>/webhook.ts`): the subscription
  * endpoints it serves on the provider's real hosts, how it delivers a notice on demand, and what it
  * delivers when the simulated data of an account changes.
  */
@@ -33,7 +33,21 @@ export type SimWebhook<I = Record<string, unknown>> = {
   input: z.ZodType<I>;
   deliver(state: SimulatorState, account: string, input: I): Promise<Delivery[]>;
   onDataChange?(state: SimulatorState, change: DataChange): Promise<Delivery[]>;
+  /** What `GET /__admin/webhooks` lists under `subscriptions.<provider>` (providers with a subscription API). */
+  subscriptions?(state: SimulatorState): unknown;
+  /**
+   * Provider-specific admin calls under `/__admin/webhooks/<provider>`, keyed `"<METHOD> /<path>"`
+   * (e.g. Fitbit's `POST /verify`). A throw answers 409 with its message.
+   */
+  admin?: Record<string, (state: SimulatorState, body: unknown) => SimResponse | Promise<SimResponse>>;
 };
+
+/** The 400 answer of an admin call whose body does not parse. */
+export function badAdminRequest(problems: string[]): SimResponse {
+  return json(400, { error: "invalid_request", problems });
+}
+
+export const zodProblems = (e: z.ZodError) => e.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`);
 
 export const hmacOf = (algorithm: "sha1" | "sha256", key: string, data: string) => createHmac(algorithm, key).update(data).digest();
 
@@ -53,36 +67,6 @@ export function bagged<T>(state: SimulatorState, key: string, init: () => T): T 
   return value;
 }
 
-/** Demo values the app is configured with (see demoWebhookEnv): the simulator plays the provider side. */
-export const DEMO_WEBHOOK_SETTINGS = {
-  STRAVA_WEBHOOK_VERIFY_TOKEN: "demo-strava-verify-token",
-  FITBIT_SUBSCRIBER_VERIFICATION_CODE: "demo-fitbit-verification-code",
-  OURA_WEBHOOK_VERIFICATION_TOKEN: "demo-oura-verification-token",
-  /** What the simulated Polar shows once as `signature_secret_key` when the app creates its webhook. */
-  POLAR_WEBHOOK_SECRET: "demo-polar-webhook-secret-0123456789abcdef",
-} as const;
-
-/** Webhook settings for an app that talks to the simulator (merged into demoEnv). */
-export function demoWebhookEnv(): Record<string, string> {
-  return { ...DEMO_WEBHOOK_SETTINGS };
-}
-
 export function dayOf(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
-}
-
-/**
- * Where pushed records come from (Garmin push/ping/backfill, COROS): the simulator's data module
- * registers itself here; until then (or for accounts without data) a delivery carries no records
- * unless the caller gives them.
- */
-export type SimDataSource = (state: SimulatorState, provider: string, account: string, resource: string, from: Date, to: Date) => unknown[];
-let dataSource: SimDataSource | null = null;
-
-export function setSimDataSource(source: SimDataSource | null): void {
-  dataSource = source;
-}
-
-export function simRecords(state: SimulatorState, provider: string, account: string, resource: string, from: Date, to: Date): unknown[] {
-  return dataSource ? dataSource(state, provider, account, resource, from, to) : [];
 }

@@ -1,19 +1,12 @@
 import { z } from "zod";
+import { addDays, localInstant } from "../data/core";
+import { simData, type MutationResult } from "../data/generator";
+import { providerModule, providerModules } from "../registry";
 import { json, type Router, type SimResponse } from "../router";
 import type { SimulatorState } from "../state";
-import { addDays, localDay, localInstant } from "../data/core";
-import { simData, type MutationResult } from "../data/generator";
-import { setSimDataSource, type DataChange, type SimWebhook } from "./common";
-import { corosWebhooks } from "./coros";
+import type { SimProviderModule } from "../types";
+import { badAdminRequest, zodProblems, type DataChange, type SimWebhook } from "./common";
 import { later, webhookState, webhooksSettled } from "./delivery";
-import { fitbitSubscriptions, fitbitWebhooks, verifyFitbitSubscriber } from "./fitbit";
-import { GARMIN_SUMMARY_TYPES, garminWebhooks, setGarminMode } from "./garmin";
-import { garminRecords, type GarminSummaryType } from "./garmin-data";
-import { ouraSubscriptions, ouraWebhooks } from "./oura";
-import { polarWebhook, polarWebhooks } from "./polar";
-import { stravaSubscription, stravaWebhooks } from "./strava";
-import { whoopWebhooks } from "./whoop";
-import { withingsSubscriptions, withingsWebhooks } from "./withings";
 
 /**
  * The simulator's webhook side: subscription endpoints on the providers' real hosts (registered on
@@ -22,30 +15,16 @@ import { withingsSubscriptions, withingsWebhooks } from "./withings";
  * (`emitDataChange`) — the handshakes, and Garmin's ping callbacks and backfill pushes.
  */
 
-export const simWebhooks: Record<string, SimWebhook<never>> = Object.fromEntries(
-  [stravaWebhooks, fitbitWebhooks, ouraWebhooks, whoopWebhooks, polarWebhooks, corosWebhooks, withingsWebhooks, garminWebhooks].map((w) => [
-    w.provider,
-    w as unknown as SimWebhook<never>,
-  ]),
-);
+/** The webhook side of a served provider, if it has one. */
+function webhookOf(state: SimulatorState, provider: string): SimWebhook<unknown> | undefined {
+  return providerModule(state, provider)?.webhook;
+}
 
-// Pushed records: Garmin's own generator (it has no pull endpoints); the data module for the others.
-setSimDataSource((state, provider, account, resource, from, to) => {
-  if (provider === "garmin") return garminRecords(account, resource as GarminSummaryType, from, to);
-  const store = simData(state);
-  const tz = store.timezone(provider, account);
-  return store
-    .list(provider, account, resource, { from: localDay(from.getTime(), tz), to: localDay(to.getTime(), tz) })
-    .filter((r) => r.at >= from.getTime() && r.at < to.getTime())
-    .map((r) => r.body);
-});
+const withWebhook = (modules: SimProviderModule[]) => modules.filter((m): m is SimProviderModule & { webhook: SimWebhook<unknown> } => !!m.webhook);
 
 /** Adds the subscription/backfill/callback routes to the simulator's router. */
-export function registerWebhookRoutes(router: Router, providerIds: string[]): void {
-  for (const w of Object.values(simWebhooks)) {
-    if (!providerIds.includes(w.provider)) continue;
-    for (const route of w.routes) router.add(w.provider, route);
-  }
+export function registerWebhookRoutes(router: Router, modules: SimProviderModule[]): void {
+  for (const m of withWebhook(modules)) for (const route of m.webhook.routes) router.add(m.id, route);
 }
 
 /**
@@ -53,7 +32,7 @@ export function registerWebhookRoutes(router: Router, providerIds: string[]): vo
  * request is answered (await `webhooksSettled(state)` to know they were delivered).
  */
 export function emitDataChange(state: SimulatorState, change: DataChange): void {
-  const w = simWebhooks[change.provider];
+  const w = webhookOf(state, change.provider);
   if (!w?.onDataChange) return;
   later(state, () => w.onDataChange!(state, change));
 }
@@ -79,11 +58,11 @@ export { webhooksSettled, webhookState } from "./delivery";
 export function setWebhookTarget(state: SimulatorState, appUrl: string | null): void {
   webhookState(state).target = appUrl ? appUrl.replace(/\/+$/, "") : null;
 }
-export { demoWebhookEnv, DEMO_WEBHOOK_SETTINGS, setSimDataSource, type DataChange } from "./common";
+export type { DataChange } from "./common";
 
 const account = z.string().min(1).max(64).regex(/^[A-Za-z0-9._@+-]+$/);
-const problems = (e: z.ZodError) => e.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`);
-const bad = (list: string[]) => json(400, { error: "invalid_request", problems: list });
+const problems = zodProblems;
+const bad = badAdminRequest;
 
 /** `/__admin/webhooks/*` (path is what follows `/__admin/webhooks`). Documented in README.md. */
 export async function handleWebhookAdmin(state: SimulatorState, method: string, path: string, query: URLSearchParams, body: unknown): Promise<SimResponse> {
@@ -94,13 +73,7 @@ export async function handleWebhookAdmin(state: SimulatorState, method: string, 
       case "GET /":
         return json(200, {
           target: s.target,
-          subscriptions: {
-            strava: stravaSubscription(state),
-            polar: polarWebhook(state),
-            oura: ouraSubscriptions(state),
-            fitbit: fitbitSubscriptions(state),
-            withings: withingsSubscriptions(state),
-          },
+          subscriptions: Object.fromEntries(withWebhook(providerModules(state)).flatMap((m) => (m.webhook.subscriptions ? [[m.id, m.webhook.subscriptions(state)]] : []))),
           deliveries: s.deliveries.length,
         });
       case "POST /target": {
@@ -124,8 +97,8 @@ export async function handleWebhookAdmin(state: SimulatorState, method: string, 
         const head = z.looseObject({ provider: z.string(), account }).safeParse(body ?? {});
         if (!head.success) return bad(problems(head.error));
         const { provider, account: acc, ...rest } = head.data;
-        const w = simWebhooks[provider];
-        if (!w) return bad([`provider: no webhooks for "${provider}" (have ${Object.keys(simWebhooks).join(", ")})`]);
+        const w = webhookOf(state, provider);
+        if (!w) return bad([`provider: no webhooks for "${provider}" (have ${withWebhook(providerModules(state)).map((m) => m.id).join(", ")})`]);
         const parsed = w.input.safeParse(rest);
         if (!parsed.success) return bad(problems(parsed.error));
         const deliveries = await w.deliver(state, acc, parsed.data as never);
@@ -145,23 +118,17 @@ export async function handleWebhookAdmin(state: SimulatorState, method: string, 
           .strict()
           .safeParse(body ?? {});
         if (!r.success) return bad(problems(r.error));
-        const w = simWebhooks[r.data.provider];
+        const w = webhookOf(state, r.data.provider);
         const deliveries = w?.onDataChange ? await w.onDataChange(state, { ...r.data, from: new Date(r.data.from), to: new Date(r.data.to) }) : [];
         return json(200, { deliveries });
       }
-      case "POST /fitbit/verify": {
-        const r = z.object({ code: z.string().min(1).optional() }).strict().safeParse(body ?? {});
-        if (!r.success) return bad(problems(r.error));
-        return json(200, await verifyFitbitSubscriber(state, r.data.code));
-      }
-      case "POST /garmin/mode": {
-        const r = z.object({ summaryType: z.enum(GARMIN_SUMMARY_TYPES), mode: z.enum(["push", "ping"]) }).strict().safeParse(body ?? {});
-        if (!r.success) return bad(problems(r.error));
-        setGarminMode(state, r.data.summaryType, r.data.mode);
-        return json(200, { ok: true });
-      }
-      default:
+      default: {
+        // `/<provider>/<call>`: the provider's own admin calls (Fitbit's subscriber check, Garmin's modes).
+        const m = /^(\w+) \/([^/]+)(\/.*)$/.exec(route);
+        const call = m ? webhookOf(state, m[2])?.admin?.[`${m[1]} ${m[3]}`] : undefined;
+        if (call) return await call(state, body);
         return json(404, { error: "not_found", message: `no admin route ${route} under /__admin/webhooks` });
+      }
     }
   } catch (error) {
     // Misuse (no target configured, …) is the caller's to fix: say what is missing.

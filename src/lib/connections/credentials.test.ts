@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import type { ProviderId } from "@/lib/providers/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_EIGHTSLEEP_PASSWORD, DEMO_HEVY_API_KEYS } from "@sim/clients";
-import { eightSleepUserId } from "@sim/providers/eightsleep";
+import { eightSleepUserId } from "@sim/providers/eightsleep/oauth";
 import { simData } from "@sim/data/generator";
 import type { RunningSimulator } from "@sim/server";
 import { openToken } from "@/lib/crypto/keyring";

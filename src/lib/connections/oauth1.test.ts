@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_CLIENTS } from "@sim/clients";
 import { parseOAuthHeader } from "@sim/oauth1-verify";
-import { garminUserId } from "@sim/providers/garmin";
+import { garminUserId } from "@sim/providers/garmin/oauth";
 import type { RunningSimulator } from "@sim/server";
 import { authorize, postForm, simUrl } from "@sim/testing";
 import { openToken } from "@/lib/crypto/keyring";

@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { DEMO_CLIENTS } from "@sim/clients";
-import { DEMO_WEBHOOK_SETTINGS } from "@sim/webhooks/common";
+import { DEMO_WEBHOOK_SETTINGS } from "@sim/clients";
 import { WebhookParseError, type WebhookRequest, type WebhookSecrets, type WebhookSpec } from "./types";
 import { corosWebhook } from "./coros/webhook";
 import { fitbitWebhook } from "./fitbit/webhook";

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoEnv } from "@sim/clients";
 import { startSimulator, type RunningSimulator } from "@sim/server";
 import { authorize } from "@sim/testing";
-import { garminRecords } from "@sim/webhooks/garmin-data";
+import { garminRecords } from "@sim/providers/garmin/data";
 import { DEMO_CLIENTS } from "@sim/clients";
 import { completeConnect, startConnect } from "@/lib/connections/connect";
 import { completeOAuth1, startOAuth1 } from "@/lib/connections/oauth1";

@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { NextRequest } from "next/server";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { demoEnv } from "@sim/clients";
-import { garminUserId } from "@sim/providers/garmin";
+import { garminUserId } from "@sim/providers/garmin/oauth";
 import { startSimulator, type RunningSimulator } from "@sim/server";
 import { parseConsentForm } from "@sim/testing";
 import { providerConnections, users } from "@/lib/db/schema";

@@ -2,7 +2,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { demoEnv } from "@sim/clients";
-import { DEMO_WEBHOOK_SETTINGS } from "@sim/webhooks/common";
+import { DEMO_WEBHOOK_SETTINGS } from "@sim/clients";
 import { providerConnections, syncRuns, users, webhookEvents } from "@/lib/db/schema";
 import { saveConnection } from "@/lib/connections/store";
 import { startWebhookProcessRunner, webhookProcessRunner } from "@/lib/webhooks/runner";
