@@ -1,5 +1,6 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { importCycles, importGraph } from "@/test/import-graph";
 import { describe, expect, it } from "vitest";
 import { simRegistry } from "./providers";
 import { SIM_PROVIDER_IDS } from "./types";
@@ -10,59 +11,6 @@ import { SIM_PROVIDER_IDS } from "./types";
  */
 
 const ROOT = dirname(new URL(import.meta.url).pathname);
-
-function tsFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return tsFiles(path);
-    return name.endsWith(".ts") ? [path] : [];
-  });
-}
-
-/** What a specifier names inside the simulator (relative or `@sim/…`), or null for anything else. */
-function resolveImport(from: string, spec: string): string | null {
-  const base = spec.startsWith("@sim/") ? join(ROOT, spec.slice("@sim/".length)) : spec.startsWith(".") ? resolve(dirname(from), spec) : null;
-  if (!base) return null;
-  for (const candidate of [base, `${base}.ts`, join(base, "index.ts")]) {
-    if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
-  }
-  throw new Error(`${relative(ROOT, from)}: cannot resolve "${spec}"`);
-}
-
-/** The simulator files each simulator file imports (import/export … from, import "…", import("…")). */
-function importGraph(root: string): Map<string, string[]> {
-  const graph = new Map<string, string[]>();
-  const patterns = [/\b(?:import|export)\b[^;]*?\bfrom\s*["']([^"']+)["']/g, /\bimport\s*["']([^"']+)["']/g, /\bimport\s*\(\s*["']([^"']+)["']\s*\)/g];
-  for (const file of tsFiles(root)) {
-    const src = readFileSync(file, "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
-    const deps = new Set<string>();
-    for (const re of patterns) for (const m of src.matchAll(re)) {
-      const target = resolveImport(file, m[1]);
-      if (target) deps.add(target);
-    }
-    graph.set(file, [...deps]);
-  }
-  return graph;
-}
-
-/** Every import cycle (one path per strongly connected component), as paths relative to `root`. */
-function importCycles(graph: Map<string, string[]>, root: string): string[][] {
-  const cycles: string[][] = [];
-  const state = new Map<string, "open" | "done">();
-  const stack: string[] = [];
-  const visit = (file: string): void => {
-    state.set(file, "open");
-    stack.push(file);
-    for (const dep of graph.get(file) ?? []) {
-      if (state.get(dep) === "open") cycles.push([...stack.slice(stack.indexOf(dep)), dep].map((f) => relative(root, f)));
-      else if (!state.has(dep)) visit(dep);
-    }
-    stack.pop();
-    state.set(file, "done");
-  };
-  for (const file of [...graph.keys()].sort()) if (!state.has(file)) visit(file);
-  return cycles;
-}
 
 describe("simulator structure", () => {
   const graph = importGraph(ROOT);
