@@ -47,25 +47,36 @@ const jsonResponse = (status: number, body?: unknown): Response =>
 
 const replyResponse = (reply: WebhookReply) => jsonResponse(reply.status, reply.body);
 
-/** Reads the body up to `max` bytes; null when it is larger. */
-async function readBody(request: Request, max: number): Promise<Buffer | null> {
-  const declared = Number(request.headers.get("content-length") ?? "");
-  if (Number.isFinite(declared) && declared > max) return null;
-  if (!request.body) return Buffer.alloc(0);
+type BodyRead = { kind: "ok"; body: Buffer } | { kind: "too_large" } | { kind: "incomplete"; reason: string };
+
+/**
+ * Reads the body up to `max` bytes. A body cut short (the connection dropped, or fewer bytes than
+ * its Content-Length) is `incomplete`: a delivery failure to be retried, never a malformed notice.
+ */
+async function readBody(request: Request, max: number): Promise<BodyRead> {
+  const header = request.headers.get("content-length");
+  const declared = header !== null && /^\d+$/.test(header) ? Number(header) : undefined;
+  if (declared !== undefined && declared > max) return { kind: "too_large" };
+  if (!request.body) return { kind: "ok", body: Buffer.alloc(0) };
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => {});
-      return null;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > max) {
+        await reader.cancel().catch(() => {});
+        return { kind: "too_large" };
+      }
+      chunks.push(value);
     }
-    chunks.push(value);
+  } catch (error) {
+    return { kind: "incomplete", reason: `the body was cut off after ${size} bytes (${error instanceof Error ? error.message : "read failed"})` };
   }
-  return Buffer.concat(chunks);
+  if (declared !== undefined && size !== declared) return { kind: "incomplete", reason: `${size} of the ${declared} bytes its Content-Length announced arrived` };
+  return { kind: "ok", body: Buffer.concat(chunks) };
 }
 
 function keptHeaders(headers: Headers, provider: string): Record<string, string> {
@@ -137,11 +148,19 @@ export async function handleWebhook(db: Db, provider: string, request: Request, 
   const started = Date.now();
   const receivedAt = opts.now?.() ?? new Date();
   const max = spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const rawBody = method === "POST" ? await readBody(request, max) : Buffer.alloc(0);
-  const req: WebhookRequest = { method, url: new URL(request.url), headers: request.headers, rawBody: rawBody ?? Buffer.alloc(0), receivedAt };
-  if (rawBody === null) {
+  const read: BodyRead = method === "POST" ? await readBody(request, max) : { kind: "ok", body: Buffer.alloc(0) };
+  const req: WebhookRequest = { method, url: new URL(request.url), headers: request.headers, rawBody: read.kind === "ok" ? read.body : Buffer.alloc(0), receivedAt };
+  if (read.kind === "too_large") {
     await recordRejected(db, provider, req, `body larger than ${max} bytes`, "");
     return jsonResponse(413, { error: "payload_too_large", message: `the body is larger than ${max} bytes` });
+  }
+  if (read.kind === "incomplete") {
+    // Transient: 503 with Retry-After makes the provider deliver again; the row tells the operator.
+    await recordRejected(db, provider, req, `delivery incomplete, the provider was asked to retry: ${read.reason}`, "");
+    return new Response(JSON.stringify({ error: "incomplete_body", message: "the body did not arrive whole; please retry" }), {
+      status: 503,
+      headers: { "content-type": "application/json", "retry-after": "30", "cache-control": "no-store" },
+    });
   }
 
   const handshake = spec.handshake?.(req, secrets) ?? null;

@@ -66,6 +66,31 @@ describe("GET /api/webhooks/[provider]", () => {
 });
 
 describe("POST /api/webhooks/[provider]", () => {
+  it("asks the provider to retry a body that did not arrive whole, and stores nothing of it as a notice", async () => {
+    const body = JSON.stringify([{ collectionType: "activities", date: "2024-03-01", ownerId: "CUT1", ownerType: "user", subscriptionId: "x" }]);
+    // The connection drops halfway through the body.
+    const cut = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(body.slice(0, 40)));
+        controller.error(new Error("socket hang up"));
+      },
+    });
+    const dropped = await POST(new Request(url("garmin"), { method: "POST", body: cut, duplex: "half" } as RequestInit), ctx("garmin"));
+    expect(dropped.status).toBe(503);
+    expect(dropped.headers.get("retry-after")).toBe("30");
+    // Fewer bytes than the Content-Length announced.
+    const short = await POST(
+      new Request(url("garmin"), { method: "POST", headers: { "content-length": String(body.length + 10) }, body: body }),
+      ctx("garmin"),
+    );
+    expect(short.status).toBe(503);
+    const rows = await t.db.select().from(webhookEvents).where(eq(webhookEvents.provider, "garmin"));
+    expect(rows.map((r) => [r.status, r.reason?.startsWith("delivery incomplete")])).toEqual([
+      ["rejected", true],
+      ["rejected", true],
+    ]);
+  });
+
   it("stores and acknowledges a signed Fitbit notice, then processing runs after the answer", async () => {
     const [user] = await t.db.insert(users).values({ email: `route-${randomBytes(3).toString("hex")}@example.test` }).returning();
     const conn = await saveConnection(t.db, {
