@@ -5,6 +5,8 @@ export default defineConfig({
   test: {
     environment: "node",
     include: ["src/**/*.test.ts", "e2e/simulator/**/*.test.ts", "scripts/**/*.test.ts"],
+    // HB_TEST_NOW=<ISO instant> runs the suite at that instant (scripts/test-clocks.mjs).
+    setupFiles: ["src/test/clock.ts"],
     // PGlite instances are ~800 MB and 2 s each: keep parallelism modest on a 2-core box.
     maxWorkers: 2,
     testTimeout: 60_000,
