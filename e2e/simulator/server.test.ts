@@ -17,7 +17,7 @@ function get(agent: Agent, path: string): Promise<{ status: number; reused: bool
   return new Promise((resolve, reject) => {
     const req = request(`${sim.url}${path}`, { agent }, (res) => {
       res.resume();
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, reused: req.reusedSocket, keepAlive: res.headers["keep-alive"] }));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, reused: req.reusedSocket, keepAlive: res.headers["keep-alive"] as string | undefined }));
     });
     req.on("error", reject);
     req.end();
