@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { DEMO_CLIENTS, demoEnv } from "./clients";
 import { startSimulator, type RunningSimulator } from "./server";
 import { authorize, call, postForm, simUrl, type LooseJson } from "./testing";
@@ -190,7 +190,8 @@ describe("faults", () => {
     const other = await startSimulator({ port: 0 });
     other.state.addFault({ kind: "timeout", delayMs: 60_000 });
     const pending = fetch(`${other.url}/www.strava.com/api/v3/athlete`).catch((e: unknown) => e);
-    await new Promise((r) => setTimeout(r, 50));
+    // Once the simulator holds the request (not after a guessed delay, which a loaded box outlasts).
+    await vi.waitFor(() => expect(other.state.stats().strava?.["fault:timeout"]).toBe(1), { timeout: 30_000, interval: 10 });
     const t = Date.now();
     await other.close();
     expect(Date.now() - t).toBeLessThan(1000);

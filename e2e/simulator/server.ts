@@ -171,6 +171,13 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
       else res.destroy();
     });
   });
+  // Idle keep-alive sockets stay open until the client closes them. With node's default (close
+  // after 5 s idle) a loaded client can reuse a socket in the instant the server drops it, and the
+  // request fails with ECONNRESET / "other side closed" (UND_ERR_SOCKET). Real providers keep them
+  // far longer. The headers of a request still have to arrive in time, the body too (a stuck client).
+  server.keepAliveTimeout = 0;
+  server.headersTimeout = 60_000;
+  server.requestTimeout = 120_000;
   const sockets = new Set<Socket>();
   server.on("connection", (s) => {
     sockets.add(s);

@@ -59,6 +59,26 @@ describe("generated data", () => {
     expect(store.config("whoop", "anyone").timezone).toBe("UTC");
   });
 
+  it("ends the default range on the account's own yesterday, whatever the time of day", () => {
+    // 12:00 UTC is already the 16th on Kiritimati (UTC+14) and still the 15th in Pago Pago (UTC−11).
+    const store = new SimData(() => NOW, {});
+    store.configure({ account: "east" }, { timezone: "Pacific/Kiritimati" });
+    store.configure({ account: "west" }, { timezone: "Pacific/Pago_Pago" });
+    expect(store.config("withings", "east").to).toBe("2026-06-15");
+    expect(store.config("withings", "west").to).toBe("2026-06-14");
+    expect(dayNumber(store.config("withings", "east").to) - dayNumber(store.config("withings", "east").from) + 1).toBe(Math.round(3 * 365.25));
+    // So a provider's newest change (Withings: a day's activity, modified just after local midnight)
+    // is always less than a day old, as it would be for a person wearing the device.
+    for (const [account, hour] of [["east", 9], ["east", 10], ["west", 10], ["west", 11], ["tokyo", 14], ["tokyo", 16]] as const) {
+      const at = Date.parse(`2026-06-15T${String(hour).padStart(2, "0")}:30:00Z`);
+      const s = new SimData(() => at, {});
+      if (account === "tokyo") s.configure({ account }, { timezone: "Asia/Tokyo" });
+      else s.configure({ account }, { timezone: account === "east" ? "Pacific/Kiritimati" : "Pacific/Pago_Pago" });
+      const newest = Math.max(...s.list("withings", account, "activity").map((r) => r.updatedAt));
+      expect(at - newest, `${account} at ${hour}:30Z`).toBeLessThan(86_400_000);
+    }
+  });
+
   it("serves only the history a provider keeps (Polar: 28/30 days)", () => {
     const store = new SimData(() => NOW, {});
     const today = localDay(NOW, store.timezone("polar", "athlete-1"));

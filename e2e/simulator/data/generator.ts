@@ -26,7 +26,7 @@ import { RateLimiter } from "./rate-limits";
  *   {from, to})` is pure: the generated records of the local days from..to (inclusive), oldest
  *   first, exactly as the endpoints serve them. `data/index.ts` binds these to the full registry.
  * - `simData(state)` — the per-simulator store the endpoints read: the configured date range
- *   (default: 3 years ending yesterday), admin mutations layered on top, provider history limits
+ *   (default: 3 years ending yesterday in the account's zone), admin mutations layered on top, provider history limits
  *   (Polar), and the rate-limit counters. Its `expectedRecords` is what a full sync must end with.
  *
  * Accounts: a simulated account name (the consent page's "Account") is a person with a home time
@@ -156,7 +156,10 @@ export class SimData {
   /** When false, budgets are still counted and reported in headers, but never refused. */
   enforceRateLimits: boolean;
   readonly limiter = new RateLimiter();
-  private readonly defaults: { from: string; to: string };
+  /** The range from the environment; what it leaves out is derived per account in `config`. */
+  private readonly base: { from?: string; to?: string; years: number };
+  /** The simulator clock when the store was made: "yesterday" is counted from it, in each account's zone. */
+  private readonly startedAt: number;
   private readonly overrides = new Map<string, ConfigPatch>();
   private readonly cache = new Map<string, GenRecord[]>();
   private readonly overlays = new Map<string, Overlay>();
@@ -168,10 +171,11 @@ export class SimData {
     env: Record<string, string | undefined> = process.env,
   ) {
     this.enforceRateLimits = !/^(off|false|0|no)$/i.test(env.SIMULATOR_RATE_LIMITS ?? "");
+    this.startedAt = now();
     const years = env.SIMULATOR_DATA_YEARS ? Number(env.SIMULATOR_DATA_YEARS) : DEFAULT_YEARS;
-    const to = env.SIMULATOR_DATA_TO ?? localDay(now() - 86_400_000, "UTC");
-    const from = env.SIMULATOR_DATA_FROM ?? addDays(to, -Math.round(years * 365.25) + 1);
-    this.defaults = this.validRange(from, to);
+    this.base = { from: env.SIMULATOR_DATA_FROM, to: env.SIMULATOR_DATA_TO, years };
+    const probe = this.config("strava", "athlete-1");
+    this.validRange(probe.from, probe.to);
   }
 
   private validRange(from: string, to: string): { from: string; to: string } {
@@ -185,14 +189,17 @@ export class SimData {
   // ── configuration ──
 
   config(provider: string, account: string): DataConfig {
-    let merged: ConfigPatch = { ...this.defaults };
-    for (const key of ["*|*", `*|${account}`, `${provider}|*`, `${provider}|${account}`]) {
-      const o = this.overrides.get(key);
-      if (!o) continue;
+    const layers = ["*|*", `*|${account}`, `${provider}|*`, `${provider}|${account}`].map((k) => this.overrides.get(k)).filter((o): o is ConfigPatch => !!o);
+    const timezone = layers.reduce<string | undefined>((tz, o) => o.timezone ?? tz, undefined) ?? profileOf(account).timezone;
+    // "Yesterday" is the account's: in UTC it would leave out up to two of its local days (UTC+14),
+    // and a provider's "recent" data would depend on the time of day the simulator started.
+    const to = this.base.to ?? addDays(localDay(this.startedAt, timezone), -1);
+    let merged: ConfigPatch = { from: this.base.from ?? addDays(to, -Math.round(this.base.years * 365.25) + 1), to };
+    for (const o of layers) {
       merged = { ...merged, ...o };
       if (o.years !== undefined && o.from === undefined) merged.from = addDays(merged.to!, -Math.round(o.years * 365.25) + 1);
     }
-    return { from: merged.from!, to: merged.to!, timezone: merged.timezone ?? profileOf(account).timezone };
+    return { from: merged.from!, to: merged.to!, timezone };
   }
 
   /** Sets the range and/or zone for everyone, a provider, an account, or one provider account. */
@@ -201,17 +208,17 @@ export class SimData {
     if (patch.timezone !== undefined && !isTimeZone(patch.timezone)) throw new DataError(`unknown time zone "${patch.timezone}"`);
     if (patch.years !== undefined && !(patch.years > 0 && patch.years <= 10)) throw new DataError("years must be in (0, 10]");
     const key = `${sel.provider ?? "*"}|${sel.account ?? "*"}`;
-    const next = { ...this.overrides.get(key), ...patch };
-    if (key === "*|*") {
-      const to = next.to ?? this.defaults.to;
-      const from = next.from ?? (next.years !== undefined ? addDays(to, -Math.round(next.years * 365.25) + 1) : this.defaults.from);
-      Object.assign(this.defaults, this.validRange(from, to));
-      if (next.timezone) this.overrides.set(key, { timezone: next.timezone });
-    } else {
-      this.overrides.set(key, next);
-    }
+    const previous = this.overrides.get(key);
+    this.overrides.set(key, { ...previous, ...patch });
     const probe = this.config(sel.provider ?? "strava", sel.account ?? "athlete-1");
-    this.validRange(probe.from, probe.to);
+    try {
+      this.validRange(probe.from, probe.to);
+    } catch (error) {
+      // A refused patch leaves the configuration as it was.
+      if (previous) this.overrides.set(key, previous);
+      else this.overrides.delete(key);
+      throw error;
+    }
     this.cache.clear();
     return probe;
   }

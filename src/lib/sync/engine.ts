@@ -94,6 +94,20 @@ export function backfillWindow(resource: WindowResource, to: Date, start: Date, 
   return { from: new Date(Math.max(from, start.getTime())), to };
 }
 
+/** The furthest any zone's clock is behind and ahead of UTC (Baker Island, Line Islands). */
+const ZONE_WEST_MS = 12 * 3_600_000;
+const ZONE_EAST_MS = 14 * 3_600_000;
+
+/**
+ * The instants [from, to) as the day-aligned window of every local date they fall on, in any zone:
+ * day-granular APIs take the user's local dates, which run up to 14 h ahead of UTC and 12 h behind
+ * it. Not the zone we know for the user: travellers record in others. Other resources: unchanged.
+ */
+export function localDates(resource: WindowResource, w: TimeWindow): TimeWindow {
+  if (!resource.dayAligned) return w;
+  return { from: new Date(floorDay(w.from.getTime() - ZONE_WEST_MS)), to: new Date(floorDay(w.to.getTime() - 1 + ZONE_EAST_MS) + DAY_MS) };
+}
+
 /** [from, to) cut into windows of the resource's size, oldest first. */
 export function splitWindows(resource: WindowResource, from: Date, to: Date): TimeWindow[] {
   const span = resource.windowDays * DAY_MS;
@@ -289,9 +303,12 @@ export async function syncConnection(db: Db, args: EngineArgs, opts: EngineOptio
         row = await updateState(row, { watermark: now });
         await committed(r);
       } else {
-        for (const w of splitWindows(r, since, now)) {
+        const dates = localDates(r, { from: since, to: now });
+        for (const w of splitWindows(r, dates.from, dates.to)) {
           await fetchWindow(r, w, "delta");
-          row = await updateState(row, { watermark: w.to > (row.watermark ?? w.to) ? w.to : row.watermark });
+          // The watermark is an instant of this run, never the end of a date still under way.
+          const reached = w.to > now ? now : w.to;
+          row = await updateState(row, { watermark: reached > (row.watermark ?? reached) ? reached : row.watermark });
           await committed(r);
         }
       }
@@ -344,7 +361,9 @@ export async function syncConnection(db: Db, args: EngineArgs, opts: EngineOptio
       for await (const page of r.fetchChanges(ctx, from)) await processPage(r, page);
       widen({ from, to });
     } else {
-      for (const w of splitWindows(r, from, to).reverse()) await fetchWindow(r, w, "window");
+      // A notice's window is instants (clamped to now); a day-granular API needs the dates they fall on.
+      const dates = localDates(r, { from, to });
+      for (const w of splitWindows(r, dates.from, dates.to).reverse()) await fetchWindow(r, w, "window");
     }
     await committed(r);
   }

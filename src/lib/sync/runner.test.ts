@@ -41,7 +41,8 @@ describe.each(engines)("in-process runner ($name)", ({ name, open }) => {
   });
   afterAll(() => t?.close());
 
-  const until = async (check: () => Promise<boolean>, ms = 60_000) => {
+  // Below the 120 s test timeout, so a stuck wait says what it waited for.
+  const until = async (check: () => Promise<boolean>, ms = 100_000) => {
     const end = Date.now() + ms;
     while (!(await check())) {
       if (Date.now() > end) throw new Error("timed out waiting");

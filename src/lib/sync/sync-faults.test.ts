@@ -218,16 +218,17 @@ describe.each(engines)("sync faults ($name)", ({ name, open }) => {
   it("a used-up shared budget reschedules the run to the window's reset without calling the provider", async () => {
     const { connection } = await connected("strava");
     const quarter = 15 * 60_000;
-    // Keep the whole case inside one budget window: close to a quarter-hour, wait for the next one.
-    const left = quarter - (Date.now() % quarter);
-    if (left < 15_000) await new Promise((r) => setTimeout(r, left + 500));
-    const start = new Date(Math.floor(Date.now() / quarter) * quarter);
+    // The run's clock sits in the middle of the next budget window, so the case stays inside one
+    // window whatever the time (no waiting for a quarter-hour to pass). Ahead of the wall clock, so
+    // the queued run is due.
+    const start = new Date(Math.ceil(Date.now() / quarter) * quarter);
+    const now = () => new Date(start.getTime() + quarter / 2);
     await t.db
       .insert(rateBudget)
       .values({ provider: "strava", window: "15m", windowStart: start, used: 100 })
       .onConflictDoUpdate({ target: [rateBudget.provider, rateBudget.window], set: { windowStart: start, used: 100, blockedUntil: null } });
     const before = requestsTo("strava");
-    const outcome = await runSync(t.db, { connectionId: connection.id, trigger: "manual" }, { ...fast, rateLimits: true });
+    const outcome = await runSync(t.db, { connectionId: connection.id, trigger: "manual" }, { ...fast, rateLimits: true, now });
     expect(outcome.status).toBe("rescheduled");
     if (outcome.status !== "rescheduled") return;
     expect(outcome.runAfter.getTime()).toBe(start.getTime() + quarter);

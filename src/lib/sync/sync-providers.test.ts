@@ -35,6 +35,8 @@ const PROVIDERS = ["strava", "oura", "whoop", "fitbit", "polar", "coros", "withi
 const accountOf = (provider: string) => (provider === "hevy" ? "lifter-1" : provider === "eightsleep" ? "sync-sleeper@example.test" : `sync-${provider}`);
 /** The simulator serves three years (its default): reaching back a little further finds nothing more. */
 const fast = { rateLimits: false, baseDelayMs: 1, maxDelayMs: 5, backfillMaxDays: 1100 };
+/** Two three-year syncs: Oura's (heart rate in 500-sample pages) takes ~30 s idle, over 75 s on a loaded box. */
+const SYNC_TIMEOUT_MS = 360_000;
 
 describe.each(engines)("provider sync against the simulator ($name)", ({ open }) => {
   let t: TestDb;
@@ -74,5 +76,5 @@ describe.each(engines)("provider sync against the simulator ($name)", ({ open })
     expect({ inserted: second.counts.inserted, updated: second.counts.updated }).toEqual({ inserted: 0, updated: 0 });
     const after = await storedTables(t.db, userId, provider);
     for (const table of TABLES) expect(after[table].size, table).toBe(before[table].size);
-  });
+  }, SYNC_TIMEOUT_MS);
 });

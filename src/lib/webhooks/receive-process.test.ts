@@ -278,7 +278,8 @@ describe.each(engines)("webhooks: receive, store, process ($name)", ({ open }) =
       { provider: "fitbit", dedupeKey: "old-done", status: "processed", body: "[]", receivedAt: old },
       { provider: "fitbit", dedupeKey: "old-rejected", status: "rejected", body: "", receivedAt: old },
       { provider: "fitbit", dedupeKey: "old-pending", status: "pending", body: "[]", receivedAt: old },
-      { provider: "fitbit", dedupeKey: "new-done", status: "processed", body: "[]" },
+      // The app's clock, as the receiving route writes it (not the column's database default).
+      { provider: "fitbit", dedupeKey: "new-done", status: "processed", body: "[]", receivedAt: new Date() },
     ]);
     expect(await pruneWebhookEvents(t.db)).toBe(2);
     expect((await events("fitbit")).map((e) => e.dedupeKey).sort()).toEqual(["new-done", "old-pending"]);

@@ -59,11 +59,18 @@ export async function startWebhookApp(db: Db | (() => Db), opts: HandleWebhookOp
       res.end();
     });
   });
+  // As in the simulator: never drop an idle keep-alive socket under a loaded client (ECONNRESET).
+  server.keepAliveTimeout = 0;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url: origin,
     dispatched,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Idle sockets would otherwise keep close() waiting for the client to hang up.
+        server.closeAllConnections();
+      }),
   };
 }

@@ -118,7 +118,7 @@ describe("POST /api/webhooks/[provider]", () => {
     await vi.waitFor(async () => {
       const rows = await t.db.select().from(webhookEvents).where(eq(webhookEvents.connectionId, conn.id));
       expect(rows.map((r) => r.status)).toEqual(["processed", "processed"]);
-    });
+    }, { timeout: 30_000, interval: 50 }); // vi.waitFor's 1 s default is too short on a loaded box
     const runs = await t.db.select().from(syncRuns).where(eq(syncRuns.connectionId, conn.id));
     expect(runs.map((r) => r.windowFrom?.toISOString()).sort()).toEqual(["2024-02-29T00:00:00.000Z", "2024-03-01T00:00:00.000Z"]);
     expect(runs.every((r) => r.trigger === "webhook")).toBe(true);
