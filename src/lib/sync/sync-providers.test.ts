@@ -8,6 +8,7 @@ import { runSync } from "./execute";
 import { pullProvider } from "@/lib/providers";
 import { connectAs, newUser, applySimulatorEnv } from "./test-support";
 import { landedDifferences, storedTables, TABLES } from "./test-landed";
+import { oracleDifferences } from "./test-oracle";
 
 /**
  * Every pull provider against the simulator over loopback HTTP, on PGlite and (with DATABASE_URL)
@@ -58,6 +59,7 @@ describe.each(engines)("provider sync against the simulator ($name)", ({ open })
     expect(landed.skipped, "records the transforms could not use").toEqual([]);
     expect(landed.counts.raw, "the simulator serves records").toBeGreaterThan(0);
     expect(landed.differences).toEqual(Object.fromEntries(TABLES.map((t) => [t, []])));
+    expect(await oracleDifferences(t.db, sim, { userId, provider, account }), "stored vs the vendor's own semantics").toEqual([]);
     const normalized = landed.counts.activity + landed.counts.sleep + landed.counts.measurement + landed.counts.daily;
     expect(first.counts.inserted).toBe(normalized);
     expect(first.counts.fetched).toBeGreaterThanOrEqual(landed.counts.raw);
