@@ -41,7 +41,8 @@ afterAll(async () => {
 });
 beforeEach(() => sim.state.clearFaults());
 
-const fast = { rateLimits: false, baseDelayMs: 1, maxDelayMs: 5, backfillMaxDays: 740, timeoutMs: 1000 };
+// A request timeout a loaded box never reaches by accident (1 s rescheduled healthy runs there).
+const fast = { rateLimits: false, baseDelayMs: 1, maxDelayMs: 5, backfillMaxDays: 740, timeoutMs: 30_000 };
 const noDifferences = Object.fromEntries(TABLES.map((t) => [t, []]));
 let seq = 0;
 
@@ -141,9 +142,11 @@ describe.each(engines)("sync faults ($name)", ({ name, open }) => {
   it("5xx, timeouts and cut-off bodies are retried with backoff inside the run", async () => {
     const { userId, account, connection } = await connected("oura");
     sim.state.addFault({ provider: "oura", pathPrefix: "/v2/usercollection/sleep", kind: "500", count: 2 });
-    sim.state.addFault({ provider: "oura", pathPrefix: "/v2/usercollection/workout", kind: "timeout", count: 1, delayMs: 3000 });
+    // Held far longer than the client waits: the client's own timeout ends the request. 5 s still
+    // leaves the healthy requests of this run room on a loaded box.
+    sim.state.addFault({ provider: "oura", pathPrefix: "/v2/usercollection/workout", kind: "timeout", count: 1, delayMs: 120_000 });
     sim.state.addFault({ provider: "oura", pathPrefix: "/v2/usercollection/daily_sleep", kind: "truncated", count: 1 });
-    const outcome = await runSync(t.db, { connectionId: connection.id, trigger: "manual", resources: ["sleep", "workout", "daily_sleep"] }, fast);
+    const outcome = await runSync(t.db, { connectionId: connection.id, trigger: "manual", resources: ["sleep", "workout", "daily_sleep"] }, { ...fast, timeoutMs: 5_000 });
     expect(outcome.status).toBe("succeeded");
     expect(stat("oura", "fault:500")).toBeGreaterThanOrEqual(2);
     expect(stat("oura", "fault:timeout")).toBeGreaterThanOrEqual(1);
@@ -252,6 +255,23 @@ describe.each(engines)("sync faults ($name)", ({ name, open }) => {
     expect(row.deletedAt).not.toBeNull();
     const live = await t.db.select().from(activities).where(and(eq(activities.userId, userId), eq(activities.provider, "hevy")));
     expect(live.filter((a) => a.deletedAt === null)).toHaveLength(simData(sim.state).expectedRecords("hevy", account, "workouts").length);
+  });
+
+  it("Hevy: an edit to a recent body measurement (which has no modification time) is seen by the next delta", async () => {
+    const account = name === "pglite" ? "lifter-1" : "lifter-2";
+    const { userId, connection } = await connected("hevy", account);
+    expect((await runSync(t.db, { connectionId: connection.id, trigger: "connect" }, fast)).status).toBe("succeeded");
+    // The week before the newest: older than the delta's two-day overlap on any day, yet on the newest page.
+    const edited = simData(sim.state).expectedRecords("hevy", account, "body_measurements").at(-2)!;
+    simData(sim.state).mutate({ op: "update", provider: "hevy", account, resource: "body_measurements", id: String(edited.date), patch: { weight_kg: Number(edited.weight_kg) + 1.5 } });
+    const outcome = await runSync(t.db, { connectionId: connection.id, trigger: "manual" }, fast);
+    expect(outcome.status).toBe("succeeded");
+    if (outcome.status !== "succeeded") return;
+    expect(outcome.counts.updated).toBeGreaterThan(0);
+    const landed = await landedDifferences(t.db, sim, { userId, provider: "hevy", account, connectionId: connection.id });
+    // Measurements only: the account's workouts also carry the deletion of the case above.
+    expect(landed.differences.measurement).toEqual([]);
+    expect(landed.differences.raw.filter((d) => d.includes("body_measurements|"))).toEqual([]);
   });
 
   it("Withings: an old measurement edited at the provider comes back through lastupdate", async () => {

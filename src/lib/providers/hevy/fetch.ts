@@ -10,7 +10,8 @@ type HevyResource = keyof typeof hevyTransforms;
  * - workouts: the backfill pages `GET /v1/workouts` (newest first), committing the page number;
  *   deltas read the change feed `GET /v1/workouts/events?since=` (updates AND deletions).
  * - body measurements: `GET /v1/body_measurements` pages; deltas read pages from the newest end
- *   until they are older than the watermark (the list's order is checked, not assumed).
+ *   until they are older than the watermark (the list's order is checked, not assumed), and keep
+ *   the whole newest page (no modification times: re-reading is how edits show).
  * A 401 cannot be fixed by a refresh (it is the user's key): the connection needs the user.
  */
 
@@ -72,9 +73,13 @@ const bodyMeasurements: FeedResource<HevyResource> = {
     // Walk from the newest end until a page holds nothing on or after the cutoff.
     let page = newestFirst ? 1 : first.pageCount;
     let current = newestFirst ? first : await getPage(ctx, "/body_measurements", "body_measurements", page);
-    for (;;) {
+    for (let newest = true; ; newest = false) {
       const recent = current.records.filter((r) => dateOf(r) >= cutoff);
-      if (recent.length) yield { records: recent };
+      // The newest page is read anyway and its measurements carry no modification time: all of it
+      // goes to the (idempotent) upsert, so an edit to a recent one is seen even when nothing is new
+      // since the cutoff (measurements are weekly, the overlap two days).
+      const records = newest ? current.records : recent;
+      if (records.length) yield { records };
       if (recent.length < current.records.length || current.records.length === 0) return;
       page += newestFirst ? 1 : -1;
       if (page < 1 || page > current.pageCount) return;
