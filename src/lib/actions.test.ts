@@ -63,3 +63,12 @@ describe("userAction", () => {
     await expect(echo({ word: "away" })).rejects.toThrow(/NEXT_REDIRECT/);
   });
 });
+
+describe("userAction with fields the action checks itself", () => {
+  it("passes absent optional fields through, so the action's own check words the refusal", async () => {
+    const connect = userAction("connect", z.object({ apiKey: z.unknown().optional() }), async (_ctx, { apiKey }) =>
+      typeof apiKey === "string" ? { ok: true as const } : { ok: false, error: "Paste your API key." },
+    );
+    expect(await connect(null, new FormData())).toEqual({ ok: false, error: "Paste your API key." });
+  });
+});

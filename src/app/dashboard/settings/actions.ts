@@ -18,9 +18,9 @@ const connectErrors = { userErrors: [CredentialsInputError], describe: connectEr
 
 const credentialsInput = z.object({
   provider: z.enum(PROVIDER_IDS, { message: "Unknown provider." }),
-  apiKey: z.unknown(),
-  email: z.unknown(),
-  password: z.unknown(),
+  apiKey: z.unknown().optional(),
+  email: z.unknown().optional(),
+  password: z.unknown().optional(),
 });
 
 /** Hevy (API key) and Eight Sleep (account sign-in): the card's small form. */

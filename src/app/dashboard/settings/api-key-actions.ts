@@ -10,7 +10,7 @@ import { ApiKeyError, createApiKey, revokeApiKey } from "@/lib/api-keys";
 /** Creates a key; the plaintext key goes back to this one response and is never stored. */
 export const createKeyAction = userAction(
   "create API key",
-  z.object({ name: z.unknown() }),
+  z.object({ name: z.unknown().optional() }),
   async ({ user, db }, { name }) => {
     const created = await createApiKey(db, user.id, name);
     revalidatePath("/dashboard/settings");
