@@ -2,6 +2,7 @@ import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { getDb } from "@/lib/db";
 import { env } from "@/lib/env";
+import { safeReturnPath } from "./return-path";
 import { AuthError, authenticate } from "./users";
 
 let options: NextAuthOptions | undefined;
@@ -29,6 +30,11 @@ export function authOptions(): NextAuthOptions {
       }),
     ],
     callbacks: {
+      // next-auth's own redirects (signOut callbackUrl, error pages) get the same same-origin rule.
+      redirect({ url, baseUrl }) {
+        const path = url.startsWith(baseUrl) ? url.slice(baseUrl.length) || "/" : url;
+        return `${baseUrl}${safeReturnPath(path, "/dashboard", baseUrl)}`;
+      },
       jwt({ token, user }) {
         if (user) token.uid = user.id;
         return token;
