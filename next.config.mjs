@@ -3,6 +3,15 @@ const nextConfig = {
   // Our own dist dir per process lets the test build not fight a running `next dev`.
   distDir: process.env.NEXT_DIST_DIR || ".next",
   poweredByHeader: false,
+  logging: {
+    // `next dev` logs every server-action call with its arguments: the sign-up, password-change
+    // and provider sign-in actions take passwords and API keys. Never print them.
+    serverFunctions: false,
+    // Request lines carry the query string: phone bridges may send their API key as `?key=`, and
+    // OAuth callbacks carry `code`, `state` and OAuth 1.0a verifiers.
+    incomingRequests: { ignore: [/[?&](key|code|state|oauth_token|oauth_verifier|token|password)=/i, /^\/api\/webhooks\//] },
+    fetches: { fullUrl: false },
+  },
 };
 
 export default nextConfig;
