@@ -12,6 +12,22 @@ const nextConfig = {
     incomingRequests: { ignore: [/[?&](key|code|state|oauth_token|oauth_verifier|token|password)=/i, /^\/api\/webhooks\//] },
     fetches: { fullUrl: false },
   },
+  // Fixed security headers on every route, static files included (src/proxy.ts adds the CSP with
+  // its nonce and HSTS; keep these in step with src/lib/security-headers.ts).
+  async headers() {
+    return [
+      {
+        source: "/:path*",
+        headers: [
+          { key: "X-Content-Type-Options", value: "nosniff" },
+          { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
+          { key: "Permissions-Policy", value: "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()" },
+          { key: "X-Frame-Options", value: "DENY" },
+          { key: "Cross-Origin-Opener-Policy", value: "same-origin" },
+        ],
+      },
+    ];
+  },
 };
 
 export default nextConfig;
