@@ -24,6 +24,18 @@ export type DayRange = { lo: number; hi: number };
 
 const MAX_WARNINGS = 50;
 
+/** A payload that stays valid JSON but would need unbounded memory or time: answered 422 / 408. */
+export class IngestLimitError extends Error {
+  constructor(
+    readonly status: 408 | 422,
+    message: string,
+    readonly limit: Record<string, number>,
+  ) {
+    super(message);
+    this.name = "IngestLimitError";
+  }
+}
+
 /**
  * Rows produced while a payload streams in, until the next flush to the database. Also tracks what
  * the whole request touched: days whose summaries must be recomputed, unmapped names, warnings.

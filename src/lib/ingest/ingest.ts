@@ -1,12 +1,13 @@
 import { authenticateApiKey } from "@/lib/api-keys";
 import type { Db } from "@/lib/db";
 import { addCounts, emptyUpsertCounts, upsertBatch, type UpsertCounts } from "@/lib/normalize/upsert";
-import { Collector, type BridgeProvider } from "./collector";
+import { Collector, IngestLimitError, type BridgeProvider } from "./collector";
 import { recomputeDaily } from "./daily";
 import { isTimeZone } from "./dates";
 import { JsonStreamReader, JsonSyntaxError } from "./json-stream";
 import { ACCEPTED_SHAPES, PayloadRouter, UnsupportedPayloadError, type PayloadFormat } from "./payload";
 import type { RateLimiter } from "./rate-limit";
+import { errorSummary } from "@/lib/db/schema-state";
 
 /**
  * `POST /api/webhooks/ingest`: phone bridges push here with an API key. Order of checks, so that a
@@ -22,7 +23,16 @@ export type IngestOptions = {
   limiter?: RateLimiter | null;
   /** Rows buffered before they are written (memory vs. statement size). */
   flushRows?: number;
+  /** Wall-clock budget for reading and storing one request (default 120 s). */
+  timeBudgetMs?: number;
+  /** Milliseconds clock, injectable for tests. */
+  clock?: () => number;
+  /** "Now" for the plausibility of dates (default: the request's start). */
+  now?: Date;
 };
+
+/** A request that takes longer than this to read and store is refused (408), so one slow or huge upload cannot hold a transaction and a worker open indefinitely. */
+export const DEFAULT_TIME_BUDGET_MS = 120_000;
 
 export type IngestResult = {
   format: PayloadFormat;
@@ -104,14 +114,18 @@ export async function handleIngest(db: Db, request: Request, opts: IngestOptions
       tz,
       maxBodyBytes: opts.maxBodyBytes,
       flushRows: opts.flushRows,
+      timeBudgetMs: opts.timeBudgetMs,
+      clock: opts.clock,
+      now: opts.now,
     });
     return json(200, result);
   } catch (err) {
     if (err instanceof IngestHttpError) return json(err.status, { error: err.message, ...err.extra }, err.headers);
     if (err instanceof JsonSyntaxError) return json(400, { error: err.message, position: err.position });
     if (err instanceof UnsupportedPayloadError) return json(422, { error: err.message, accepted: ACCEPTED_SHAPES });
-    // Never echo the body or the key; the class and message are enough to debug.
-    console.error("ingest failed:", err instanceof Error ? `${err.name}: ${err.message}` : err);
+    if (err instanceof IngestLimitError) return json(err.status, { error: err.message, ...err.limit });
+    // Never echo the body, the key or the SQL with its values; the driver's message is enough to debug.
+    console.error("ingest failed:", errorSummary(err));
     return json(500, { error: "Internal error while storing the data; nothing was written." });
   }
 }
@@ -128,9 +142,20 @@ export async function ingestStream(
   db: Db,
   userId: string,
   body: Source,
-  opts: { tz?: string | null; maxBodyBytes: number; flushRows?: number },
+  opts: { tz?: string | null; maxBodyBytes: number; flushRows?: number; timeBudgetMs?: number; clock?: () => number; now?: Date },
 ): Promise<IngestResult> {
   const flushRows = opts.flushRows ?? DEFAULT_FLUSH_ROWS;
+  const clock = opts.clock ?? Date.now;
+  const budget = opts.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS;
+  const startedAt = clock();
+  const checkBudget = () => {
+    if (clock() - startedAt > budget)
+      throw new IngestLimitError(
+        408,
+        `The request took longer than ${Math.round(budget / 1000)} s to read and store; nothing was written. Send smaller batches (e.g. HAE "Batch Requests").`,
+        { time_budget_ms: budget },
+      );
+  };
   const out = new Collector();
   const router = new PayloadRouter(out, opts.tz ?? null);
   const reader = new JsonStreamReader(router);
@@ -154,6 +179,7 @@ export async function ingestStream(
       }
       bytes += next.value.byteLength;
       if (bytes > opts.maxBodyBytes) throw tooLarge(opts.maxBodyBytes);
+      checkBudget();
       reader.write(next.value);
     }
   };
@@ -171,9 +197,11 @@ export async function ingestStream(
         while (!format) {
           await pump();
           await writing;
+          checkBudget();
           write(out.drain());
         }
         await writing;
+        checkBudget();
       } catch (err) {
         await writing.catch(() => {}); // let the statement in flight finish before the rollback
         throw err;
