@@ -2,6 +2,7 @@ import { authenticateApiKey } from "@/lib/api-keys";
 import type { Db } from "@/lib/db";
 import { addCounts, emptyUpsertCounts, upsertBatch, type UpsertCounts } from "@/lib/normalize/upsert";
 import { Collector, IngestLimitError, type BridgeProvider } from "./collector";
+import type { Refusal } from "./plausibility";
 import { recomputeDaily } from "./daily";
 import { isTimeZone } from "./dates";
 import { JsonStreamReader, JsonSyntaxError } from "./json-stream";
@@ -40,6 +41,8 @@ export type IngestResult = {
   versions?: number[];
   counts: UpsertCounts;
   unmapped: { count: number; names: Record<string, number> };
+  /** Implausible points, not stored (see plausibility.ts): how many, and the first 50 by name. */
+  refused: { count: number; points: Refusal[] };
   warnings: string[];
 };
 
@@ -156,7 +159,7 @@ export async function ingestStream(
         { time_budget_ms: budget },
       );
   };
-  const out = new Collector();
+  const out = new Collector(opts.now ?? new Date(clock()));
   const router = new PayloadRouter(out, opts.tz ?? null);
   const reader = new JsonStreamReader(router);
   const chunks = iterate(body);
@@ -222,6 +225,7 @@ export async function ingestStream(
     ...(versions.length ? { versions } : {}),
     counts,
     unmapped: { count: [...out.unmapped.values()].reduce((a, b) => a + b, 0), names: Object.fromEntries(out.unmapped) },
+    refused: { count: out.refusedCount, points: out.refusedList },
     warnings: out.warnings,
   };
 }
