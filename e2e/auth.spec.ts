@@ -43,7 +43,7 @@ test("sign up, sign out, sign in, see the dashboard and the provider list", asyn
   }
 });
 
-test("sign-up explains a duplicate e-mail and a weak password", async ({ page }) => {
+test("sign-up explains a weak password and answers a taken e-mail neutrally", async ({ page }) => {
   const email = uniqueEmail();
   await signUp(page, email);
   await page.getByRole("button", { name: "Sign out" }).click();
@@ -55,10 +55,12 @@ test("sign-up explains a duplicate e-mail and a weak password", async ({ page })
   await page.getByRole("button", { name: "Create account" }).click();
   await expect(formError(page)).toContainText("at least 10 characters");
 
+  // Sign-up must not reveal that the e-mail has an account: same neutral answer as a failed sign-in.
   await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByLabel("Password").fill("another-horse-42");
   await page.getByRole("button", { name: "Create account" }).click();
-  await expect(formError(page)).toContainText("already exists");
+  await expect(formError(page)).toContainText("If you already have an account, sign in with its password.");
+  await expect(formError(page)).not.toContainText("already exists");
 });
 
 test("the app's icon is served and linked from every page", async ({ page, request }) => {

@@ -2,10 +2,11 @@ import Link from "next/link";
 import { AuthCard } from "@/components/auth-card";
 import { SignInForm } from "./sign-in-form";
 import { safeReturnPath } from "@/lib/auth/return-path";
+import { env } from "@/lib/env";
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
   const params = await searchParams;
-  const callbackUrl = safeReturnPath(params.callbackUrl);
+  const callbackUrl = safeReturnPath(params.callbackUrl, "/dashboard", env().APP_URL);
   return (
     <AuthCard title="Sign in">
       <SignInForm callbackUrl={callbackUrl} initialError={params.error} />

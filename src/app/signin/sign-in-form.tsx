@@ -7,6 +7,8 @@ import { Field, FormError, SubmitButton } from "@/components/form";
 const friendly: Record<string, string> = {
   CredentialsSignin: "Wrong e-mail or password.",
   SessionRequired: "Please sign in to continue.",
+  ServerFailure: "The server could not process this request. Try again in a moment.",
+  Configuration: "The server could not process this request. Try again in a moment.",
 };
 
 export function SignInForm({ callbackUrl, initialError }: { callbackUrl: string; initialError?: string }) {
@@ -18,11 +20,12 @@ export function SignInForm({ callbackUrl, initialError }: { callbackUrl: string;
     const form = new FormData(event.currentTarget);
     setPending(true);
     setError(undefined);
-    const result = await signIn("credentials", {
-      email: form.get("email"),
-      password: form.get("password"),
-      redirect: false,
-    });
+    let result: Awaited<ReturnType<typeof signIn>>;
+    try {
+      result = await signIn("credentials", { email: form.get("email"), password: form.get("password"), redirect: false });
+    } catch {
+      result = { ok: false, error: "ServerFailure", status: 500, url: null };
+    }
     if (result?.ok && !result.error) {
       window.location.assign(callbackUrl);
       return;

@@ -1,11 +1,12 @@
 import Link from "next/link";
 import { AuthCard } from "@/components/auth-card";
 import { safeReturnPath } from "@/lib/auth/return-path";
+import { env } from "@/lib/env";
 import { SignUpForm } from "./sign-up-form";
 
 export default async function SignUpPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
   const params = await searchParams;
-  const callbackUrl = safeReturnPath(params.callbackUrl);
+  const callbackUrl = safeReturnPath(params.callbackUrl, "/dashboard", env().APP_URL);
   return (
     <AuthCard title="Create your account">
       <SignUpForm callbackUrl={callbackUrl} />

@@ -14,17 +14,26 @@ export function SignUpForm({ callbackUrl }: { callbackUrl: string }) {
     const form = new FormData(event.currentTarget);
     setPending(true);
     setError(undefined);
-    const result = await signUpAction({ email: form.get("email"), password: form.get("password"), name: form.get("name") });
-    if (!result.ok) {
+    try {
+      const result = await signUpAction({ email: form.get("email"), password: form.get("password"), name: form.get("name") });
+      if (!result.ok) {
+        setPending(false);
+        setError(result.error);
+        return;
+      }
+      const signedIn = await signIn("credentials", { email: form.get("email"), password: form.get("password"), redirect: false });
+      if (signedIn?.ok && !signedIn.error) return window.location.assign(callbackUrl);
       setPending(false);
-      setError(result.error);
-      return;
-    }
-    const signedIn = await signIn("credentials", { email: form.get("email"), password: form.get("password"), redirect: false });
-    if (signedIn?.ok && !signedIn.error) window.location.assign(callbackUrl);
-    else {
+      // Neutral on purpose: it must not tell whether the e-mail already had an account.
+      setError(
+        signedIn?.error?.startsWith("Too many")
+          ? signedIn.error
+          : "We could not sign you in with this e-mail and password. If you already have an account, sign in with its password.",
+      );
+    } catch {
+      // The server failed (or is unreachable): say so instead of spinning forever.
       setPending(false);
-      setError(signedIn?.error ?? "Account created, but signing in failed. Try signing in.");
+      setError("The server could not process this request. Try again in a moment.");
     }
   }
 

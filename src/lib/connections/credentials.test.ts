@@ -11,7 +11,7 @@ import { CredentialsRejectedError, InvalidGrantError, ProviderNotConfiguredError
 import { hevyGet } from "@/lib/providers/hevy/auth";
 import { testDb, type TestDb } from "@/test/db";
 import { connectWithApiKey, connectWithPassword, CredentialsInputError, keyOnlyContext } from "./credentials";
-import { ConnectionUnavailableError } from "./errors";
+import { AccountLinkedElsewhereError, ConnectionUnavailableError } from "./errors";
 import { createUser, databaseText, simulatorWithAppEnv } from "./test-support";
 import { getValidTokens } from "./tokens";
 
@@ -67,6 +67,30 @@ describe("Hevy (API key)", () => {
     const { json } = await hevyGet(keyOnlyContext("hevy", userId), openToken(connection.accessTokenEnc!), "https://api.hevyapp.com/v1/workouts?page=1&pageSize=2", "workouts");
     expect(json).toMatchObject({ page: 1, page_count: Math.ceil(hevyWorkoutCount("lifter-1") / 2) });
     expect((json as { workouts: unknown[] }).workouts).toHaveLength(2);
+  });
+});
+
+describe("one Hevy key per user", () => {
+  const [, KEY_2] = Object.keys(DEMO_HEVY_API_KEYS);
+
+  it("refuses a key another user already linked, also when two users race; the owner may relink it", async () => {
+    const owner = await createUser(t.db, "hevy-owner");
+    const thief = await createUser(t.db, "hevy-thief");
+    await connectWithApiKey(t.db, owner, "hevy", KEY_2);
+    await expect(connectWithApiKey(t.db, thief, "hevy", KEY_2)).rejects.toBeInstanceOf(AccountLinkedElsewhereError);
+    await expect(connectWithApiKey(t.db, thief, "hevy", ` ${KEY_2}`)).rejects.toBeInstanceOf(AccountLinkedElsewhereError);
+    expect(await rowsOf(thief, "hevy")).toHaveLength(0);
+    expect((await connectWithApiKey(t.db, owner, "hevy", KEY_2)).userId).toBe(owner);
+
+    // Disconnect frees the key; then two users linking it at once: exactly one wins.
+    await t.db.delete(providerConnections).where(eq(providerConnections.userId, owner));
+    const a = await createUser(t.db, "hevy-race-a");
+    const b = await createUser(t.db, "hevy-race-b");
+    const results = await Promise.allSettled([connectWithApiKey(t.db, a, "hevy", KEY_2), connectWithApiKey(t.db, b, "hevy", KEY_2)]);
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    const lost = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
+    expect(lost.reason).toBeInstanceOf(AccountLinkedElsewhereError);
+    expect(await databaseText(t.db)).not.toContain(KEY_2);
   });
 });
 

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Db } from "@/lib/db";
 import type { ProviderConnection } from "@/lib/db/schema";
@@ -55,13 +56,19 @@ export function keyOnlyContext(id: ProviderId, userId?: string): ProviderContext
   };
 }
 
+/** SHA-256 of a pasted key: keys are long random strings, so a plain hash cannot be reversed. */
+export function apiKeyHash(apiKey: string): string {
+  return createHash("sha256").update(apiKey.trim()).digest("base64url");
+}
+
 /** Verifies `apiKey` with the provider, then stores it sealed. Throws CredentialsRejectedError for a refused key. */
 export async function connectWithApiKey(db: Db, userId: string, provider: string, apiKey: unknown): Promise<ProviderConnection> {
   const def = definition(provider, "api_key");
   const parsed = apiKeyInput.safeParse(apiKey);
   if (!parsed.success) throw new CredentialsInputError(parsed.error.issues[0].message);
   const tokens = await def.apiKey.verify(keyOnlyContext(def.id, userId), parsed.data);
-  return saveConnection(db, { userId, provider: def.id, authKind: "api_key", tokens });
+  // The key names no account, so its hash is what keeps one key to one user (unique index).
+  return saveConnection(db, { userId, provider: def.id, authKind: "api_key", tokens, credentialHash: apiKeyHash(parsed.data) });
 }
 
 /**

@@ -41,6 +41,24 @@ export async function assertNotLinkedElsewhere(
   if (other) throw new AccountLinkedElsewhereError(args.provider, providerName(args.provider));
 }
 
+/** Refuses an API key (by its hash) that another user has already linked. */
+async function assertCredentialNotLinkedElsewhere(
+  db: DbOrTx,
+  args: { userId: string; provider: ProviderId; credentialHash: string },
+): Promise<void> {
+  const [other] = await db
+    .select({ id: providerConnections.id })
+    .from(providerConnections)
+    .where(
+      and(
+        eq(providerConnections.provider, args.provider),
+        eq(providerConnections.credentialHash, args.credentialHash),
+        ne(providerConnections.userId, args.userId),
+      ),
+    );
+  if (other) throw new AccountLinkedElsewhereError(args.provider, providerName(args.provider));
+}
+
 /**
  * Creates or replaces the user's connection to `provider` (unique per user+provider) with fresh
  * tokens, status active. A provider account linked to another user is refused — also when two
@@ -48,11 +66,13 @@ export async function assertNotLinkedElsewhere(
  */
 export async function saveConnection(
   db: DbOrTx,
-  args: { userId: string; provider: ProviderId; authKind: AuthKind; tokens: TokenSet },
+  args: { userId: string; provider: ProviderId; authKind: AuthKind; tokens: TokenSet; credentialHash?: string | null },
   now = new Date(),
 ): Promise<ProviderConnection> {
   const { userId, provider, authKind, tokens } = args;
+  const credentialHash = args.credentialHash ?? null;
   await assertNotLinkedElsewhere(db, { userId, provider, providerUserId: tokens.providerUserId });
+  if (credentialHash) await assertCredentialNotLinkedElsewhere(db, { userId, provider, credentialHash });
   const values = {
     userId,
     provider,
@@ -68,6 +88,7 @@ export async function saveConnection(
     meta: tokens.meta ?? {},
     lastError: null,
     lastRefreshedAt: null,
+    credentialHash,
     connectedAt: now,
     updatedAt: now,
   };
@@ -86,7 +107,10 @@ export async function saveConnection(
       .returning();
     return row;
   } catch (error) {
-    if (isUniqueViolation(error, "provider_connection_provider_user_uq")) {
+    if (
+      isUniqueViolation(error, "provider_connection_provider_user_uq") ||
+      isUniqueViolation(error, "provider_connection_provider_credential_uq")
+    ) {
       throw new AccountLinkedElsewhereError(provider, providerName(provider));
     }
     throw error;

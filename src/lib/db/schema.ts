@@ -1,6 +1,7 @@
 import type { ProviderId } from "@/lib/providers/ids";
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   boolean,
   date,
   doublePrecision,
@@ -32,6 +33,11 @@ export const users = pgTable("user", {
   emailVerified: tz("email_verified"),
   image: text("image"),
   passwordHash: text("password_hash"),
+  /**
+   * Sessions are JWTs (no server row to delete): each carries the version it was issued under, and
+   * one whose version is no longer this is refused. Sign-out and password change bump it.
+   */
+  sessionVersion: integer("session_version").notNull().default(0),
   createdAt: createdAt(),
 });
 
@@ -69,7 +75,10 @@ export const verificationTokens = pgTable(
   (t) => [primaryKey({ columns: [t.identifier, t.token] })],
 );
 
-/** Failed sign-in attempts per e-mail, for throttling. */
+/**
+ * Sign-in attempts per throttling key (see src/lib/auth/throttle.ts): `pair:<email>|<client>` counts
+ * one client's attempts at one account (with backoff), `client:<client>` all of a client's attempts.
+ */
 export const loginAttempts = pgTable("login_attempt", {
   key: text("key").primaryKey(),
   failures: integer("failures").notNull().default(0),
@@ -118,12 +127,15 @@ export const providerConnections = pgTable(
     meta: jsonb("meta").$type<JsonObject>().notNull().default(sql`'{}'::jsonb`),
     lastError: text("last_error"),
     lastRefreshedAt: tz("last_refreshed_at"),
+    /** SHA-256 of a pasted API key (Hevy): that key has no account id, so this is what stays unique. */
+    credentialHash: text("credential_hash"),
     connectedAt: tz("connected_at").notNull().defaultNow(),
     updatedAt: updatedAt(),
   },
   (t) => [
     uniqueIndex("provider_connection_user_provider_uq").on(t.userId, t.provider),
     uniqueIndex("provider_connection_provider_user_uq").on(t.provider, t.providerUserId),
+    uniqueIndex("provider_connection_provider_credential_uq").on(t.provider, t.credentialHash),
   ],
 );
 
@@ -195,10 +207,17 @@ export const syncRuns = pgTable(
     startedAt: tz("started_at"),
     finishedAt: tz("finished_at"),
     durationMs: integer("duration_ms"),
+    /** What the run asks for (mode, resources, window), set by createRun; see the index below. */
+    requestKey: text("request_key"),
   },
   (t) => [
     index("sync_run_connection_idx").on(t.connectionId, t.queuedAt),
     index("sync_run_status_idx").on(t.status, t.runAfter),
+    // At most one waiting or running run per connection and request: concurrent "Sync now" clicks
+    // collapse into one run, enforced here rather than by a check-then-insert race.
+    uniqueIndex("sync_run_one_live_per_request_uq")
+      .on(t.connectionId, t.requestKey)
+      .where(sql`${t.status} in ('queued', 'running', 'rescheduled')`),
   ],
 );
 
@@ -239,7 +258,7 @@ export const activities = pgTable(
     avgHr: doublePrecision("avg_hr"),
     maxHr: doublePrecision("max_hr"),
     elevationGainM: doublePrecision("elevation_gain_m"),
-    steps: integer("steps"),
+    steps: bigint("steps", { mode: "number" }),
     source: text("source"),
     /** Heart-rate series and route, when the source sends them. */
     samples: jsonb("samples"),
@@ -297,7 +316,8 @@ export const dailySummaries = pgTable(
     userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
     provider: text("provider").notNull().$type<ProviderId>(),
     date: date("date", { mode: "string" }).notNull(),
-    steps: integer("steps"),
+    /** A day's sum of accepted points: each is plausible, their sum may still pass 2^31. */
+    steps: bigint("steps", { mode: "number" }),
     distanceM: doublePrecision("distance_m"),
     activeEnergyKcal: doublePrecision("active_energy_kcal"),
     totalEnergyKcal: doublePrecision("total_energy_kcal"),

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { ActivityRow, DailyRow, MeasurementRow, NormalizedBatch, RawRow, SleepRow } from "@/lib/normalize/types";
 import { startOfLocalDay, addDays } from "../normalize/dates";
+import { Plausibility, type Refusal } from "./plausibility";
 
 export type BridgeProvider = "apple_health" | "health_connect";
 
@@ -23,6 +24,20 @@ export const DAILY_TYPES = new Set([
 export type DayRange = { lo: number; hi: number };
 
 const MAX_WARNINGS = 50;
+/** Refused points listed by name in the response; the rest are only counted. */
+const MAX_REFUSALS_LISTED = 50;
+
+/** A payload that stays valid JSON but would need unbounded memory or time: answered 422 / 408. */
+export class IngestLimitError extends Error {
+  constructor(
+    readonly status: 408 | 422,
+    message: string,
+    readonly limit: Record<string, number>,
+  ) {
+    super(message);
+    this.name = "IngestLimitError";
+  }
+}
 
 /**
  * Rows produced while a payload streams in, until the next flush to the database. Also tracks what
@@ -42,6 +57,22 @@ export class Collector {
   /** Points that repeated an earlier (type, time) in the same flush; the last one is kept. */
   repeated = 0;
   skipped = 0;
+  readonly refusedList: Refusal[] = [];
+  refusedCount = 0;
+  private readonly plausible: Plausibility;
+
+  /** `now`: the request's time, for the plausibility of dates (see plausibility.ts). */
+  constructor(now: Date = new Date()) {
+    this.plausible = new Plausibility(now);
+  }
+
+  /** True (and recorded) when `refusal` says the row is implausible. */
+  private refused(refusal: Refusal | null): boolean {
+    if (!refusal) return false;
+    this.refusedCount++;
+    if (this.refusedList.length < MAX_REFUSALS_LISTED) this.refusedList.push(refusal);
+    return true;
+  }
 
   get pending(): number {
     return this.measurements.size + this.activities.length + this.sleep.length + this.daily.length + this.raw.length;
@@ -67,6 +98,7 @@ export class Collector {
 
   /** `day` = the local day and offset of the point, for daily summaries; null when it has none. */
   measurement(row: MeasurementRow, day: { date: string; offsetMinutes: number } | null): void {
+    if (this.refused(this.plausible.measurement(row))) return;
     const key = `${row.provider}\u0000${row.type}\u0000${row.measuredAt.getTime()}`;
     if (this.measurements.has(key)) {
       this.repeated++;
@@ -96,10 +128,12 @@ export class Collector {
   }
 
   activity(row: ActivityRow): void {
+    if (this.refused(this.plausible.activity(row))) return;
     this.activities.push(row);
   }
 
   sleepSession(row: SleepRow): void {
+    if (this.refused(this.plausible.sleep(row))) return;
     this.sleep.push(row);
     let days = this.sleepDays.get(row.provider as BridgeProvider);
     if (!days) this.sleepDays.set(row.provider as BridgeProvider, (days = new Set()));
@@ -107,6 +141,7 @@ export class Collector {
   }
 
   dailySummary(row: DailyRow): void {
+    if (this.refused(this.plausible.daily(row))) return;
     this.daily.push(row);
   }
 

@@ -1,5 +1,5 @@
 import { haeWorkoutType } from "../normalize/activity-types";
-import { Collector, isNumber, isObject, rest, stableId } from "./collector";
+import { Collector, IngestLimitError, isNumber, isObject, rest, stableId } from "./collector";
 import { localDateAt, parseBridgeDate, type ParsedDate } from "../normalize/dates";
 import { CANONICAL, convert, percentFromMaybeFraction, type Dimension } from "./units";
 
@@ -64,6 +64,15 @@ export const HAE_ARRAYS = [
   "heartRateNotifications",
 ] as const;
 
+/**
+ * Memory bounds, whatever the key order. A metric's points can only be mapped once its `name` and
+ * `units` are known; points that come before them are held, at most this many, and a metric that
+ * sends more is refused with 422 (HAE itself writes name and units first; nothing is spilled to
+ * disk). Sleep entries are grouped into nights when their metric ends, so they are held too.
+ */
+export const MAX_POINTS_BEFORE_HEADER = 10_000;
+export const MAX_SLEEP_ENTRIES = 200_000;
+
 type MetricState = { name?: string; units?: unknown; hasUnits: boolean; pending: unknown[]; sleep: unknown[] };
 
 export class HaeParser {
@@ -91,12 +100,27 @@ export class HaeParser {
   point(index: number, point: unknown): void {
     const m = this.state(index);
     if (!m.name || !m.hasUnits) {
+      if (m.pending.length >= MAX_POINTS_BEFORE_HEADER)
+        throw new IngestLimitError(
+          422,
+          `data.metrics[${index}] sent more than ${MAX_POINTS_BEFORE_HEADER} data points before its "name" and "units"; ` +
+            `put "name" and "units" before "data" (as Health Auto Export does). Nothing was written.`,
+          { max_points_before_header: MAX_POINTS_BEFORE_HEADER },
+        );
       m.pending.push(point);
       return;
     }
     if (!isObject(point)) return this.out.skip();
     const name = m.name;
-    if (name === "sleep_analysis") m.sleep.push(point);
+    if (name === "sleep_analysis") {
+      if (m.sleep.length >= MAX_SLEEP_ENTRIES)
+        throw new IngestLimitError(
+          422,
+          `data.metrics[${index}] (sleep_analysis) has more than ${MAX_SLEEP_ENTRIES} entries; split the export. Nothing was written.`,
+          { max_sleep_entries: MAX_SLEEP_ENTRIES },
+        );
+      m.sleep.push(point);
+    }
     else if (name === "heart_rate") this.heartRate(point, m.units);
     else if (name === "blood_pressure") this.bloodPressure(point, m.units);
     else {

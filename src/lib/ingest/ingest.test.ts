@@ -319,7 +319,7 @@ describe("tenants", () => {
 });
 
 describe("handleIngest", () => {
-  it("answers JSON with counts, unmapped and warnings", async () => {
+  it("answers JSON with counts, unmapped, refused and warnings", async () => {
     const u = await userWithKey(t.db);
     const res = await handleIngest(
       t.db,
@@ -332,6 +332,8 @@ describe("handleIngest", () => {
     );
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("application/json; charset=utf-8");
-    expect(Object.keys(await res.json())).toEqual(["format", "counts", "unmapped", "warnings"]);
+    const body = await res.json();
+    expect(Object.keys(body)).toEqual(["format", "counts", "unmapped", "refused", "warnings"]);
+    expect(body.refused).toEqual({ count: 0, points: [] }); // every synthetic value is plausible
   });
 });

@@ -1,12 +1,14 @@
 import { authenticateApiKey } from "@/lib/api-keys";
 import type { Db } from "@/lib/db";
 import { addCounts, emptyUpsertCounts, upsertBatch, type UpsertCounts } from "@/lib/normalize/upsert";
-import { Collector, type BridgeProvider } from "./collector";
+import { Collector, IngestLimitError, type BridgeProvider } from "./collector";
+import type { Refusal } from "./plausibility";
 import { recomputeDaily } from "./daily";
 import { isTimeZone } from "../normalize/dates";
 import { JsonStreamReader, JsonSyntaxError } from "./json-stream";
 import { ACCEPTED_SHAPES, PayloadRouter, UnsupportedPayloadError, type PayloadFormat } from "./payload";
 import type { RateLimiter } from "./rate-limit";
+import { errorSummary } from "@/lib/db/schema-state";
 
 /**
  * `POST /api/webhooks/ingest`: phone bridges push here with an API key. Order of checks, so that a
@@ -22,7 +24,16 @@ export type IngestOptions = {
   limiter?: RateLimiter | null;
   /** Rows buffered before they are written (memory vs. statement size). */
   flushRows?: number;
+  /** Wall-clock budget for reading and storing one request (default 120 s). */
+  timeBudgetMs?: number;
+  /** Milliseconds clock, injectable for tests. */
+  clock?: () => number;
+  /** "Now" for the plausibility of dates (default: the request's start). */
+  now?: Date;
 };
+
+/** A request that takes longer than this to read and store is refused (408), so one slow or huge upload cannot hold a transaction and a worker open indefinitely. */
+export const DEFAULT_TIME_BUDGET_MS = 120_000;
 
 export type IngestResult = {
   format: PayloadFormat;
@@ -30,6 +41,8 @@ export type IngestResult = {
   versions?: number[];
   counts: UpsertCounts;
   unmapped: { count: number; names: Record<string, number> };
+  /** Implausible points, not stored (see plausibility.ts): how many, and the first 50 by name. */
+  refused: { count: number; points: Refusal[] };
   warnings: string[];
 };
 
@@ -104,14 +117,18 @@ export async function handleIngest(db: Db, request: Request, opts: IngestOptions
       tz,
       maxBodyBytes: opts.maxBodyBytes,
       flushRows: opts.flushRows,
+      timeBudgetMs: opts.timeBudgetMs,
+      clock: opts.clock,
+      now: opts.now,
     });
     return json(200, result);
   } catch (err) {
     if (err instanceof IngestHttpError) return json(err.status, { error: err.message, ...err.extra }, err.headers);
     if (err instanceof JsonSyntaxError) return json(400, { error: err.message, position: err.position });
     if (err instanceof UnsupportedPayloadError) return json(422, { error: err.message, accepted: ACCEPTED_SHAPES });
-    // Never echo the body or the key; the class and message are enough to debug.
-    console.error("ingest failed:", err instanceof Error ? `${err.name}: ${err.message}` : err);
+    if (err instanceof IngestLimitError) return json(err.status, { error: err.message, ...err.limit });
+    // Never echo the body, the key or the SQL with its values; the driver's message is enough to debug.
+    console.error("ingest failed:", errorSummary(err));
     return json(500, { error: "Internal error while storing the data; nothing was written." });
   }
 }
@@ -128,10 +145,21 @@ export async function ingestStream(
   db: Db,
   userId: string,
   body: Source,
-  opts: { tz?: string | null; maxBodyBytes: number; flushRows?: number },
+  opts: { tz?: string | null; maxBodyBytes: number; flushRows?: number; timeBudgetMs?: number; clock?: () => number; now?: Date },
 ): Promise<IngestResult> {
   const flushRows = opts.flushRows ?? DEFAULT_FLUSH_ROWS;
-  const out = new Collector();
+  const clock = opts.clock ?? Date.now;
+  const budget = opts.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS;
+  const startedAt = clock();
+  const checkBudget = () => {
+    if (clock() - startedAt > budget)
+      throw new IngestLimitError(
+        408,
+        `The request took longer than ${Math.round(budget / 1000)} s to read and store; nothing was written. Send smaller batches (e.g. HAE "Batch Requests").`,
+        { time_budget_ms: budget },
+      );
+  };
+  const out = new Collector(opts.now ?? new Date(clock()));
   const router = new PayloadRouter(out, opts.tz ?? null);
   const reader = new JsonStreamReader(router);
   const chunks = iterate(body);
@@ -154,6 +182,7 @@ export async function ingestStream(
       }
       bytes += next.value.byteLength;
       if (bytes > opts.maxBodyBytes) throw tooLarge(opts.maxBodyBytes);
+      checkBudget();
       reader.write(next.value);
     }
   };
@@ -171,9 +200,11 @@ export async function ingestStream(
         while (!format) {
           await pump();
           await writing;
+          checkBudget();
           write(out.drain());
         }
         await writing;
+        checkBudget();
       } catch (err) {
         await writing.catch(() => {}); // let the statement in flight finish before the rollback
         throw err;
@@ -194,6 +225,7 @@ export async function ingestStream(
     ...(versions.length ? { versions } : {}),
     counts,
     unmapped: { count: [...out.unmapped.values()].reduce((a, b) => a + b, 0), names: Object.fromEntries(out.unmapped) },
+    refused: { count: out.refusedCount, points: out.refusedList },
     warnings: out.warnings,
   };
 }

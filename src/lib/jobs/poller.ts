@@ -1,3 +1,5 @@
+import { errorSummary } from "@/lib/db/schema-state";
+
 /**
  * The poll loop shared by the in-process runners (sync runs, webhook notices): one tick at a time,
  * a wake during a tick runs another right after it (so no announced work waits a whole poll), and
@@ -29,6 +31,8 @@ export type Poller = {
 /** Creates the loop without ticking: the caller wakes it once it is set up. */
 export function startPoller(opts: PollerOptions): Poller {
   let timer: NodeJS.Timeout | null = null;
+  // The same failure every poll (database down, schema missing) is logged once, not every 2 s.
+  let lastFailure: string | null = null;
   let ticking: Promise<void> | null = null;
   let again = false;
   let stopped = false;
@@ -58,8 +62,14 @@ export function startPoller(opts: PollerOptions): Poller {
     }
     ticking = opts
       .tick()
+      .then(() => {
+        if (lastFailure !== null) console.error(`[${opts.label}] runner poll works again`);
+        lastFailure = null;
+      })
       .catch((error: unknown) => {
-        console.error(`[${opts.label}] runner poll failed:`, error instanceof Error ? error.message : error);
+        const summary = errorSummary(error);
+        if (summary !== lastFailure) console.error(`[${opts.label}] runner poll failed: ${summary}`);
+        lastFailure = summary;
       })
       .finally(() => {
         ticking = null;

@@ -40,7 +40,10 @@ export function parseBridgeDate(input: unknown): ParsedDate | null {
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return null;
   const offsetMinutes = parseOffset(zone);
   if (zone && offsetMinutes === null) return null;
-  const wallClock = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  // Date.UTC reads years 0–99 as 1900–1999: set the year itself so `0001` stays year 1.
+  const utc = new Date(Date.UTC(2000, month - 1, day, hour, minute, second, ms));
+  utc.setUTCFullYear(year, month - 1, day);
+  const wallClock = utc.getTime();
   // Reject 2024-02-31 and friends instead of rolling over into March.
   if (new Date(wallClock).getUTCDate() !== day) return null;
   return {

@@ -41,6 +41,23 @@ describe.each(engines)("sync runs ($name)", ({ open }) => {
     expect(pulled.runAfter.getTime()).toBeLessThanOrEqual(Date.now());
   });
 
+  it("20 concurrent \"Sync now\" clicks make one run, enforced by the database", async () => {
+    const c = await newConnection();
+    const runs = await Promise.all(Array.from({ length: 20 }, () => createRun(t.db, { connectionId: c.id, trigger: "manual" })));
+    expect(new Set(runs.map((r) => r.id)).size).toBe(1);
+    expect(await t.db.$count(syncRuns, eq(syncRuns.connectionId, c.id))).toBe(1);
+    // While it runs, another click is the same work: it returns the running run.
+    const running = (await claimRun(t.db, runs[0].id))!;
+    expect((await createRun(t.db, { connectionId: c.id, trigger: "manual" })).id).toBe(running.id);
+    // The index itself refuses a second live run of the same request (not just the lookup).
+    await expect(
+      t.db.insert(syncRuns).values({ userId: c.userId, connectionId: c.id, trigger: "manual", requestKey: running.requestKey }),
+    ).rejects.toThrow();
+    // Once finished, a new click queues a new run.
+    await finishRun(t.db, running, { status: "succeeded" }, { progress: { mode: "full", resources: {} }, counts, claimedAt: new Date() });
+    expect((await createRun(t.db, { connectionId: c.id, trigger: "manual" })).id).not.toBe(running.id);
+  });
+
   it("only one run of a connection runs at a time, even when claims race", async () => {
     const c = await newConnection();
     const runs = [];

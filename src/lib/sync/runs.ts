@@ -56,14 +56,20 @@ export function runMode(run: Pick<SyncRun, "progress">): "full" | "window" {
   return p?.mode === "window" ? "window" : "full";
 }
 
-const sameList = (a: string[] | null, b: string[] | null) =>
-  (a ?? []).slice().sort().join(",") === (b ?? []).slice().sort().join(",");
-const sameTime = (a: Date | null, b: Date | null) => (a?.getTime() ?? null) === (b?.getTime() ?? null);
+/** What a run asks for, as one string: equal keys are the same work (sync_run_one_live_per_request_uq). */
+export function requestKey(mode: "full" | "window", resources: string[] | null, from: Date | null, to: Date | null): string {
+  const list = (resources ?? []).slice().sort().join(",");
+  return mode === "full" ? `full|${list}` : `window|${list}|${from?.toISOString() ?? ""}|${to?.toISOString() ?? ""}`;
+}
+
+const LIVE: SyncRun["status"][] = ["queued", "running", "rescheduled"];
 
 /**
- * Queues a run. When the same work is already waiting for this connection (same resources and
- * window, not yet started), that run is returned instead of queueing a duplicate (a double click on
- * "Sync now", a schedule firing while a webhook run waits); a manual request moves it forward.
+ * Queues a run. When the same work is already waiting or running for this connection (same
+ * resources and window), that run is returned instead of queueing a duplicate (a double click on
+ * "Sync now", a schedule firing while a webhook run waits); a manual request moves a waiting one
+ * forward. The database enforces it (a partial unique index on connection + request key), so
+ * concurrent requests cannot race past the lookup: the loser of the insert returns the winner's run.
  */
 export async function createRun(db: Db, input: NewRun, now = new Date()): Promise<SyncRun> {
   const [connection] = await db
@@ -74,43 +80,55 @@ export async function createRun(db: Db, input: NewRun, now = new Date()): Promis
   const resources = input.resources?.length ? input.resources : null;
   const from = input.from ?? null;
   const to = input.to ?? null;
-
   const mode = from || to ? "window" : "full";
-  const waiting = await db
-    .select()
-    .from(syncRuns)
-    .where(and(eq(syncRuns.connectionId, connection.id), inArray(syncRuns.status, ["queued", "rescheduled"])));
-  const twin = waiting.find(
-    (r) =>
-      runMode(r) === mode && sameList(r.resources, resources) && (mode === "full" || (sameTime(r.windowFrom, from) && sameTime(r.windowTo, to))),
-  );
-  if (twin) {
-    // A rescheduled run waits for a provider's Retry-After: never pull it forward.
-    if (twin.status === "rescheduled") return twin;
+  const key = requestKey(mode, resources, from, to);
+
+  const findTwin = async () => {
+    const [twin] = await db
+      .select()
+      .from(syncRuns)
+      .where(and(eq(syncRuns.connectionId, connection.id), eq(syncRuns.requestKey, key), inArray(syncRuns.status, LIVE)));
+    return twin;
+  };
+  const reuse = async (twin: SyncRun) => {
+    // A rescheduled run waits for a provider's Retry-After, a running one is already going: leave them.
+    if (twin.status !== "queued") return twin;
     const runAfter = input.runAfter ?? now;
     if (runAfter < twin.runAfter) {
-      const [moved] = await db.update(syncRuns).set({ runAfter }).where(eq(syncRuns.id, twin.id)).returning();
+      const [moved] = await db
+        .update(syncRuns)
+        .set({ runAfter })
+        .where(and(eq(syncRuns.id, twin.id), eq(syncRuns.status, "queued")))
+        .returning();
       return moved ?? twin;
     }
     return twin;
-  }
+  };
 
-  const [run] = await db
-    .insert(syncRuns)
-    .values({
-      userId: connection.userId,
-      connectionId: connection.id,
-      trigger: input.trigger,
-      status: "queued",
-      resources,
-      windowFrom: from,
-      windowTo: to,
-      progress: { mode, resources: {} } satisfies RunProgress,
-      runAfter: input.runAfter ?? now,
-      queuedAt: now,
-    })
-    .returning();
-  return run;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const twin = await findTwin();
+    if (twin) return reuse(twin);
+    const [run] = await db
+      .insert(syncRuns)
+      .values({
+        userId: connection.userId,
+        connectionId: connection.id,
+        trigger: input.trigger,
+        status: "queued",
+        resources,
+        windowFrom: from,
+        windowTo: to,
+        requestKey: key,
+        progress: { mode, resources: {} } satisfies RunProgress,
+        runAfter: input.runAfter ?? now,
+        queuedAt: now,
+      })
+      .onConflictDoNothing()
+      .returning();
+    if (run) return run;
+    // Lost the race to a concurrent request; its run may also have finished already: look again.
+  }
+  throw new Error("could not queue the run: the same request kept finishing concurrently");
 }
 
 /**

@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import Link from "next/link";
 import { requireUser } from "@/lib/auth/session";
 import { providerVar } from "@/lib/env";
 import { getDb } from "@/lib/db";
@@ -21,7 +22,12 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
 
   return (
     <div className="space-y-8">
-      <h1 className="text-2xl font-bold">Settings</h1>
+      <div className="flex items-baseline gap-4">
+        <h1 className="text-2xl font-bold">Settings</h1>
+        <Link href="/dashboard/settings/account" className="text-sm text-brand-dark underline">
+          Your account: password, export, delete
+        </Link>
+      </div>
       {params.error ? (
         <p role="alert" className="rounded border border-red-200 bg-red-50 px-4 py-3 text-red-800">
           {subject ? `${subject}: ` : ""}
