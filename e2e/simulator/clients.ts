@@ -41,6 +41,9 @@ export const GARMIN_OAUTH1_CLIENT = "garmin_oauth1";
 export const DEMO_HEVY_API_KEYS: Record<string, string> = {
   "5b1a3c1e-0d2f-4c8b-9a61-2f3e4d5c6b7a": "lifter-1",
   "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b": "lifter-2",
+  // One key links to one user only: tests that need a fresh Hevy account per case take these.
+  "3c2b1a0f-9e8d-4c7b-8a6f-5e4d3c2b1a0f": "lifter-3",
+  "7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d": "lifter-4",
 };
 
 /** Eight Sleep sign-in: any e-mail address is an account; this is the password that works. */

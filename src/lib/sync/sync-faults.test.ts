@@ -258,7 +258,7 @@ describe.each(engines)("sync faults ($name)", ({ name, open }) => {
   });
 
   it("Hevy: an edit to a recent body measurement (which has no modification time) is seen by the next delta", async () => {
-    const account = name === "pglite" ? "lifter-1" : "lifter-2";
+    const account = name === "pglite" ? "lifter-3" : "lifter-4"; // lifter-1/2 are linked to the deletion case's users
     const { userId, connection } = await connected("hevy", account);
     expect((await runSync(t.db, { connectionId: connection.id, trigger: "connect" }, fast)).status).toBe("succeeded");
     // The week before the newest: older than the delta's two-day overlap on any day, yet on the newest page.
