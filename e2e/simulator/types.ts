@@ -1,4 +1,5 @@
 import type { ProviderSpec } from "./data/core";
+import type { Rule, Usage } from "./data/rate-limits";
 import type { RouteSpec, SimProvider } from "./router";
 import type { SimWebhook } from "./webhooks/common";
 
@@ -23,6 +24,16 @@ export type SimDataSpec = {
   generator: ProviderSpec;
   /** Data routes on the real hosts (`providers/<id>/endpoints.ts`); served before the auth routes. */
   endpoints: RouteSpec[];
+  /** Request budgets and rate-limit headers (`providers/<id>/rate-limits.ts`); none when omitted. */
+  rateLimits?: SimRateLimits;
+};
+
+/** A provider's request budgets, counted by the generic RateLimiter (`data/rate-limits.ts`) in `data/http.ts`. */
+export type SimRateLimits = {
+  /** The published budgets of one scope; `users`: the provider's active connections, at least 1 (Polar's budgets grow with them). */
+  rules(users: number): Rule[];
+  /** The provider's rate-limit headers for a response (also sent on 429s); none when omitted. */
+  headers?(usage: Usage[], now: number): Record<string, string>;
 };
 
 /** One provider's simulator, as the core sees it. */

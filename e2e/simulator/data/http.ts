@@ -2,24 +2,26 @@ import { providerModule } from "../registry";
 import { json, type RequestContext, type SimResponse } from "../router";
 import { isDay } from "./core";
 import { simData } from "./generator";
-import { rateLimitHeaders, rulesFor } from "./rate-limits";
 
 /** Shared plumbing of the data endpoints: budgets and their headers, parameter parsing, paging tokens. */
 
 /**
  * Counts the request against the provider's budget (scope: the app, or the user for Fitbit), then
  * answers with the provider's rate-limit headers, or with its 429 (Withings: HTTP 200 + status 601)
- * when the budget is spent and enforcement is on.
+ * when the budget is spent and enforcement is on. Budgets and headers are the provider module's
+ * (`data.rateLimits`, from `providers/<id>/rate-limits.ts`); without them nothing is counted.
  */
 export function metered(ctx: RequestContext, provider: string, scope: string, handle: () => SimResponse): SimResponse {
   const store = simData(ctx.state);
   const now = ctx.state.now();
-  const users = provider === "polar" ? Math.max(1, ctx.state.connections({ provider: "polar" }).filter((c) => c.status === "active").length) : 1;
-  const verdict = store.limiter.take(`${provider}|${scope}`, rulesFor(provider, users), now, store.enforceRateLimits);
-  const headers = rateLimitHeaders(provider, verdict.usage, now);
+  const mod = providerModule(ctx.state, provider);
+  const limits = mod?.data?.rateLimits;
+  const users = limits ? Math.max(1, ctx.state.connections({ provider }).filter((c) => c.status === "active").length) : 1;
+  const verdict = store.limiter.take(`${provider}|${scope}`, limits?.rules(users) ?? [], now, store.enforceRateLimits);
+  const headers = limits?.headers?.(verdict.usage, now) ?? {};
   if (!verdict.allowed) {
     ctx.count("data:rate_limited");
-    const res = providerModule(ctx.state, provider)?.auth.rateLimited?.(verdict.retryAfterS, ctx.state) ?? json(429, { message: "Too Many Requests" });
+    const res = mod?.auth.rateLimited?.(verdict.retryAfterS, ctx.state) ?? json(429, { message: "Too Many Requests" });
     return { ...res, headers: { ...res.headers, ...headers, ...(res.status === 429 ? { "retry-after": String(verdict.retryAfterS) } : {}) } };
   }
   const res = handle();
