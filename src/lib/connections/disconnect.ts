@@ -13,6 +13,8 @@ import { isConfigured, isProviderId, oauth1Of, oauth2Of, providers, type Provide
 import { ProviderError, ProviderNotConfiguredError, safeReason } from "@/lib/providers/shared/errors";
 import { providerContext } from "@/lib/providers/shared/http";
 import type { TokenSet } from "@/lib/providers/types";
+import { markProviderDays } from "@/lib/reconcile/dirty";
+import { reconcileQuietly } from "@/lib/reconcile/store";
 import { oauth1Context } from "./oauth1";
 import { tokensFromRow } from "./store";
 import { getValidTokens } from "./tokens";
@@ -79,11 +81,14 @@ export async function disconnect(
   await db.transaction(async (tx) => {
     if (row) await tx.delete(providerConnections).where(eq(providerConnections.id, row.id));
     if (opts.deleteData) {
+      // The days this provider contributed to are rebuilt without it.
+      await markProviderDays(tx, userId, provider);
       for (const table of [activities, sleepSessions, dailySummaries, measurements, rawRecords]) {
         await tx.delete(table).where(and(eq(table.userId, userId), eq(table.provider, provider)));
       }
     }
   });
+  if (opts.deleteData) await reconcileQuietly(db, userId);
 
   return {
     disconnected: Boolean(row),

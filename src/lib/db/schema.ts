@@ -13,6 +13,7 @@ import {
   primaryKey,
   text,
   timestamp,
+  unique,
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
@@ -38,6 +39,8 @@ export const users = pgTable("user", {
    * one whose version is no longer this is refused. Sign-out and password change bump it.
    */
   sessionVersion: integer("session_version").notNull().default(0),
+  /** Home IANA time zone: the local day of records whose source gives no offset or zone. */
+  timeZone: text("time_zone").notNull().default("UTC"),
   createdAt: createdAt(),
 });
 
@@ -270,6 +273,7 @@ export const activities = pgTable(
   (t) => [
     uniqueIndex("activity_user_provider_external_uq").on(t.userId, t.provider, t.externalId),
     index("activity_user_start_idx").on(t.userId, t.startAt),
+    index("activity_user_date_idx").on(t.userId, t.localDate),
   ],
 );
 
@@ -349,16 +353,26 @@ export const measurements = pgTable(
     /** e.g. weight, fat_ratio, bp_systolic, heart_rate, hrv_sdnn, hrv_rmssd, spo2, glucose. */
     type: text("type").notNull(),
     measuredAt: tz("measured_at").notNull(),
+    /** End of an interval sample (steps 10:00–10:05); null for a point in time. */
+    endAt: tz("end_at"),
+    /** The local day from the record's own offset, else the user's home zone (filled on write). */
+    localDate: date("local_date", { mode: "string" }),
+    /** The offset the source gave; null when the local day came from the home zone. */
+    utcOffsetMinutes: integer("utc_offset_minutes"),
     value: doublePrecision("value").notNull(),
     unit: text("unit").notNull(),
+    /** Device or app inside the provider ("Apple Watch", "iPhone"): iPhone and Watch samples of one minute are two rows. */
     source: text("source"),
     raw: jsonb("raw"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
-    uniqueIndex("measurement_user_provider_type_time_uq").on(t.userId, t.provider, t.type, t.measuredAt),
+    unique("measurement_user_provider_type_time_source_uq")
+      .on(t.userId, t.provider, t.type, t.measuredAt, t.source)
+      .nullsNotDistinct(),
     index("measurement_user_type_time_idx").on(t.userId, t.type, t.measuredAt),
+    index("measurement_user_date_type_idx").on(t.userId, t.localDate, t.type),
   ],
 );
 
@@ -406,6 +420,139 @@ export const webhookEvents = pgTable(
   (t) => [
     uniqueIndex("webhook_event_provider_dedupe_uq").on(t.provider, t.dedupeKey),
     index("webhook_event_status_idx").on(t.status, t.receivedAt),
+  ],
+);
+
+// ───────────────────────── the reconciled record (src/lib/reconcile) ─────────────────────────
+// A layer over the per-source rows above, never a replacement: rebuilt per (user, day) whenever
+// data for that day lands or is deleted.
+
+/** Days whose reconciled values are stale; written in the same transaction as the data. */
+export const reconcileDirty = pgTable(
+  "reconcile_dirty",
+  {
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    date: date("date", { mode: "string" }).notNull(),
+    markedAt: tz("marked_at").notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.date] })],
+);
+
+/** The user's own order of sources per metric (provider ids, best first); unlisted ones follow the default. */
+export const sourcePriority = pgTable(
+  "source_priority",
+  {
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    metric: text("metric").notNull(),
+    providers: text("providers").array().notNull(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.metric] })],
+);
+
+/** What one source said about one metric on one day, and whether (and how much of) it was used. */
+export type SourceVerdict = {
+  provider: ProviderId;
+  /** Device or app inside the provider, when it says. */
+  source: string | null;
+  value: number;
+  /** The part of `value` counted in the reconciled value (null: left out). */
+  counted: number | null;
+  status: "used" | "partly_used" | "left_out";
+  reason: string;
+};
+
+/** One reconciled value per user, local day and metric, with its provenance. */
+export const dailyValues = pgTable(
+  "daily_value",
+  {
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    date: date("date", { mode: "string" }).notNull(),
+    metric: text("metric").notNull(),
+    value: doublePrecision("value").notNull(),
+    unit: text("unit").notNull(),
+    sources: jsonb("sources").$type<SourceVerdict[]>().notNull(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.metric, t.date] }), index("daily_value_user_date_idx").on(t.userId, t.date)],
+);
+
+/** One copy of a workout or night inside a reconciled episode. */
+export type EpisodeCopy = {
+  id: string;
+  provider: ProviderId;
+  source: string | null;
+  /** Fields taken from this copy. */
+  fields: string[];
+  reason: string;
+};
+
+/** One workout, however many sources recorded it: each field from its best copy. */
+export const reconciledActivities = pgTable(
+  "reconciled_activity",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    /** The best-ranked copy (its activity row id). */
+    primaryId: uuid("primary_id")
+      .notNull()
+      .references(() => activities.id, { onDelete: "cascade" }),
+    localDate: date("local_date", { mode: "string" }).notNull(),
+    type: text("type").notNull(),
+    name: text("name"),
+    startAt: tz("start_at").notNull(),
+    endAt: tz("end_at"),
+    utcOffsetMinutes: integer("utc_offset_minutes"),
+    durationS: doublePrecision("duration_s"),
+    movingS: doublePrecision("moving_s"),
+    distanceM: doublePrecision("distance_m"),
+    energyKcal: doublePrecision("energy_kcal"),
+    avgHr: doublePrecision("avg_hr"),
+    maxHr: doublePrecision("max_hr"),
+    elevationGainM: doublePrecision("elevation_gain_m"),
+    steps: bigint("steps", { mode: "number" }),
+    copies: jsonb("copies").$type<EpisodeCopy[]>().notNull(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("reconciled_activity_user_primary_uq").on(t.userId, t.primaryId),
+    index("reconciled_activity_user_start_idx").on(t.userId, t.startAt),
+    index("reconciled_activity_user_date_idx").on(t.userId, t.localDate),
+  ],
+);
+
+/** One night (or nap), however many trackers recorded it. */
+export const reconciledSleep = pgTable(
+  "reconciled_sleep",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    primaryId: uuid("primary_id")
+      .notNull()
+      .references(() => sleepSessions.id, { onDelete: "cascade" }),
+    localDate: date("local_date", { mode: "string" }).notNull(),
+    isNap: boolean("is_nap").notNull(),
+    startAt: tz("start_at").notNull(),
+    endAt: tz("end_at").notNull(),
+    utcOffsetMinutes: integer("utc_offset_minutes"),
+    inBedS: doublePrecision("in_bed_s"),
+    asleepS: doublePrecision("asleep_s"),
+    deepS: doublePrecision("deep_s"),
+    lightS: doublePrecision("light_s"),
+    remS: doublePrecision("rem_s"),
+    awakeS: doublePrecision("awake_s"),
+    efficiencyPct: doublePrecision("efficiency_pct"),
+    avgHr: doublePrecision("avg_hr"),
+    minHr: doublePrecision("min_hr"),
+    hrvRmssdMs: doublePrecision("hrv_rmssd_ms"),
+    hrvSdnnMs: doublePrecision("hrv_sdnn_ms"),
+    score: doublePrecision("score"),
+    copies: jsonb("copies").$type<EpisodeCopy[]>().notNull(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("reconciled_sleep_user_primary_uq").on(t.userId, t.primaryId),
+    index("reconciled_sleep_user_date_idx").on(t.userId, t.localDate),
   ],
 );
 

@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import type { ActivityRow, DailyRow, MeasurementRow, NormalizedBatch, RawRow, SleepRow } from "@/lib/normalize/types";
-import { startOfLocalDay, addDays } from "../normalize/dates";
 import { Plausibility, type Refusal } from "./plausibility";
 
 export type BridgeProvider = "apple_health" | "health_connect";
@@ -19,9 +18,6 @@ export const DAILY_TYPES = new Set([
   "spo2",
   "weight",
 ]);
-
-/** UTC bounds of one local day, widened over every offset seen for it (DST days have two). */
-export type DayRange = { lo: number; hi: number };
 
 const MAX_WARNINGS = 50;
 /** Refused points listed by name in the response; the rest are only counted. */
@@ -52,7 +48,8 @@ export class Collector {
   private warningSet = new Set<string>();
   private extraWarnings = 0;
   readonly unmapped = new Map<string, number>();
-  readonly days = new Map<BridgeProvider, Map<string, DayRange>>();
+  /** Local days per provider whose daily summaries must be recomputed. */
+  readonly days = new Map<BridgeProvider, Set<string>>();
   readonly sleepDays = new Map<BridgeProvider, Set<string>>();
   /** Points that repeated an earlier (type, time) in the same flush; the last one is kept. */
   repeated = 0;
@@ -96,35 +93,37 @@ export class Collector {
     this.skipped++;
   }
 
-  /** `day` = the local day and offset of the point, for daily summaries; null when it has none. */
+  /**
+   * `day` = the local day and offset of the point (from its own offset); null when it has none, and
+   * the upsert then places it in the user's home zone.
+   */
   measurement(row: MeasurementRow, day: { date: string; offsetMinutes: number } | null): void {
     if (this.refused(this.plausible.measurement(row))) return;
-    const key = `${row.provider}\u0000${row.type}\u0000${row.measuredAt.getTime()}`;
+    if (day) {
+      row.localDate = day.date;
+      row.utcOffsetMinutes = day.offsetMinutes;
+    }
+    // iPhone and Watch samples of one minute are two points (the source is part of the key).
+    const key = `${row.provider}\u0000${row.type}\u0000${row.measuredAt.getTime()}\u0000${row.source ?? ""}`;
     if (this.measurements.has(key)) {
       this.repeated++;
       this.measurements.delete(key);
     }
     this.measurements.set(key, row);
-    if (day && DAILY_TYPES.has(row.type)) this.markDay(row.provider as BridgeProvider, day.date, day.offsetMinutes);
+    if (day && DAILY_TYPES.has(row.type)) this.markDay(row.provider as BridgeProvider, day.date);
   }
 
   private lastDay = "";
 
-  markDay(provider: BridgeProvider, date: string, offsetMinutes: number): void {
+  /** A day's summary is the sum of the points whose local day it is (DST days and travel included). */
+  markDay(provider: BridgeProvider, date: string): void {
     // Points come in time order, thousands per day: skip the work when nothing changed.
-    const mark = `${provider}|${date}|${offsetMinutes}`;
+    const mark = `${provider}|${date}`;
     if (mark === this.lastDay) return;
     this.lastDay = mark;
     let days = this.days.get(provider);
-    if (!days) this.days.set(provider, (days = new Map()));
-    const lo = startOfLocalDay(date, offsetMinutes);
-    const hi = startOfLocalDay(addDays(date, 1), offsetMinutes);
-    const range = days.get(date);
-    if (!range) days.set(date, { lo, hi });
-    else {
-      range.lo = Math.min(range.lo, lo);
-      range.hi = Math.max(range.hi, hi);
-    }
+    if (!days) this.days.set(provider, (days = new Set()));
+    days.add(date);
   }
 
   activity(row: ActivityRow): void {

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import type { DbOrTx } from "@/lib/db";
 import { toPgArray } from "@/lib/normalize/upsert";
 import type { DailyRow } from "@/lib/normalize/types";
-import { DAILY_TYPES, type BridgeProvider, type DayRange } from "./collector";
+import { DAILY_TYPES, type BridgeProvider } from "./collector";
 
 /**
  * Daily summaries of the bridge providers, recomputed from what is stored rather than from the
@@ -22,7 +22,7 @@ export async function recomputeDaily(
   db: DbOrTx,
   userId: string,
   provider: BridgeProvider,
-  days: Map<string, DayRange>,
+  days: Set<string>,
   sleepDays: Set<string>,
 ): Promise<DailyRow[]> {
   const rows = new Map<string, DailyRow>();
@@ -33,22 +33,18 @@ export async function recomputeDaily(
   };
 
   if (days.size) {
-    const dates = [...days.keys()];
-    const lo = dates.map((d) => new Date(days.get(d)!.lo));
-    const hi = dates.map((d) => new Date(days.get(d)!.hi));
-    // One index range scan per (day, type): LATERAL keeps that plan even though the planner's
-    // statistics cannot see the rows this same transaction just wrote (a plain join of the ranges
-    // was planned as a nested loop over every stored row: quadratic).
+    // A day is the points whose own local day it is: on a DST day or a travel day the hours of the
+    // neighbouring days never leak in. One index range scan per (day, type) through LATERAL, which
+    // keeps that plan even though the planner's statistics cannot see this transaction's rows.
     const result = await db.execute(sql`
       SELECT d.day::text AS day, ty.type, agg.*
-      FROM unnest(${toPgArray(dates)}::date[], ${toPgArray(lo)}::timestamptz[], ${toPgArray(hi)}::timestamptz[]) AS d(day, lo, hi)
+      FROM unnest(${toPgArray([...days])}::date[]) AS d(day)
       CROSS JOIN unnest(${toPgArray([...DAILY_TYPES])}::text[]) AS ty(type)
       CROSS JOIN LATERAL (
         SELECT count(*)::int AS n, sum(m.value) AS sum, avg(m.value) AS avg,
                (array_agg(m.value ORDER BY m.measured_at DESC))[1] AS last
         FROM measurement m
-        WHERE m.user_id = ${userId}::uuid AND m.provider = ${provider} AND m.type = ty.type
-          AND m.measured_at >= d.lo AND m.measured_at < d.hi
+        WHERE m.user_id = ${userId}::uuid AND m.local_date = d.day AND m.type = ty.type AND m.provider = ${provider}
       ) agg
       WHERE agg.n > 0`);
     const byDay = new Map<string, Map<string, Agg>>();

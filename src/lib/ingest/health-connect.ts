@@ -110,10 +110,12 @@ export class HealthConnectParser {
     if (!at || !field) return this.out.skip();
     const given = rec[field] as number;
     const value = spec.factor ? spec.factor(given) : given;
+    // Interval records (steps 10:00–10:05) keep their end: overlapping devices are merged by time.
+    const end = rec.time === undefined ? this.instant(rec.end_time) : null;
     const raw = rest(rec, [field, rec.time !== undefined ? "time" : "start_time"]);
     if (raw && spec.factor) raw[field] = given;
     this.out.measurement(
-      { provider: PROVIDER, type: spec.type, measuredAt: at, value, unit: spec.unit, source: this.source(rec), raw },
+      { provider: PROVIDER, type: spec.type, measuredAt: at, endAt: end, value, unit: spec.unit, source: this.source(rec), raw },
       this.local(at),
     );
   }
@@ -269,9 +271,10 @@ export class HealthConnectParser {
       return typeof meta.dataOrigin === "string" ? meta.dataOrigin : null;
     })();
     const at = this.instant(rec.time ?? rec.startTime);
+    const endAt = rec.time === undefined ? this.instant(rec.endTime) : null;
     const push = (type: string, unit: string, when: Date | null, value: unknown, raw: Record<string, unknown> | null) => {
       if (!when || !isNumber(value)) return this.out.skip();
-      this.out.measurement({ provider: PROVIDER, type, measuredAt: when, value, unit, source, raw }, this.local(when));
+      this.out.measurement({ provider: PROVIDER, type, measuredAt: when, endAt, value, unit, source, raw }, this.local(when));
     };
     const inner = (k: string, unit: string) => (isObject(rec[k]) ? (rec[k] as Record<string, unknown>)[unit] : undefined);
     if (isNumber(rec.count) && rec.startTime) return push("steps", "count", at, rec.count, rest(rec, ["count", "startTime"]));

@@ -9,6 +9,7 @@ import { JsonStreamReader, JsonSyntaxError } from "./json-stream";
 import { ACCEPTED_SHAPES, PayloadRouter, UnsupportedPayloadError, type PayloadFormat } from "./payload";
 import type { RateLimiter } from "./rate-limit";
 import { errorSummary } from "@/lib/db/schema-state";
+import { reconcileQuietly } from "@/lib/reconcile/store";
 
 /**
  * `POST /api/webhooks/ingest`: phone bridges push here with an API key. Order of checks, so that a
@@ -211,13 +212,14 @@ export async function ingestStream(
       }
       const providers = new Set<BridgeProvider>([...out.days.keys(), ...out.sleepDays.keys()]);
       for (const provider of providers) {
-        const daily = await recomputeDaily(tx, userId, provider, out.days.get(provider) ?? new Map(), out.sleepDays.get(provider) ?? new Set());
+        const daily = await recomputeDaily(tx, userId, provider, out.days.get(provider) ?? new Set(), out.sleepDays.get(provider) ?? new Set());
         addCounts(counts, await upsertBatch(tx, userId, { dailySummaries: daily }));
       }
     });
   } finally {
     await chunks.return?.(undefined).catch(() => {});
   }
+  await reconcileQuietly(db, userId);
 
   const versions = [...router.hae.workoutVersions].sort();
   return {

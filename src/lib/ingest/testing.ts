@@ -63,8 +63,9 @@ export async function rowsOf(db: Db, userId: string) {
     daily_summary: (await db.select().from(dailySummaries).where(eq(dailySummaries.userId, userId)))
       .map(strip)
       .sort(by((r) => `${r.provider}|${r.date}`)),
+    // Local day, offset and interval end are asserted by the reconcile suites (src/lib/reconcile).
     measurement: (await db.select().from(measurements).where(eq(measurements.userId, userId)))
-      .map(strip)
+      .map(({ localDate: _d, utcOffsetMinutes: _o, endAt: _e, ...row }) => strip(row))
       .sort(by((r) => `${r.type}|${(r.measuredAt as Date).toISOString()}`)),
     raw_record: (await db.select().from(rawRecords).where(eq(rawRecords.userId, userId)))
       .map(strip)

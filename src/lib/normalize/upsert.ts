@@ -1,8 +1,10 @@
-import { getTableColumns, getTableName, sql, type SQL } from "drizzle-orm";
+import { eq, getTableColumns, getTableName, sql, type SQL } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import type { DbOrTx } from "@/lib/db";
-import { activities, dailySummaries, measurements, rawRecords, sleepSessions } from "@/lib/db/schema";
-import type { NormalizedBatch, TableCounts } from "./types";
+import { activities, dailySummaries, measurements, rawRecords, sleepSessions, users } from "@/lib/db/schema";
+import { datesOf, markDirty } from "@/lib/reconcile/dirty";
+import { isTimeZone, localDateAt, zoneOffsetMinutes } from "./dates";
+import type { MeasurementRow, NormalizedBatch, TableCounts } from "./types";
 
 /**
  * Idempotent batched upserts of normalized rows, shared by every source (provider sync, webhooks,
@@ -70,7 +72,7 @@ const SPECS: Record<UpsertTable, Spec> = {
   activity: { table: activities, key: ["provider", "externalId"], merge: false, skip: [] },
   sleep_session: { table: sleepSessions, key: ["provider", "externalId"], merge: false, skip: [] },
   daily_summary: { table: dailySummaries, key: ["provider", "date"], merge: true, skip: [] },
-  measurement: { table: measurements, key: ["provider", "type", "measuredAt"], merge: false, skip: [] },
+  measurement: { table: measurements, key: ["provider", "type", "measuredAt", "source"], merge: false, skip: [] },
   raw_record: { table: rawRecords, key: ["provider", "resource", "externalId"], merge: false, skip: ["fetchedAt"] },
 };
 
@@ -82,14 +84,30 @@ const BATCH_TABLES: Array<[keyof NormalizedBatch, UpsertTable]> = [
   ["raw", "raw_record"],
 ];
 
-/** Upserts every table of the batch for `userId`. Run it inside a transaction for all-or-nothing. */
+/**
+ * Upserts every table of the batch for `userId` and marks the local days it touched for the
+ * reconciled record (src/lib/reconcile). Measurements without a local day (the source gave no
+ * offset) get one from the user's home time zone. Run it inside a transaction for all-or-nothing.
+ */
 export async function upsertBatch(db: DbOrTx, userId: string, batch: Partial<NormalizedBatch>): Promise<UpsertCounts> {
   const counts = emptyUpsertCounts();
+  if (batch.measurements?.some((m) => !m.localDate)) await placeInHomeZone(db, userId, batch.measurements);
   for (const [field, table] of BATCH_TABLES) {
     const rows = batch[field] as Record<string, unknown>[] | undefined;
     if (rows?.length) counts[table] = await upsertRows(db, table, userId, rows);
   }
+  await markDirty(db, userId, datesOf(batch));
   return counts;
+}
+
+async function placeInHomeZone(db: DbOrTx, userId: string, rows: MeasurementRow[]): Promise<void> {
+  const [user] = await db.select({ timeZone: users.timeZone }).from(users).where(eq(users.id, userId));
+  const zone = user && isTimeZone(user.timeZone) ? user.timeZone : "UTC";
+  for (const m of rows) {
+    if (m.localDate) continue;
+    // utc_offset_minutes stays null: the day came from the home zone and follows it if that changes.
+    m.localDate = localDateAt(m.measuredAt, zoneOffsetMinutes(zone, m.measuredAt));
+  }
 }
 
 type Plan = {

@@ -1,6 +1,7 @@
 import { and, eq, inArray, isNull } from "drizzle-orm";
 import type { DbOrTx } from "@/lib/db";
 import { activities, sleepSessions } from "@/lib/db/schema";
+import { markDirty } from "@/lib/reconcile/dirty";
 import type { Deletion } from "./types";
 import type { ProviderId } from "@/lib/providers/types";
 
@@ -25,8 +26,9 @@ export async function markDeleted(db: DbOrTx, userId: string, provider: Provider
         .update(t)
         .set({ deletedAt: new Date(at), updatedAt: new Date() })
         .where(and(eq(t.userId, userId), eq(t.provider, provider), inArray(t.externalId, ids), isNull(t.deletedAt)))
-        .returning({ id: t.id });
+        .returning({ id: t.id, localDate: t.localDate });
       marked += rows.length;
+      await markDirty(db, userId, rows.map((r) => r.localDate));
     }
   }
   return marked;

@@ -1,3 +1,4 @@
+import { reconcileQuietly } from "@/lib/reconcile/store";
 import { eq } from "drizzle-orm";
 import type { Db } from "@/lib/db";
 import { providerConnections, syncRuns } from "@/lib/db/schema";
@@ -63,6 +64,8 @@ export async function executeRun(db: Db, runId: string, opts: ExecuteOptions = {
   const name = connection ? providerName(connection.provider) : "provider";
   const finish = async (end: Exclude<RunEnd, { status: "queued" }>, requests: number): Promise<RunOutcome> => {
     const ok = await finishRun(db, run, end, { progress, counts, claimedAt, ...windowPatch() });
+    // Whatever landed (even in a failed run) is in the reconciled record before the run reports.
+    if (counts.inserted + counts.updated > 0) await reconcileQuietly(db, run.userId);
     if (!ok) return { runId, status: "lost" };
     if (end.status === "rescheduled") return { runId, status: "rescheduled", runAfter: end.runAfter, error: end.error, counts, requests };
     return { runId, status: end.status, error: end.error ?? null, counts, requests };

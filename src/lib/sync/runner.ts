@@ -1,3 +1,5 @@
+import { errorSummary } from "@/lib/db/schema-state";
+import { reconcileAllPending } from "@/lib/reconcile/store";
 import type { Db } from "@/lib/db";
 import { processSingleton, startPoller } from "@/lib/jobs/poller";
 import { executeRun, type ExecuteOptions, type RunOutcome } from "./execute";
@@ -51,6 +53,8 @@ export function startSyncRunner(getDb: () => Promise<Db>, opts: RunnerOptions = 
 
   async function tick(): Promise<void> {
     const db = await getDb();
+    // Days a crash left unreconciled (writers reconcile right after they commit; this is the net).
+    await reconcileAllPending(db).catch((error: unknown) => console.error("[reconcile]", errorSummary(error)));
     const free = concurrency - inFlight.size;
     if (free <= 0) {
       lastTickFoundWork = true;

@@ -1,3 +1,4 @@
+import { reconcileQuietly } from "@/lib/reconcile/store";
 import { and, eq, lt, or, sql } from "drizzle-orm";
 import { callCredentials } from "@/lib/connections/call-credentials";
 import { ConnectionUnavailableError } from "@/lib/connections/errors";
@@ -149,6 +150,7 @@ export async function processWebhookEvent(db: Db, eventId: string, deps: Process
       .update(webhookEvents)
       .set({ status, reason: detail.slice(0, 1000), processedAt: status === "pending" ? row.processedAt : full.now() })
       .where(and(eq(webhookEvents.id, row.id), eq(webhookEvents.attempts, row.attempts)));
+    if (status === "processed" && row.userId) await reconcileQuietly(db, row.userId);
     return { eventId, status, detail, runIds };
   };
 

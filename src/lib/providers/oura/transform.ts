@@ -164,7 +164,7 @@ export const ouraTransforms = {
     return b
       .each(records, heartrate, (h, original) => {
         const at = requireDateTime(h.timestamp, "timestamp");
-        b.measurement("heart_rate", at.at, h.bpm, h.source);
+        b.measurement("heart_rate", at.at, h.bpm, h.source, at.offsetMinutes);
         b.raw(at.at.toISOString(), original);
       })
       .result();

@@ -201,9 +201,19 @@ export class BatchBuilder {
     this.stage.sleepSessions.push({ provider: this.provider, isNap: false, ...row });
   }
 
-  /** Skips non-finite values (a missing reading is no reading). */
-  measurement(type: MeasurementType, measuredAt: Date, value: number | null | undefined, source?: string | null): void {
+  /**
+   * Skips non-finite values (a missing reading is no reading). `offsetMinutes`: the reading's own UTC
+   * offset when the provider gives one, which decides its local day; without it the user's home zone does.
+   */
+  measurement(
+    type: MeasurementType,
+    measuredAt: Date,
+    value: number | null | undefined,
+    source?: string | null,
+    offsetMinutes?: number | null,
+  ): void {
     if (value === null || value === undefined || !Number.isFinite(value)) return;
+    const placed = offsetMinutes === null || offsetMinutes === undefined ? {} : { localDate: localDateAt(measuredAt, offsetMinutes), utcOffsetMinutes: offsetMinutes };
     this.stage.measurements.push({
       provider: this.provider,
       type,
@@ -211,6 +221,7 @@ export class BatchBuilder {
       value,
       unit: MEASUREMENT_UNITS[type],
       source: source ?? null,
+      ...placed,
     });
   }
 
