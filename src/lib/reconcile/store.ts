@@ -41,7 +41,8 @@ export async function reconcilePending(db: Db, userId: string): Promise<Reconcil
     const done = await db.transaction(async (tx) => {
       await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended('reconcile:' || ${userId}, 0))`);
       const marks = await tx
-        .select({ date: reconcileDirty.date, markedAt: reconcileDirty.markedAt })
+        // As text: a JS Date would drop the microseconds and never match the row again.
+        .select({ date: reconcileDirty.date, markedAt: sql<string>`${reconcileDirty.markedAt}::text` })
         .from(reconcileDirty)
         .where(eq(reconcileDirty.userId, userId))
         .orderBy(reconcileDirty.date)
@@ -49,10 +50,13 @@ export async function reconcilePending(db: Db, userId: string): Promise<Reconcil
       if (!marks.length) return 0;
       await rebuildDays(tx, userId, marks.map((m) => m.date));
       // A mark set again while we rebuilt keeps its newer time and stays for the next round.
-      await tx.execute(sql`
+      const cleared = await tx.execute(sql`
         DELETE FROM reconcile_dirty r USING unnest(${toPgArray(marks.map((m) => m.date))}::date[], ${toPgArray(marks.map((m) => m.markedAt))}::timestamptz[]) AS m(date, marked_at)
-        WHERE r.user_id = ${userId}::uuid AND r.date = m.date AND r.marked_at = m.marked_at`);
-      return marks.length;
+        WHERE r.user_id = ${userId}::uuid AND r.date = m.date AND r.marked_at = m.marked_at
+        RETURNING r.date`);
+      // Nothing cleared means every mark was set again meanwhile: leave them to the next call
+      // rather than loop here while a writer keeps marking.
+      return rowsOf(cleared).length ? marks.length : 0;
     });
     if (!done) return { days };
     days += done;
@@ -111,28 +115,27 @@ async function rebuildDays(tx: DbOrTx, userId: string, dates: string[]): Promise
   const sumTypes = METRIC_IDS.filter((m) => METRICS[m].kind === "sum").flatMap((m) => [...(METRICS[m] as MetricSpec).types]);
   const pointTypes = METRIC_IDS.filter((m) => ["mean", "last"].includes(METRICS[m].kind)).flatMap((m) => [...(METRICS[m] as MetricSpec).types]);
 
-  const [samples, points, summaries, workouts, nights] = await Promise.all([
-    tx.execute(sql`
+  // One query at a time: a transaction is one connection (postgres.js does not pipeline them).
+  const samples = await tx.execute(sql`
       SELECT local_date::text AS day, type, provider, source,
              (extract(epoch FROM measured_at) * 1000)::float8 AS start, (extract(epoch FROM end_at) * 1000)::float8 AS "end", value
       FROM measurement
-      WHERE user_id = ${userId}::uuid AND local_date = ANY(${dayList}::date[]) AND type = ANY(${toPgArray(sumTypes)}::text[])`),
-    tx.execute(sql`
+      WHERE user_id = ${userId}::uuid AND local_date = ANY(${dayList}::date[]) AND type = ANY(${toPgArray(sumTypes)}::text[])`);
+  const points = await tx.execute(sql`
       SELECT local_date::text AS day, type, provider, source, avg(value) AS mean,
              (array_agg(value ORDER BY measured_at DESC))[1] AS last
       FROM measurement
       WHERE user_id = ${userId}::uuid AND local_date = ANY(${dayList}::date[]) AND type = ANY(${toPgArray(pointTypes)}::text[])
-      GROUP BY 1, 2, 3, 4`),
-    tx.select().from(dailySummaries).where(and(eq(dailySummaries.userId, userId), inArray(dailySummaries.date, dates))),
-    tx
-      .select()
-      .from(activities)
-      .where(and(eq(activities.userId, userId), inArray(activities.localDate, neighbours), sql`${activities.deletedAt} IS NULL`)),
-    tx
-      .select()
-      .from(sleepSessions)
-      .where(and(eq(sleepSessions.userId, userId), inArray(sleepSessions.localDate, neighbours), sql`${sleepSessions.deletedAt} IS NULL`)),
-  ]);
+      GROUP BY 1, 2, 3, 4`);
+  const summaries = await tx.select().from(dailySummaries).where(and(eq(dailySummaries.userId, userId), inArray(dailySummaries.date, dates)));
+  const workouts = await tx
+    .select()
+    .from(activities)
+    .where(and(eq(activities.userId, userId), inArray(activities.localDate, neighbours), sql`${activities.deletedAt} IS NULL`));
+  const nights = await tx
+    .select()
+    .from(sleepSessions)
+    .where(and(eq(sleepSessions.userId, userId), inArray(sleepSessions.localDate, neighbours), sql`${sleepSessions.deletedAt} IS NULL`));
 
   // ── per day and metric: the inputs of day.ts ──
   type DayInputs = { sampled: Map<string, SampleSource>; values: DayValue[]; totals: DayValue[] };
