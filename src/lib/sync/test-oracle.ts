@@ -253,7 +253,8 @@ const VENDORS: Record<string, (c: Ctx) => Facts> = {
   // Withings: epoch SECONDS everywhere; workout duration = enddate − startdate, data.distance m,
   // data.calories kcal, data.hr_average bpm. Sleep summary total_sleep_time SECONDS, `date` = wake day.
   // getactivity steps per `date`. getmeas value = value × 10^unit, meastype 1 = weight kg, at the
-  // group's `date`. Withings gives no resting heart rate (sleep hr_average is the night's average,
+  // group's `date`; groups with `attrib` 1 (a device reading that may be another user's) or 4 (typed in
+  // at account creation, "may not be accurate") are not the user's. Withings gives no resting heart rate (sleep hr_average is the night's average,
   // hr_min its lowest); the app's choice for that column is not checked.
   withings: ({ records }) => {
     const daily = new Map<string, DailyFacts>();
@@ -272,7 +273,7 @@ const VENDORS: Record<string, (c: Ctx) => Facts> = {
     );
     const byInstant = new Map<number, number>();
     for (const g of records("measures")) {
-      if (g.category === 2) continue; // objectives, not measurements
+      if (g.category === 2 || g.attrib === 1 || g.attrib === 4) continue; // objectives; not this user's
       for (const m of (g.measures as J[] | undefined) ?? []) if (m.type === 1) byInstant.set(epochS(g.date), num(m.value)! * 10 ** num(m.unit)!);
     }
     return { activities, sleep, daily, dailyKeys: ["steps", "sleepS"], weights: { byInstant } };
