@@ -292,8 +292,12 @@ export class HaeParser {
 
   /** v1 `{asleep, sleepStart, …, inBed…}` and v2 `{totalSleep, asleep, core, deep, rem, awake, …}`. */
   private aggregatedSleep(p: Record<string, unknown>, perUnit: number): void {
-    const starts = [p.sleepStart, p.inBedStart].map((v) => this.date(v)).filter((d): d is ParsedDate => !!d && !d.dateOnly);
-    const ends = [p.sleepEnd, p.inBedEnd].map((v) => this.date(v)).filter((d): d is ParsedDate => !!d && !d.dateOnly);
+    // `inBed: 0` next to hours asleep: the phone recorded no time in bed (a band alone), so it is
+    // unknown, not 0 s, and its in-bed times (if any) bound nothing.
+    const inBed = isNumber(p.inBed) && p.inBed > 0 ? p.inBed * perUnit : null;
+    const inBedTimes = p.inBed === 0 ? [] : [p.inBedStart, p.inBedEnd];
+    const starts = [p.sleepStart, inBedTimes[0]].map((v) => this.date(v)).filter((d): d is ParsedDate => !!d && !d.dateOnly);
+    const ends = [p.sleepEnd, inBedTimes[1]].map((v) => this.date(v)).filter((d): d is ParsedDate => !!d && !d.dateOnly);
     if (!starts.length || !ends.length) {
       this.out.warn("sleep_analysis: an entry without start and end times was skipped.");
       return this.out.skip();
@@ -301,11 +305,15 @@ export class HaeParser {
     const start = starts.reduce((a, b) => (b.at < a.at ? b : a));
     const end = ends.reduce((a, b) => (b.at > a.at ? b : a));
     const s = (v: unknown) => (isNumber(v) ? v * perUnit : null);
-    const [core, deep, rem] = [s(p.core), s(p.deep), s(p.rem)];
-    const staged = (core ?? 0) + (deep ?? 0) + (rem ?? 0);
+    const staged = (s(p.core) ?? 0) + (s(p.deep) ?? 0) + (s(p.rem) ?? 0);
     // `totalSleep` when given; otherwise the larger of `asleep` and the staged sum, so an `asleep`
     // that already is the total (v1, stage-less v2) is never added to the stages twice.
     const asleep = s(p.totalSleep) ?? (s(p.asleep) === null && !staged ? null : Math.max(s(p.asleep) ?? 0, staged));
+    // Sleep without a second in any stage comes from a source that records no stages (a band, an
+    // older watch): its zeros are "not recorded", stored as unknown (null), never as 0 minutes.
+    const stageless = !!asleep && !staged;
+    const stage = (v: unknown) => (stageless && v === 0 ? null : s(v));
+    const [core, deep, rem] = [stage(p.core), stage(p.deep), stage(p.rem)];
     const offset = end.offsetMinutes ?? 0;
     const localDate = localDateAt(end.at, offset);
     this.out.sleepSession({
@@ -315,12 +323,12 @@ export class HaeParser {
       endAt: end.at,
       localDate,
       utcOffsetMinutes: offset,
-      inBedS: s(p.inBed),
+      inBedS: inBed,
       asleepS: asleep,
       lightS: core,
       deepS: deep,
       remS: rem,
-      awakeS: s(p.awake),
+      awakeS: stage(p.awake),
       isNap: false,
       source: splitSource(p.source ?? p.sleepSource ?? p.inBedSource).source,
       raw: p,
@@ -411,9 +419,9 @@ export class HaeParser {
     }
     const v2 = typeof w.id === "string" && w.id.trim() !== "";
     this.workoutVersions.add(v2 ? 2 : 1);
-    const externalId = v2
-      ? (w.id as string).trim()
-      : stableId("v1", typeof w.name === "string" ? w.name : "", start.at.toISOString(), end?.at.toISOString());
+    // v1 has no id: name + start, never the end or a value an edit in Apple Health can change
+    // (replace-edited.ts catches an edit that moves the start).
+    const externalId = v2 ? (w.id as string).trim() : stableId("v1", typeof w.name === "string" ? w.name : "", start.at.toISOString());
     const q = (v: unknown, dim: Dimension) => this.quantityOf(v, dim);
     const hr = isObject(w.heartRate) ? w.heartRate : {};
     const elevation = isObject(w.elevation) ? w.elevation : null;

@@ -98,6 +98,13 @@ export class HealthConnectParser {
     this.unmapped(type, rec);
   }
 
+  /** The record's Health Connect id (`metadata.id`), which survives edits; null when not sent. */
+  private recordId(rec: Record<string, unknown>): string | null {
+    const meta = isObject(rec.metadata) ? rec.metadata : null;
+    const id = meta?.id;
+    return typeof id === "string" && id.trim() ? id.trim() : null;
+  }
+
   private source(rec: Record<string, unknown>): string | null {
     const meta = isObject(rec.metadata) ? rec.metadata : null;
     const origin = meta?.data_origin ?? meta?.dataOrigin;
@@ -146,7 +153,11 @@ export class HealthConnectParser {
       const stop = this.instant(s.end_time);
       const kind = SLEEP_STAGES[String(s.stage ?? "").trim().toLowerCase()] ?? "unknown";
       if (!start || !stop) return [];
-      return [{ start, kind, seconds: isNumber(s.duration_seconds) ? s.duration_seconds : (stop.getTime() - start.getTime()) / 1000 }];
+      const seconds = isNumber(s.duration_seconds) ? s.duration_seconds : (stop.getTime() - start.getTime()) / 1000;
+      // Stages that say nothing (0 s, or "unknown") are not recorded stages: a session with only
+      // those is one without stages, not one of 0 minutes asleep.
+      if (!(seconds > 0) || kind === "unknown") return [];
+      return [{ start, kind, seconds }];
     });
     const duration = isNumber(rec.duration_seconds) ? rec.duration_seconds : null;
     // The webhook sends no session start: end − duration, else the first stage's start.
@@ -171,7 +182,9 @@ export class HealthConnectParser {
     const { date, offsetMinutes } = this.local(end);
     this.out.sleepSession({
       provider: PROVIDER,
-      externalId: `sleep-${end.toISOString()}`,
+      // Without metadata.id: the start, not the end (what an edit of a night usually moves); an edit
+      // that moves the start too is caught by replace-edited.ts.
+      externalId: this.recordId(rec) ?? `sleep-start-${start.toISOString()}`,
       startAt: start,
       endAt: end,
       localDate: date,
@@ -198,7 +211,7 @@ export class HealthConnectParser {
     const title = typeof rec.title === "string" && rec.title ? rec.title : null;
     this.out.activity({
       provider: PROVIDER,
-      externalId: stableId("hc", type, start.toISOString(), end?.toISOString()),
+      externalId: this.recordId(rec) ?? stableId("hc", type, start.toISOString()),
       type,
       name: title,
       startAt: start,

@@ -261,9 +261,9 @@ describe("streaming", () => {
 });
 
 describe("sleep forms beyond the samples", () => {
-  it("v2 aggregated without totalSleep and with zero stages (the stage-less real capture) uses asleep", async () => {
+  it("v2 aggregated without totalSleep and with zero stages (the stage-less real capture) uses asleep; its zeros are unknown", async () => {
     const u = await userWithKey(t.db);
-    const entry = { asleep: 6.5, core: 0, deep: 0, rem: 0, sleepStart: "2024-03-01 23:30:00 +0000", sleepEnd: "2024-03-02 06:00:00 +0000", inBed: 0, source: "Oura|iPhone" };
+    const entry = { asleep: 4.7, core: 0, deep: 0, rem: 0, awake: 0, sleepStart: "2024-03-01 23:30:00 +0000", sleepEnd: "2024-03-02 06:00:00 +0000", inBed: 0, source: "Oura|iPhone" };
     const res = await post(t.db, JSON.stringify({ data: { metrics: [{ name: "sleep_analysis", units: "hr", data: [entry] }] } }), { key: u.key });
     expect(res.status).toBe(200);
     expect((await rowsOf(t.db, u.userId)).sleep_session).toEqual([
@@ -271,13 +271,25 @@ describe("sleep forms beyond the samples", () => {
         externalId: "night-2024-03-02",
         startAt: new Date("2024-03-01T23:30:00Z"),
         endAt: new Date("2024-03-02T06:00:00Z"),
-        asleepS: 6.5 * 3600,
-        lightS: 0,
-        deepS: 0,
-        remS: 0,
-        inBedS: 0,
+        asleepS: 4.7 * 3600,
+        // A band that records neither stages nor time in bed: not recorded, so unknown, never 0 s.
+        lightS: null,
+        deepS: null,
+        remS: null,
+        awakeS: null,
+        inBedS: null,
         source: "Oura",
       }),
+    ]);
+    expect((await rowsOf(t.db, u.userId)).daily_summary).toEqual([expect.objectContaining({ date: "2024-03-02", sleepS: 4.7 * 3600 })]);
+  });
+
+  it("a staged night keeps its real zeros (no REM, no time awake)", async () => {
+    const u = await userWithKey(t.db);
+    const entry = { totalSleep: 7, core: 5, deep: 2, rem: 0, awake: 0, inBed: 7.5, sleepStart: "2024-03-01 23:30:00 +0000", sleepEnd: "2024-03-02 07:00:00 +0000" };
+    expect((await post(t.db, JSON.stringify({ data: { metrics: [{ name: "sleep_analysis", units: "hr", data: [entry] }] } }), { key: u.key })).status).toBe(200);
+    expect((await rowsOf(t.db, u.userId)).sleep_session).toEqual([
+      expect.objectContaining({ asleepS: 7 * 3600, lightS: 5 * 3600, deepS: 2 * 3600, remS: 0, awakeS: 0, inBedS: 7.5 * 3600 }),
     ]);
   });
 
@@ -292,6 +304,159 @@ describe("sleep forms beyond the samples", () => {
       ["night-2024-03-02", false, 6 * 3600],
     ]);
     expect(rows.daily_summary).toEqual([expect.objectContaining({ date: "2024-03-02", sleepS: 6 * 3600 })]); // naps excluded
+  });
+});
+
+describe("edits replace the earlier version, never add a second", () => {
+  const hae = (workouts: unknown[]) => JSON.stringify({ data: { workouts } });
+  const hc = (records: Record<string, unknown[]>) => JSON.stringify({ timestamp: "2026-05-09T14:00:00Z", app_version: "2.4.0", ...records });
+  const live = <T extends Record<string, unknown>>(rows: T[]) => rows.filter((r) => r.deletedAt === null);
+  /** The HC Webhook sample's night: 26 400 s in bed ending 06:10Z, stages summing to 25 800 s asleep. */
+  const night = () => JSON.parse(fixture("health-connect-hcwebhook.json")).sleep[0] as Record<string, unknown>;
+  const walk = (start: string, end: string) => ({ name: "Outdoor Walk", start, end, distance: { qty: 4.2, units: "km" } });
+
+  it("a Health Auto Export v1 workout re-sent with its end one second later updates the one activity", async () => {
+    const u = await userWithKey(t.db);
+    await post(t.db, hae([walk("2024-09-28 4:51:59 pm +1000", "2024-09-28 5:40:29 pm +1000")]), { key: u.key });
+    const res = await post(t.db, hae([walk("2024-09-28 4:51:59 pm +1000", "2024-09-28 5:40:30 pm +1000")]), { key: u.key });
+    expect(res.json.counts.activity).toEqual({ inserted: 0, updated: 1, unchanged: 0 });
+    const rows = (await rowsOf(t.db, u.userId)).activity;
+    expect(rows.map((a) => [a.endAt, a.durationS, a.deletedAt])).toEqual([[new Date("2024-09-28T07:40:30Z"), 48 * 60 + 31, null]]);
+  });
+
+  it("a v1 workout whose start moved (trimmed in Apple Health) replaces the earlier one by overlap", async () => {
+    const u = await userWithKey(t.db);
+    await post(t.db, hae([walk("2024-09-28 4:51:59 pm +1000", "2024-09-28 5:40:29 pm +1000")]), { key: u.key });
+    const res = await post(t.db, hae([walk("2024-09-28 4:55:00 pm +1000", "2024-09-28 5:40:29 pm +1000")]), { key: u.key });
+    expect(res.json.counts.activity).toEqual({ inserted: 1, updated: 0, unchanged: 0 });
+    expect(res.json.warnings).toEqual([
+      "Replaced the earlier version of 1 workout(s) that this request changed (same source, overlapping in time), on 2024-09-28.",
+    ]);
+    const rows = (await rowsOf(t.db, u.userId)).activity;
+    expect(live(rows).map((a) => a.startAt)).toEqual([new Date("2024-09-28T06:55:00Z")]); // 4:55 pm +10:00
+    expect(rows).toHaveLength(2);
+    expect(rows.find((a) => a.deletedAt)?.startAt).toEqual(new Date("2024-09-28T06:51:59Z"));
+    // Re-sending the same edit again changes nothing and replaces nothing more.
+    const again = await post(t.db, hae([walk("2024-09-28 4:55:00 pm +1000", "2024-09-28 5:40:29 pm +1000")]), { key: u.key });
+    expect(again.json.counts.activity).toEqual({ inserted: 0, updated: 0, unchanged: 1 });
+    expect(again.json.warnings).toEqual([]);
+  });
+
+  it("a Health Connect night whose end moved five minutes replaces the first: the day keeps 25 800 s, not 51 600 s", async () => {
+    const u = await userWithKey(t.db);
+    expect((await post(t.db, hc({ sleep: [night()] }), { key: u.key })).status).toBe(200);
+    // Same duration, end 5 min later: the derived start (end − duration) moves too, so the id does.
+    const edited = { ...night(), session_end_time: "2026-05-09T06:15:00Z" };
+    const res = await post(t.db, hc({ sleep: [edited] }), { key: u.key });
+    expect(res.status).toBe(200);
+    expect(res.json.warnings).toEqual([
+      "Replaced the earlier version of 1 sleep session(s) that this request changed (same source, overlapping in time), on 2026-05-09.",
+    ]);
+    const rows = await rowsOf(t.db, u.userId);
+    expect(live(rows.sleep_session).map((x) => [x.startAt, x.endAt, x.asleepS])).toEqual([
+      [new Date("2026-05-08T22:55:00Z"), new Date("2026-05-09T06:15:00Z"), 6000 + 4200 + 3600 + 12000],
+    ]);
+    expect(rows.sleep_session.filter((x) => x.deletedAt).map((x) => x.endAt)).toEqual([new Date("2026-05-09T06:10:00Z")]);
+    expect(rows.daily_summary).toEqual([expect.objectContaining({ date: "2026-05-09", sleepS: 25800 })]);
+  });
+
+  it("a Health Connect night whose end and duration moved together keeps its start, so its id: updated in place", async () => {
+    const u = await userWithKey(t.db);
+    await post(t.db, hc({ sleep: [night()] }), { key: u.key });
+    const res = await post(t.db, hc({ sleep: [{ ...night(), session_end_time: "2026-05-09T06:15:00Z", duration_seconds: 26400 + 300 }] }), { key: u.key });
+    expect(res.json.counts.sleep_session).toEqual({ inserted: 0, updated: 1, unchanged: 0 });
+    expect(res.json.warnings).toEqual([]);
+    const rows = await rowsOf(t.db, u.userId);
+    expect(rows.sleep_session.map((x) => [x.externalId, x.inBedS, x.deletedAt])).toEqual([["sleep-start-2026-05-08T22:50:00.000Z", 26700, null]]);
+    expect(rows.daily_summary).toEqual([expect.objectContaining({ date: "2026-05-09", sleepS: 25800 })]);
+  });
+
+  it("Health Connect records with metadata.id are keyed on it; two different ids are two records however they overlap", async () => {
+    const u = await userWithKey(t.db);
+    const run = (id: string, end: string) => ({ type: "56", start_time: "2026-05-09T07:00:00Z", end_time: end, metadata: { id, data_origin: "com.strava" } });
+    await post(t.db, hc({ exercise: [run("9f3c0c1e-0000-4000-8000-000000000001", "2026-05-09T07:45:00Z")] }), { key: u.key });
+    const edit = await post(t.db, hc({ exercise: [run("9f3c0c1e-0000-4000-8000-000000000001", "2026-05-09T07:50:00Z")] }), { key: u.key });
+    expect(edit.json.counts.activity).toEqual({ inserted: 0, updated: 1, unchanged: 0 });
+    const other = await post(t.db, hc({ exercise: [run("9f3c0c1e-0000-4000-8000-000000000002", "2026-05-09T07:30:00Z")] }), { key: u.key });
+    expect(other.json.warnings).toEqual([]);
+    expect(live((await rowsOf(t.db, u.userId)).activity).map((a) => [a.externalId, a.endAt])).toEqual([
+      ["9f3c0c1e-0000-4000-8000-000000000001", new Date("2026-05-09T07:50:00Z")],
+      ["9f3c0c1e-0000-4000-8000-000000000002", new Date("2026-05-09T07:30:00Z")],
+    ]);
+  });
+
+  it("leaves alone what is not an earlier version: another type, another source, a nap, another user's", async () => {
+    const u = await userWithKey(t.db);
+    const other = await userWithKey(t.db);
+    const ex = (type: string, start: string, end: string, origin: string) => ({ type, start_time: start, end_time: end, metadata: { data_origin: origin } });
+    const first = hc({ exercise: [ex("56", "2026-05-09T07:00:00Z", "2026-05-09T07:45:00Z", "com.sec.android.app.shealth")] });
+    await post(t.db, first, { key: u.key });
+    await post(t.db, first, { key: other.key });
+    const res = await post(
+      t.db,
+      hc({
+        exercise: [
+          ex("79", "2026-05-09T07:10:00Z", "2026-05-09T07:40:00Z", "com.sec.android.app.shealth"), // walking, not running
+          ex("56", "2026-05-09T07:01:00Z", "2026-05-09T07:46:00Z", "com.strava"), // the same run from another app
+        ],
+      }),
+      { key: u.key },
+    );
+    expect(res.json.warnings).toEqual([]);
+    expect(live((await rowsOf(t.db, u.userId)).activity)).toHaveLength(3);
+    // The edit itself replaces u's earlier run only, never the other user's.
+    await post(t.db, hc({ exercise: [ex("56", "2026-05-09T07:02:00Z", "2026-05-09T07:45:00Z", "com.sec.android.app.shealth")] }), { key: u.key });
+    expect(live((await rowsOf(t.db, u.userId)).activity).map((a) => [a.type, a.source, a.startAt])).toEqual(
+      expect.arrayContaining([["running", "com.sec.android.app.shealth", new Date("2026-05-09T07:02:00Z")]]),
+    );
+    expect(live((await rowsOf(t.db, u.userId)).activity)).toHaveLength(3);
+    expect(live((await rowsOf(t.db, other.userId)).activity).map((a) => a.startAt)).toEqual([new Date("2026-05-09T07:00:00Z")]);
+
+  });
+
+  it("a nap replaces an earlier version of that nap, never the night; a night never replaces a nap", async () => {
+    const u = await userWithKey(t.db);
+    const seg = (start: string, end: string, value: string) => ({ startDate: `2024-03-02 ${start}:00 +0000`, endDate: `2024-03-02 ${end}:00 +0000`, value });
+    const segments = (data: unknown[]) => JSON.stringify({ data: { metrics: [{ name: "sleep_analysis", units: "hr", data }] } });
+    await post(t.db, segments([seg("00:00", "06:00", "Core"), seg("14:00", "14:30", "Asleep")]), { key: u.key });
+    // The nap's start moved (its id is its start): it replaces the first nap; the night is the same row.
+    const res = await post(t.db, segments([seg("00:00", "06:00", "Core"), seg("14:05", "14:40", "Asleep")]), { key: u.key });
+    expect(res.json.warnings).toEqual([
+      "Replaced the earlier version of 1 sleep session(s) that this request changed (same source, overlapping in time), on 2024-03-02.",
+    ]);
+    expect(live((await rowsOf(t.db, u.userId)).sleep_session).map((x) => [x.externalId, x.isNap, x.asleepS])).toEqual([
+      ["nap-2024-03-02T14:05:00.000Z", true, 35 * 60],
+      ["night-2024-03-02", false, 6 * 3600],
+    ]);
+    // A long afternoon sleep that is now the day's main sleep overlaps the nap but is not its version.
+    const other = await userWithKey(t.db);
+    await post(t.db, segments([seg("13:00", "15:00", "Asleep")]), { key: other.key }); // alone: the night of 2024-03-02
+    const later = await post(t.db, segments([seg("01:00", "07:00", "Core"), seg("13:30", "14:30", "Asleep")]), { key: other.key });
+    expect(later.json.warnings).toEqual([]); // the 13:30 nap overlaps the stored 13:00–15:00 night: different kinds
+    expect((await rowsOf(t.db, other.userId)).sleep_session.map((x) => [x.externalId, x.isNap, x.deletedAt])).toEqual([
+      ["nap-2024-03-02T13:30:00.000Z", true, null],
+      ["night-2024-03-02", false, null], // updated in place to 01:00–07:00
+    ]);
+  });
+});
+
+describe("not recorded is not zero (Health Connect)", () => {
+  it("stages of 0 s or unknown say nothing: the session counts as one without stages", async () => {
+    const u = await userWithKey(t.db);
+    const rec = {
+      session_end_time: "2026-05-09T06:00:00Z",
+      duration_seconds: 28800,
+      stages: [
+        { stage: "4", start_time: "2026-05-08T22:00:00Z", end_time: "2026-05-08T22:00:00Z", duration_seconds: 0 },
+        { stage: "0", start_time: "2026-05-08T22:00:00Z", end_time: "2026-05-09T06:00:00Z", duration_seconds: 28800 },
+      ],
+    };
+    const body = JSON.stringify({ timestamp: "2026-05-09T14:00:00Z", app_version: "2.4.0", sleep: [rec] });
+    expect((await post(t.db, body, { key: u.key })).status).toBe(200);
+    expect((await rowsOf(t.db, u.userId)).sleep_session).toEqual([
+      // Not 0 s asleep and 0 s light: the session's 8 h, stages unknown.
+      expect.objectContaining({ asleepS: 28800, inBedS: 28800, lightS: null, deepS: null, remS: null, awakeS: null }),
+    ]);
   });
 });
 

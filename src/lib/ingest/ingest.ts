@@ -4,6 +4,7 @@ import { addCounts, emptyUpsertCounts, upsertBatch, type UpsertCounts } from "@/
 import { Collector, IngestLimitError, type BridgeProvider } from "./collector";
 import type { Refusal } from "./plausibility";
 import { recomputeDaily } from "./daily";
+import { noteReplaced, replaceEditedRecords, WrittenRecords } from "./replace-edited";
 import { isTimeZone } from "../normalize/dates";
 import { JsonStreamReader, JsonSyntaxError } from "./json-stream";
 import { ACCEPTED_SHAPES, PayloadRouter, UnsupportedPayloadError, type PayloadFormat } from "./payload";
@@ -194,8 +195,11 @@ export async function ingestStream(
     await db.transaction(async (tx) => {
       // The next flush is parsed while the database writes the previous one (at most two in memory).
       let writing = Promise.resolve();
-      const write = (batch: ReturnType<Collector["drain"]>) =>
-        (writing = writing.then(async () => void addCounts(counts, await upsertBatch(tx, userId, batch))));
+      const written = new WrittenRecords();
+      const write = (batch: ReturnType<Collector["drain"]>) => {
+        written.add(batch);
+        return (writing = writing.then(async () => void addCounts(counts, await upsertBatch(tx, userId, batch))));
+      };
       write(out.drain());
       try {
         while (!format) {
@@ -210,6 +214,7 @@ export async function ingestStream(
         await writing.catch(() => {}); // let the statement in flight finish before the rollback
         throw err;
       }
+      noteReplaced(out, await replaceEditedRecords(tx, userId, written, new Date(clock())));
       const providers = new Set<BridgeProvider>([...out.days.keys(), ...out.sleepDays.keys()]);
       for (const provider of providers) {
         const daily = await recomputeDaily(tx, userId, provider, out.days.get(provider) ?? new Set(), out.sleepDays.get(provider) ?? new Set());

@@ -208,11 +208,11 @@ describe("Health Auto Export samples", () => {
     expect(rows.daily_summary).toEqual([]);
   });
 
-  it("hae-v1-workout-synthetic.json: v1 workout, stable id from name+start+end, 12-hour dates, kJ/km/ft", async () => {
+  it("hae-v1-workout-synthetic.json: v1 workout, stable id from name+start, 12-hour dates, kJ/km/ft", async () => {
     const { rows, first } = await ingestTwice(fixture("hae-v1-workout-synthetic.json"));
     expect(first).toMatchObject({ versions: [1], counts: inserted({ activity: 1 }) });
     // "4:51:59 pm +1000" = 16:51:59 +10:00 = 06:51:59Z; "5:40:29 pm" = 07:40:29Z.
-    const id = createHash("sha256").update("Outdoor Walk|2024-09-28T06:51:59.000Z|2024-09-28T07:40:29.000Z").digest("hex");
+    const id = createHash("sha256").update("Outdoor Walk|2024-09-28T06:51:59.000Z").digest("hex"); // no end: an edit moves it
     expect(rows.activity).toEqual([
       expect.objectContaining({
         externalId: `v1-${id.slice(0, 32)}`,
@@ -378,7 +378,7 @@ describe("Health Connect samples", () => {
     expect(rows.sleep_session).toEqual([
       expect.objectContaining({
         provider: "health_connect",
-        externalId: "sleep-2026-05-09T06:10:00.000Z",
+        externalId: "sleep-start-2026-05-08T22:50:00.000Z", // no metadata.id: the start
         startAt: new Date("2026-05-08T22:50:00Z"), // end − 26 400 s
         endAt: new Date("2026-05-09T06:10:00Z"),
         localDate: "2026-05-09",
@@ -394,7 +394,7 @@ describe("Health Connect samples", () => {
         raw: record.sleep[0],
       }),
     ]);
-    const id = createHash("sha256").update("running|2026-05-09T07:00:00.000Z|2026-05-09T07:45:00.000Z").digest("hex");
+    const id = createHash("sha256").update("running|2026-05-09T07:00:00.000Z").digest("hex"); // type + start, no end
     expect(rows.activity).toEqual([
       expect.objectContaining({
         provider: "health_connect",

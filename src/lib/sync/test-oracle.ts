@@ -21,7 +21,7 @@ type Num = number | null | undefined;
 
 type ActivityFacts = { startMs: number; durationS: Num; distanceM: Num; energyKcal: Num; avgHr: Num };
 type SleepFacts = { startMs: number; endMs: number; asleepS: Num; isNap?: boolean };
-type DailyFacts = { steps?: number; restingHr?: number; sleepS?: number };
+type DailyFacts = { steps?: number; restingHr?: number; sleepS?: number; weightKg?: number };
 /** Weigh-ins: by instant when the vendor gives one, by local day when it gives only a date, or just the value (profile snapshots). */
 type Weights = { byInstant?: Map<number, number>; byLocalDay?: Map<string, number>; values?: number[] };
 
@@ -253,9 +253,10 @@ const VENDORS: Record<string, (c: Ctx) => Facts> = {
   // Withings: epoch SECONDS everywhere; workout duration = enddate − startdate, data.distance m,
   // data.calories kcal, data.hr_average bpm. Sleep summary total_sleep_time SECONDS, `date` = wake day.
   // getactivity steps per `date`. getmeas value = value × 10^unit, meastype 1 = weight kg, at the
-  // group's `date`. Withings gives no resting heart rate (sleep hr_average is the night's average,
+  // group's `date`; groups with `attrib` 1 (a device reading that may be another user's) or 4 (typed in
+  // at account creation, "may not be accurate") are not the user's. Withings gives no resting heart rate (sleep hr_average is the night's average,
   // hr_min its lowest); the app's choice for that column is not checked.
-  withings: ({ records }) => {
+  withings: ({ records, tz }) => {
     const daily = new Map<string, DailyFacts>();
     const sleep = new Map<string, SleepFacts>();
     for (const s of records("sleep_summary")) {
@@ -271,11 +272,18 @@ const VENDORS: Record<string, (c: Ctx) => Facts> = {
       }),
     );
     const byInstant = new Map<number, number>();
-    for (const g of records("measures")) {
-      if (g.category === 2) continue; // objectives, not measurements
-      for (const m of (g.measures as J[] | undefined) ?? []) if (m.type === 1) byInstant.set(epochS(g.date), num(m.value)! * 10 ** num(m.unit)!);
+    const groups = [...records("measures")].sort((a, b) => num(a.date)! - num(b.date)!);
+    for (const g of groups) {
+      if (g.category === 2 || g.attrib === 1 || g.attrib === 4) continue; // objectives; not this user's
+      for (const m of (g.measures as J[] | undefined) ?? [])
+        if (m.type === 1) {
+          const kg = num(m.value)! * 10 ** num(m.unit)!;
+          byInstant.set(epochS(g.date), kg);
+          // The day's weight is on the day of the zone the group was measured in (else the answer's).
+          setDaily(daily, dayIn(epochS(g.date), typeof g.timezone === "string" ? g.timezone : tz), { weightKg: kg });
+        }
     }
-    return { activities, sleep, daily, dailyKeys: ["steps", "sleepS"], weights: { byInstant } };
+    return { activities, sleep, daily, dailyKeys: ["steps", "sleepS", "weightKg"], weights: { byInstant } };
   },
 
   // Hevy: start_time/end_time UTC; no distance, energy or HR. Body measurements are per `date`

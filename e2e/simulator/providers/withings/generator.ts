@@ -15,16 +15,23 @@ function m(type: number, value: number, unit: number) {
   return { value: Math.round(value * 10 ** -unit), type, unit, algo: 0, fm: 3 };
 }
 
-function group(ctx: DayContext, grpid: number, ms: number, measures: ReturnType<typeof m>[], attrib = 0): GenRecord {
+/**
+ * `attrib` 0: the scale knows it is this user; 1: it could be another user of the scale (a guest's
+ * weigh-in); 2: typed in by the user. `timezone`: where the weigh-in happened, sent per group.
+ */
+function group(ctx: DayContext, grpid: number, ms: number, measures: ReturnType<typeof m>[], attrib = 0, timezone = ctx.profile.timezone): GenRecord {
   const modified = epoch(ms) + 60;
   return {
     id: String(grpid),
     day: ctx.day,
     at: ms,
     updatedAt: modified * 1000,
-    body: { grpid, attrib, date: epoch(ms), created: modified, modified, category: 1, deviceid: "sim-body-plus", hash_deviceid: "sim-body-plus", measures, comment: null },
+    body: { grpid, attrib, date: epoch(ms), created: modified, modified, category: 1, deviceid: "sim-body-plus", hash_deviceid: "sim-body-plus", measures, comment: null, timezone },
   };
 }
+
+/** Zones of the occasional trip: a weigh-in there belongs to that zone's day, not the home zone's. */
+const TRAVEL_ZONES = ["America/New_York", "Asia/Tokyo", "Europe/London"];
 
 function workoutRecord(ctx: DayContext, s: Session, id: number): GenRecord {
   const end = s.startMs + s.durationS * 1000;
@@ -69,20 +76,42 @@ export const withingsGenerator: ProviderSpec = {
       const dayNo = dayNumber(ctx.day);
       const out: GenRecord[] = [];
       if (r.chance(0.6)) {
-        const ms = localInstant(ctx.day, r.int(6 * 60, 9 * 60), ctx.profile.timezone) + r.int(0, 59) * 1000;
+        // Mostly at home; on ~5 % of weigh-ins away, late in the evening of that zone's day.
+        const away = r.chance(0.05) ? TRAVEL_ZONES[r.int(0, TRAVEL_ZONES.length - 1)] : null;
+        const zone = away ?? ctx.profile.timezone;
+        const ms = localInstant(ctx.day, away ? r.int(22 * 60, 23 * 60 + 50) : r.int(6 * 60, 9 * 60), zone) + r.int(0, 59) * 1000;
         const weight = weightOn(ctx, dayNo);
         const fatRatio = r.float(14, 28, 1);
         const fatMass = round((weight * fatRatio) / 100, 3);
         out.push(
-          group(ctx, grpBase(ctx.account) + dayNo * 10, ms, [
-            m(1, weight, -3),
-            m(6, fatRatio, -3),
-            m(8, fatMass, -3),
-            m(5, round(weight - fatMass, 3), -3),
-            m(76, round(weight * 0.42, 3), -3),
-            m(88, round(weight * 0.04, 3), -3),
-          ]),
+          group(
+            ctx,
+            grpBase(ctx.account) + dayNo * 10,
+            ms,
+            [
+              m(1, weight, -3),
+              m(6, fatRatio, -3),
+              m(8, fatMass, -3),
+              m(5, round(weight - fatMass, 3), -3),
+              m(76, round(weight * 0.42, 3), -3),
+              m(88, round(weight * 0.04, 3), -3),
+              m(170, r.int(4, 12), 0), // visceral fat rating (unitless)
+              m(226, Math.round(weight * 22 + r.int(-40, 40)), 0), // BMR, kcal/day
+            ],
+            0,
+            zone,
+          ),
         );
+      } else if (r.chance(0.08)) {
+        // No scale that day but a weight typed in by the user (attrib 2): theirs. Only on such days,
+        // so that a day never has two weigh-ins of the user (which one wins is not this data's point).
+        const ms = localInstant(ctx.day, r.int(12 * 60, 13 * 60), ctx.profile.timezone);
+        out.push(group(ctx, grpBase(ctx.account) + dayNo * 10 + 3, ms, [m(1, round(weightOn(ctx, dayNo) + 0.3, 1), -3)], 2));
+      }
+      if (r.chance(0.08)) {
+        // Someone else of the household on the same scale: the device cannot tell who (attrib 1).
+        const ms = localInstant(ctx.day, r.int(18 * 60, 21 * 60), ctx.profile.timezone) + r.int(0, 59) * 1000;
+        out.push(group(ctx, grpBase(ctx.account) + dayNo * 10 + 2, ms, [m(1, r.float(48, 110, 2), -3), m(6, r.float(14, 35, 1), -3)], 1));
       }
       if (r.chance(0.15)) {
         const ms = localInstant(ctx.day, r.int(19 * 60, 22 * 60), ctx.profile.timezone) + r.int(0, 59) * 1000;

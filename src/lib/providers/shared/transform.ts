@@ -36,6 +36,10 @@ export const MEASUREMENT_UNITS = {
   skin_temperature: "degC",
   vo2max: "mL/kg/min",
   pulse_wave_velocity: "m/s",
+  /** Withings meastype 170: a unitless rating ("without unity" in its reference). */
+  visceral_fat: "index",
+  /** Withings meastype 226 and Health Connect's BasalMetabolicRateRecord: energy per day. */
+  basal_metabolic_rate: "kcal/d",
 } as const;
 export type MeasurementType = keyof typeof MEASUREMENT_UNITS;
 

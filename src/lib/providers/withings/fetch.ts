@@ -18,8 +18,8 @@ const MEASURE = "https://wbsapi.withings.net/measure";
 const MEASURE_V2 = "https://wbsapi.withings.net/v2/measure";
 const SLEEP_V2 = "https://wbsapi.withings.net/v2/sleep";
 
-/** Every meastype the normalizer knows (weight, body composition, blood pressure, heart rate, SpO2, temperatures…). */
-export const WITHINGS_MEASTYPES = "1,4,5,6,8,9,10,11,12,54,71,73,76,77,88,91,123";
+/** Every meastype the normalizer knows (weight, body composition, blood pressure, heart rate, SpO2, temperatures, visceral fat, BMR…). */
+export const WITHINGS_MEASTYPES = "1,4,5,6,8,9,10,11,12,54,71,73,76,77,88,91,123,170,226";
 /*
  * Fields come back only when listed in `data_fields`, so every documented one is asked for and the
  * raw record is complete. UNCONFIRMED: the lists are Withings' reference as remembered (providers.md

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { fixturesOf } from "../shared/fixtures";
-import { withingsTransforms, withingsValue } from "./transform";
+import { WITHINGS_MEASTYPES as REQUESTED } from "./fetch";
+import { WITHINGS_MEASTYPES, withingsTransforms, withingsValue } from "./transform";
 
 const fixture = fixturesOf(import.meta.url);
 
@@ -43,7 +44,6 @@ describe("withings", () => {
         { value: 97, type: 54, unit: 0 },
         { value: 14230, type: 8, unit: -3 }, // 14.23 kg
         { value: 68450, type: 1, unit: -3 }, // 68.45 kg
-        { value: 5, type: 170, unit: 0 }, // visceral fat: not a column we keep
       ],
     };
     const { batch } = withingsTransforms.measures([grp, { grpid: 2, date, category: 2, measures: [{ value: 65000, type: 1, unit: -3 }] }], {
@@ -59,6 +59,57 @@ describe("withings", () => {
     ]);
     expect(batch.dailySummaries[0]).toMatchObject({ date: "2024-01-16", weightKg: 68.45 });
     expect(batch.raw).toHaveLength(1); // the category-2 objective is not a measurement
+  });
+
+  it("asks for every meastype it maps, visceral fat (170) and BMR (226) included", () => {
+    expect(REQUESTED.split(",").map(Number).sort((a, b) => a - b)).toEqual(Object.keys(WITHINGS_MEASTYPES).map(Number).sort((a, b) => a - b));
+    const date = Date.parse("2024-02-01T07:00:00Z") / 1000;
+    const grp = { grpid: 9, attrib: 0, date, category: 1, measures: [{ value: 9, type: 170, unit: 0 }, { value: 16425, type: 226, unit: -1 }] };
+    expect(withingsTransforms.measures([grp]).batch.measurements.map((x) => [x.type, x.value, x.unit])).toEqual([
+      ["visceral_fat", 9, "index"], // a rating without unit
+      ["basal_metabolic_rate", 1642.5, "kcal/d"], // 16425 × 10⁻¹
+    ]);
+  });
+
+  it("attrib 1 (may be another user's) and 4 (entered at account creation) are kept raw only, never the user's weight", () => {
+    const at = (iso: string) => Date.parse(iso) / 1000;
+    const w = (grpid: number, attrib: number, iso: string, grams: number) => ({ grpid, attrib, date: at(iso), category: 1, measures: [{ value: grams, type: 1, unit: -3 }] });
+    const groups = [
+      w(1, 0, "2024-02-01T07:00:00Z", 80100), // the user, known to the scale
+      w(2, 1, "2024-02-01T19:00:00Z", 54300), // a guest later that day: must not overwrite 80.1 kg
+      w(3, 4, "2024-02-02T08:00:00Z", 90000), // typed in at sign-up
+      w(4, 2, "2024-02-03T08:00:00Z", 79800), // typed in by the user: theirs
+      w(5, 8, "2024-02-04T08:00:00Z", 79900), // "same as attrib 0"
+    ];
+    const { batch, skipped } = withingsTransforms.measures(groups, { timezone: "UTC" });
+    expect(skipped).toEqual([]);
+    expect(batch.measurements.map((x) => [x.measuredAt.toISOString(), x.value])).toEqual([
+      ["2024-02-01T07:00:00.000Z", 80.1],
+      ["2024-02-03T08:00:00.000Z", 79.8],
+      ["2024-02-04T08:00:00.000Z", 79.9],
+    ]);
+    expect(batch.dailySummaries.map((d) => [d.date, d.weightKg])).toEqual([
+      ["2024-02-01", 80.1],
+      ["2024-02-03", 79.8],
+      ["2024-02-04", 79.9],
+    ]);
+    expect(batch.raw.map((r) => r.externalId)).toEqual(["1", "2", "3", "4", "5"]); // every group kept as received
+  });
+
+  it("a group's own timezone decides its day: 23:30 in New York is that New York day", () => {
+    // 2024-03-05 23:30 in New York (EST, −05:00) = 2024-03-06T04:30Z = 05:30 on the 6th in Paris.
+    const date = Date.parse("2024-03-06T04:30:00Z") / 1000;
+    const trip = { grpid: 7, attrib: 0, date, category: 1, timezone: "America/New_York", measures: [{ value: 7710, type: 1, unit: -2 }] };
+    const home = { grpid: 8, attrib: 0, date: date + 86_400, category: 1, measures: [{ value: 7690, type: 1, unit: -2 }] };
+    const { batch } = withingsTransforms.measures([trip, home], { timezone: "Europe/Paris" });
+    expect(batch.dailySummaries.map((d) => [d.date, d.weightKg])).toEqual([
+      ["2024-03-05", 77.1], // the trip's own zone
+      ["2024-03-07", 76.9], // no zone of its own: the answer's (Paris), 05:30 on the 7th
+    ]);
+    // An unknown zone skips only that group.
+    const bad = withingsTransforms.measures([{ ...trip, timezone: "Mars/Olympus" }, home], { timezone: "Europe/Paris" });
+    expect(bad.skipped.map((x) => x.reason)).toEqual([expect.stringMatching(/Mars\/Olympus/)]);
+    expect(bad.batch.dailySummaries.map((d) => d.date)).toEqual(["2024-03-07"]);
   });
 
   it("sleep summary: a sleep_session AND the day's part with hr_average as resting HR", () => {
@@ -89,6 +140,22 @@ describe("withings", () => {
     const { batch } = withingsTransforms.sleep_summary([item]);
     expect(batch.sleepSessions[0]).toMatchObject({ efficiencyPct: 91, score: 77, utcOffsetMinutes: -300 });
     expect(batch.dailySummaries[0]).toMatchObject({ sleepScore: 77 });
+  });
+
+  it("sleep summary: zero stages from a device that records none and zero time in bed are unknown, not zero", () => {
+    const night = { id: 6, timezone: "UTC", startdate: 1700000000, enddate: 1700027000, date: "2023-11-15" };
+    const stageless = { ...night, data: { total_sleep_time: 24000, total_timeinbed: 0, deepsleepduration: 0, lightsleepduration: 0, remsleepduration: 0, wakeupduration: 0 } };
+    expect(withingsTransforms.sleep_summary([stageless]).batch.sleepSessions[0]).toMatchObject({
+      asleepS: 24000,
+      inBedS: 27000, // 0 s in bed is not a measurement: enddate − startdate
+      deepS: null,
+      lightS: null,
+      remS: null,
+      awakeS: null,
+    });
+    // A staged night keeps its real zeros (no REM, no time awake).
+    const staged = { ...night, data: { total_sleep_time: 24000, deepsleepduration: 6000, lightsleepduration: 18000, remsleepduration: 0, wakeupduration: 0 } };
+    expect(withingsTransforms.sleep_summary([staged]).batch.sleepSessions[0]).toMatchObject({ deepS: 6000, lightS: 18000, remS: 0, awakeS: 0 });
   });
 
   it("workouts and daily activity", () => {

@@ -18,7 +18,10 @@ import type { Transform } from "../shared/transform-types";
 /**
  * Withings Public Health Data API (`{status:0, body}`):
  * - `measures`: `body.measuregrps[]` of getmeas; pass `body.timezone` as `ctx.timezone`. A value is
- *   `value × 10^unit`; groups of category 2 (objectives, not measurements) are skipped.
+ *   `value × 10^unit`; groups of category 2 (objectives, not measurements) are skipped. A group's
+ *   own `timezone`, when it carries one, decides its local day (the weigh-in happened there);
+ *   otherwise the answer's. Groups Withings cannot attribute to this user are kept raw only (see
+ *   UNATTRIBUTED).
  * - `workouts`: `body.series[]` of getworkouts; each has its own IANA `timezone`.
  * - `sleep_summary`: `body.series[]` of v2/sleep getsummary → a sleep_session AND the day's part
  *   (total sleep, sleep score, `hr_average` → resting HR) under raw key "withings:sleep_summary".
@@ -45,7 +48,20 @@ export const WITHINGS_MEASTYPES: Record<number, MeasurementType> = {
   88: "bone_mass",
   91: "pulse_wave_velocity",
   123: "vo2max",
+  170: "visceral_fat",
+  226: "basal_metabolic_rate",
 };
+
+/**
+ * getmeas `attrib` values whose group may not be this user's: 1 = captured by a device but "may
+ * belong to other users as well as this one (it is ambiguous)", 4 = "entered manually during user
+ * creation (and may not be accurate)" (Withings' measuregrp_object; 0/8 device and known, 2 manual
+ * for this user, 5 BPM auto, 7 confirmed, 15 guided: all the user's). A guest stepping on the scale
+ * must not become the user's weight, so such groups make no measurement and no daily weight; their
+ * raw record is kept (not skipped: the record is valid), so that once the user assigns the weigh-in
+ * in the Withings app its group changes, comes back through `lastupdate` and is normalized then.
+ */
+export const WITHINGS_UNATTRIBUTED = new Set([1, 4]);
 
 /**
  * getworkouts `category` → sport name. UNCONFIRMED: this list is from Withings' public docs as
@@ -87,6 +103,9 @@ const group = z.looseObject({
   grpid: anyId,
   date: z.number(),
   category: optNum,
+  attrib: optNum,
+  /** Not in Withings' measuregrp_object reference, but sent per group by the API (UNCONFIRMED). */
+  timezone: optStr,
   measures: z.array(z.looseObject({ value: z.number(), type: z.number().int(), unit: z.number().int() })),
 });
 
@@ -146,7 +165,10 @@ export const withingsTransforms = {
     return b
       .each(sorted, group, (g, original) => {
         if (g.category === 2) return; // an objective, not a measurement
+        b.raw(g.grpid, original);
+        if (g.attrib != null && WITHINGS_UNATTRIBUTED.has(g.attrib)) return;
         const at = fromEpochSeconds(g.date);
+        const groupZone = g.timezone ? zoneOf(g.timezone) : zone;
         let weight: number | null = null;
         for (const m of g.measures) {
           const type = WITHINGS_MEASTYPES[m.type];
@@ -155,8 +177,7 @@ export const withingsTransforms = {
           b.measurement(type, at, value);
           if (type === "weight") weight = value;
         }
-        if (weight !== null) b.dailyPart(localDate(at, zone.offsetAt(at)), { weightKg: weight }, original);
-        b.raw(g.grpid, original);
+        if (weight !== null) b.dailyPart(localDate(at, groupZone.offsetAt(at)), { weightKg: weight }, original);
       })
       .result();
   },
@@ -201,18 +222,23 @@ export const withingsTransforms = {
         const endAt = fromEpochSeconds(s.enddate);
         const d = s.data;
         const efficiency = d.sleep_efficiency == null ? null : d.sleep_efficiency <= 1 ? d.sleep_efficiency * 100 : d.sleep_efficiency;
+        // Not recorded is not zero: a night with sleep but 0 s in every stage comes from a device
+        // that records no stages, and 0 s in bed next to a real span was not measured.
+        const asleep = n(d.total_sleep_time);
+        const stageless = !!asleep && !d.deepsleepduration && !d.lightsleepduration && !d.remsleepduration;
+        const stage = (v: number | null | undefined) => (stageless ? null : n(v));
         b.sleep({
           externalId: s.id,
           startAt: fromEpochSeconds(s.startdate),
           endAt,
           localDate: s.date,
           utcOffsetMinutes: zone.offsetAt(endAt),
-          inBedS: d.total_timeinbed ?? s.enddate - s.startdate,
-          asleepS: n(d.total_sleep_time),
-          deepS: n(d.deepsleepduration),
-          lightS: n(d.lightsleepduration),
-          remS: n(d.remsleepduration),
-          awakeS: n(d.wakeupduration),
+          inBedS: d.total_timeinbed || s.enddate - s.startdate,
+          asleepS: asleep,
+          deepS: stage(d.deepsleepduration),
+          lightS: stage(d.lightsleepduration),
+          remS: stage(d.remsleepduration),
+          awakeS: stage(d.wakeupduration),
           efficiencyPct: efficiency,
           avgHr: n(d.hr_average),
           minHr: n(d.hr_min),
