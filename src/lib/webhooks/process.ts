@@ -251,8 +251,8 @@ const actionKey = (a: WebhookAction) => JSON.stringify(a);
 export function mergeSyncRequests<T>(requests: Array<SyncRequest & { owners: T[] }>): Array<SyncRequest & { owners: T[] }> {
   const groups = new Map<string, Array<SyncRequest & { owners: T[] }>>();
   for (const r of requests) {
-    const resources = [...new Set(r.resources)].sort();
-    const key = resources.join(",");
+    const resources = [...new Set(r.resources)];
+    const key = [...resources].sort().join(",");
     groups.set(key, [...(groups.get(key) ?? []), { ...r, resources }]);
   }
   const out: Array<SyncRequest & { owners: T[] }> = [];

@@ -15,6 +15,8 @@ import { processWebhookEvent, STALE_PROCESSING_MS, type ProcessDeps, type Proces
 export type WebhookRunnerOptions = ProcessDeps & {
   /** Poll interval (default 2 s). */
   pollMs?: number;
+  /** How long a new notice waits for others of its burst (default WEBHOOK_COALESCE_MS). */
+  coalesceMs?: number;
   onOutcome?: (outcome: ProcessOutcome) => void;
 };
 
@@ -31,15 +33,25 @@ export type WebhookRunner = {
 const retryDue = (now: Date) =>
   sql`${webhookEvents.processedAt} <= ${now.toISOString()}::timestamptz - make_interval(secs => least(600, 5 * power(2, ${webhookEvents.attempts} - 1)))`;
 
+/**
+ * A new notice waits this long before it is processed, so the notices of one burst (an upload of
+ * many activities, or a flood of forged ones) are processed together (process.ts coalesces them).
+ */
+export const WEBHOOK_COALESCE_MS = 3_000;
+
 /** Ids of notices a worker could process now, oldest first. */
-export async function dueWebhookEvents(db: Db, now = new Date(), limit = 50): Promise<string[]> {
+export async function dueWebhookEvents(db: Db, now = new Date(), limit = 50, coalesceMs = WEBHOOK_COALESCE_MS): Promise<string[]> {
   const staleBefore = new Date(now.getTime() - STALE_PROCESSING_MS);
+  const settledBefore = new Date(now.getTime() - coalesceMs);
   const rows = await db
     .select({ id: webhookEvents.id })
     .from(webhookEvents)
     .where(
       or(
-        and(eq(webhookEvents.status, "pending"), or(isNull(webhookEvents.processedAt), retryDue(now))),
+        and(
+          eq(webhookEvents.status, "pending"),
+          or(and(isNull(webhookEvents.processedAt), lte(webhookEvents.receivedAt, settledBefore)), retryDue(now)),
+        ),
         and(eq(webhookEvents.status, "processing"), lte(webhookEvents.processedAt, staleBefore)),
       ),
     )
@@ -87,7 +99,7 @@ export function startWebhookRunner(getDb: () => Promise<Db>, opts: WebhookRunner
       prunedAt = Date.now();
       await pruneWebhookEvents(db);
     }
-    const due = await dueWebhookEvents(db, opts.now?.() ?? new Date());
+    const due = await dueWebhookEvents(db, opts.now?.() ?? new Date(), 50, opts.coalesceMs);
     for (const id of due) {
       if (poller.stopped) break;
       const outcome = await processWebhookEvent(db, id, opts);
