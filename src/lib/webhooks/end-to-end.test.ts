@@ -77,7 +77,11 @@ async function drain(provider: ProviderId, conn = conns.get(provider)!) {
   for (;;) {
     const pending = await t.db.select().from(webhookEvents).where(and(eq(webhookEvents.provider, provider), eq(webhookEvents.status, "pending")));
     if (pending.length === 0) break;
-    for (const e of pending) outcomes.push(await processWebhookEvent(t.db, e.id));
+    for (const e of pending) {
+      const outcome = await processWebhookEvent(t.db, e.id);
+      // "skipped": processed together with an earlier notice of its connection (coalescing).
+      if (outcome.status !== "skipped") outcomes.push(outcome);
+    }
   }
   const queued = await t.db.select().from(syncRuns).where(and(eq(syncRuns.connectionId, conn.id), eq(syncRuns.status, "queued")));
   const runs = [];

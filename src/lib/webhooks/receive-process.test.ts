@@ -18,6 +18,7 @@ import { upsertBatch } from "@/lib/normalize/upsert";
 import { engines, type TestDb } from "@/test/db";
 import { CONFIRM_BUDGET, processWebhookEvent } from "./process";
 import { MAX_PENDING_PER_CONNECTION } from "./receive";
+import { webhookDeliveryIssues } from "./status";
 import { pruneWebhookEvents, startWebhookRunner } from "./runner";
 import { startWebhookApp, type WebhookApp } from "./test-support";
 
@@ -422,6 +423,9 @@ describe.each(engines)("webhooks: receive, store, process ($name)", ({ open }) =
     expect(stravaCalls()).toBe(before + 1); // asked Strava, once
     const [act] = await t.db.select().from(activities).where(and(eq(activities.userId, conn.userId), eq(activities.externalId, String(live.id))));
     expect(act.deletedAt).toBeNull();
+    // The connection card tells the user.
+    const issues = await webhookDeliveryIssues(t.db, conn.userId);
+    expect(issues.get(conns.get("strava")!.id)).toMatchObject({ count: 1, latestReason: expect.stringMatching(/still exists at strava/) });
   });
 
   it("strava: a forged authorized=false leaves the connection active (Strava still accepts its token)", async () => {

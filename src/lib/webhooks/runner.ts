@@ -60,6 +60,17 @@ export async function dueWebhookEvents(db: Db, now = new Date(), limit = 50, coa
   return rows.map((r) => r.id);
 }
 
+/** When the earliest fresh notice that is still settling becomes due, if any. */
+export async function nextSettledAt(db: Db, coalesceMs = WEBHOOK_COALESCE_MS): Promise<Date | null> {
+  const [row] = await db
+    .select({ receivedAt: webhookEvents.receivedAt })
+    .from(webhookEvents)
+    .where(and(eq(webhookEvents.status, "pending"), isNull(webhookEvents.processedAt)))
+    .orderBy(asc(webhookEvents.receivedAt))
+    .limit(1);
+  return row ? new Date(row.receivedAt.getTime() + coalesceMs) : null;
+}
+
 /** Finished notices are kept this long for the operator, then deleted (pending ones never are). */
 export const WEBHOOK_EVENT_RETENTION_DAYS = 30;
 const PRUNE_EVERY_MS = 3_600_000;
@@ -83,6 +94,7 @@ export function startWebhookRunner(getDb: () => Promise<Db>, opts: WebhookRunner
   // a poll instead of spinning; one that fails after real progress retries at once.
   let foundWork = false;
   let prunedAt = 0;
+  let settleTimer: ReturnType<typeof setTimeout> | undefined;
 
   const poller = startPoller({
     label: "webhooks",
@@ -99,7 +111,17 @@ export function startWebhookRunner(getDb: () => Promise<Db>, opts: WebhookRunner
       prunedAt = Date.now();
       await pruneWebhookEvents(db);
     }
-    const due = await dueWebhookEvents(db, opts.now?.() ?? new Date(), 50, opts.coalesceMs);
+    const now = opts.now?.() ?? new Date();
+    const due = await dueWebhookEvents(db, now, 50, opts.coalesceMs);
+    if (due.length === 0) {
+      // A burst is settling: look again when its first notice is due rather than at the next poll.
+      const at = await nextSettledAt(db, opts.coalesceMs);
+      if (at && at > now) {
+        clearTimeout(settleTimer);
+        settleTimer = setTimeout(() => poller.wake(), Math.min(at.getTime() - now.getTime() + 50, 60_000));
+        settleTimer.unref?.();
+      }
+    }
     for (const id of due) {
       if (poller.stopped) break;
       const outcome = await processWebhookEvent(db, id, opts);
@@ -111,7 +133,14 @@ export function startWebhookRunner(getDb: () => Promise<Db>, opts: WebhookRunner
 
   poller.wake();
 
-  return { wake: poller.wake, stop: poller.stop, idle: poller.idle };
+  return {
+    wake: poller.wake,
+    stop: () => {
+      clearTimeout(settleTimer);
+      return poller.stop();
+    },
+    idle: poller.idle,
+  };
 }
 
 const singleton = processSingleton<WebhookRunner>("__healthbridgeWebhookRunner");
