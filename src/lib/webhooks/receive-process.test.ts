@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { ProviderId } from "@/lib/providers/types";
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { demoEnv } from "@sim/clients";
 import { startSimulator, type RunningSimulator } from "@sim/server";
@@ -386,6 +386,26 @@ describe.each(engines)("webhooks: receive, store, process ($name)", ({ open }) =
     expect(c.status).toBe("revoked");
     await t.db.update(providerConnections).set({ status: "active", lastError: null }).where(eq(providerConnections.id, conn.id));
   });
+  it("garmin: an implausible pushed record is refused and reported; the rest of the push lands", async () => {
+    await clean();
+    await reconnect("garmin");
+    const conn = conns.get("garmin")!;
+    const base = { activityType: "RUNNING", startTimeInSeconds: 1_705_305_600, durationInSeconds: 1800, distanceInMeters: 5000 };
+    await deliver("garmin", "athlete-1", {
+      kind: "push",
+      summaryType: "activities",
+      records: [
+        { ...base, summaryId: "plausible-1", averageHeartRateInBeatsPerMinute: 150 },
+        { ...base, summaryId: "implausible-1", averageHeartRateInBeatsPerMinute: 400 },
+      ],
+    });
+    const [outcome] = await processAll("garmin");
+    expect(outcome.status).toBe("processed");
+    expect(outcome.detail).toMatch(/activity \+1.*1 refused as implausible \(avg_hr must be between 20 and 300 bpm \(got 400\)\)/);
+    const rows = await t.db.select().from(activities).where(and(eq(activities.userId, conn.userId), inArray(activities.externalId, ["plausible-1", "implausible-1"])));
+    expect(rows.map((r) => r.externalId)).toEqual(["plausible-1"]);
+  });
+
   // ───── forged, unsigned requests: plain HTTP to the app, no provider involved ─────
 
   /** A request an attacker makes: no signature, nothing but what is public. */
