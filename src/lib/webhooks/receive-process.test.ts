@@ -538,6 +538,10 @@ describe.each(engines)("webhooks: receive, store, process ($name)", ({ open }) =
     await processAll("strava");
     expect(stravaCalls() - before).toBe(CONFIRM_BUDGET[0].limit);
     const rows = await events("strava");
-    expect(rows.filter((r) => /too many provider calls/.test(r.reason ?? ""))).toHaveLength(MAX_PENDING_PER_CONNECTION - CONFIRM_BUDGET[0].limit);
+    // At least the notices past the budget are refused (more when the simulated Strava's own app-wide
+    // rate limit, shared with the other engine's run, answered some of the 60 calls with 429).
+    const refused = rows.filter((r) => /too many provider calls/.test(r.reason ?? "")).length;
+    expect(refused).toBeGreaterThanOrEqual(MAX_PENDING_PER_CONNECTION - CONFIRM_BUDGET[0].limit);
+    expect(rows.filter((r) => r.status === "processed").length + refused).toBe(MAX_PENDING_PER_CONNECTION);
   });
 });
