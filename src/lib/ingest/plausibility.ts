@@ -1,4 +1,4 @@
-import type { ActivityRow, DailyRow, MeasurementRow, SleepRow } from "@/lib/normalize/types";
+import type { ActivityRow, DailyRow, MeasurementRow, NormalizedBatch, SleepRow } from "@/lib/normalize/types";
 
 /**
  * Plausibility of what the phone bridges push. The rule: a point is stored only when its instant
@@ -7,6 +7,8 @@ import type { ActivityRow, DailyRow, MeasurementRow, SleepRow } from "@/lib/norm
  * finite number, and not negative where negative makes no sense). An implausible point is refused
  * by name in the response (`refused`) and the rest of the request lands. The ranges are wide on
  * purpose: they catch broken sensors, unit mix-ups and hostile input, never a real body.
+ * The same rule screens what provider syncs and pushes bring (`screen`), relative to when the
+ * rows are stored.
  */
 
 export const EARLIEST = Date.UTC(2000, 0, 1);
@@ -111,9 +113,37 @@ export class Plausibility {
       this.value("steps", row.steps, r(0, 1_000_000, "steps per day")) ??
       this.value("active_energy", row.activeEnergyKcal, r(0, 30_000, "kcal per day")) ??
       this.value("total_energy", row.totalEnergyKcal, r(0, 40_000, "kcal per day")) ??
-      this.value("sleep", row.sleepS, r(0, 86_400, "s per day"));
+      this.value("sleep", row.sleepS, r(0, 86_400, "s per day")) ??
+      this.value("resting_heart_rate", row.restingHr, MEASUREMENT_RANGES.resting_heart_rate) ??
+      this.value("hrv_rmssd", row.hrvRmssdMs, MEASUREMENT_RANGES.hrv_rmssd) ??
+      this.value("hrv_sdnn", row.hrvSdnnMs, MEASUREMENT_RANGES.hrv_sdnn) ??
+      this.value("weight", row.weightKg, MEASUREMENT_RANGES.weight);
     return reason ? { type: "daily_summary", at: row.date, value: null, reason } : null;
   }
+
+  /** The batch without its implausible rows (raw records kept), and why each was refused. */
+  screen(batch: Partial<NormalizedBatch>): Screened {
+    const refused: Refusal[] = [];
+    const keep = <T>(rows: T[] | undefined, check: (row: T) => Refusal | null): T[] | undefined =>
+      rows?.filter((row) => {
+        const why = check(row);
+        if (why) refused.push(why);
+        return !why;
+      });
+    return {
+      batch: {
+        ...batch,
+        activities: keep(batch.activities, (row) => this.activity(row)),
+        sleepSessions: keep(batch.sleepSessions, (row) => this.sleep(row)),
+        dailySummaries: keep(batch.dailySummaries, (row) => this.daily(row)),
+        measurements: keep(batch.measurements, (row) => this.measurement(row)),
+      },
+      refused,
+    };
+  }
 }
+
+/** A normalized batch without its implausible rows, and why each refused row was refused. */
+export type Screened = { batch: Partial<NormalizedBatch>; refused: Refusal[] };
 
 const iso = (d: Date | null | undefined) => (d && Number.isFinite(d.getTime()) ? d.toISOString() : null);

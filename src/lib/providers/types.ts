@@ -114,15 +114,18 @@ export type WebhookAction =
   | { kind: "sync"; resources: string[]; from: string; to: string }
   /** The notice names one object: ask the provider where it lies in time, then narrow-sync that window. */
   | { kind: "lookup"; resources: string[]; objectId: string; objectType?: string }
-  /** The provider deleted a record: mark ours deleted (user, provider, external id). */
-  | { kind: "delete"; table: "activity" | "sleep_session"; externalId: string }
-  /** The user took the app's access away at the provider. */
-  | { kind: "revoke"; reason: string }
+  /**
+   * The provider deleted a record: mark ours deleted (user, provider, external id). `confirm`: the
+   * notice is unsigned, so the record must first be gone at the provider (`confirmGone`).
+   */
+  | { kind: "delete"; table: "activity" | "sleep_session"; externalId: string; objectId?: string; confirm?: boolean }
+  /** The user took the app's access away at the provider. `confirm`: unsigned, so the token must really fail (`confirmRevoked`). */
+  | { kind: "revoke"; reason: string; confirm?: boolean }
   /** The body carries the records themselves (Garmin push). */
   | { kind: "records"; resource: string; records: unknown[] }
   /** The body carries a url to fetch the records from with the connection's credentials (Garmin ping). */
   | { kind: "pull"; resource: string; url: string }
-  /** The user changed what the app may read (Garmin). */
+  /** The user changed what the app may read (Garmin); with `fetchPermissions` the provider's own answer is stored, not the notice's list. */
   | { kind: "permissions"; permissions: string[] }
   | { kind: "none"; reason: string };
 
@@ -169,6 +172,15 @@ export interface WebhookSpec {
   parse(req: Pick<WebhookRequest, "rawBody" | "headers">): WebhookNotice[];
   /** Further checks against the matched connection; returns why the notice is refused, or undefined. */
   accepts?(notice: WebhookNotice, connection: WebhookConnection): string | undefined;
+  /** For a confirmed "delete": true when the object is really gone at the provider (asked with the user's token). */
+  confirmGone?(ctx: ProviderContext, tokens: TokenSet, action: Extract<WebhookAction, { kind: "delete" }>): Promise<boolean>;
+  /**
+   * For a confirmed "revoke": one cheap call with the user's token; true when the provider refuses
+   * the token (401 / invalid token), false when it still answers. Transient failures throw.
+   */
+  confirmRevoked?(ctx: ProviderContext, tokens: TokenSet): Promise<boolean>;
+  /** For "permissions": what the provider itself says the user grants now. */
+  fetchPermissions?(ctx: ProviderContext, tokens: TokenSet): Promise<string[]>;
   /** For "lookup": the window holding the object (asked with the user's token); null = it is gone. */
   lookup?(ctx: ProviderContext, tokens: TokenSet, action: Extract<WebhookAction, { kind: "lookup" }>): Promise<{ from: Date; to: Date } | null>;
   /** For "records" and "pull": the provider's records as normalized rows (no user id yet). */

@@ -71,14 +71,15 @@ describe("strava", () => {
     expect(stravaWebhook.handshake!(request({ method: "GET" }), secrets)).toBeNull();
   });
 
-  it("maps create/update to a lookup, delete to a deletion mark and authorized=false to a revocation", () => {
+  it("maps create/update to a lookup, delete to a confirmed deletion mark and authorized=false to a confirmed revocation", () => {
     const event = (o: Record<string, unknown>) =>
       stravaWebhook.parse(request({ body: JSON.stringify({ object_type: "activity", object_id: 12345678901, aspect_type: "create", owner_id: 134815, subscription_id: 1, event_time: 1700000000, updates: {}, ...o }) }))[0];
     const created = event({});
     expect(created.providerUserId).toBe("134815");
     expect(created.action).toEqual({ kind: "lookup", resources: ["activities"], objectId: "12345678901" });
-    expect(event({ aspect_type: "delete" }).action).toEqual({ kind: "delete", table: "activity", externalId: "12345678901" });
-    expect(event({ object_type: "athlete", object_id: 134815, aspect_type: "update", updates: { authorized: "false" } }).action.kind).toBe("revoke");
+    // Unsigned: both must be confirmed with Strava before anything is changed.
+    expect(event({ aspect_type: "delete" }).action).toEqual({ kind: "delete", table: "activity", externalId: "12345678901", confirm: true });
+    expect(event({ object_type: "athlete", object_id: 134815, aspect_type: "update", updates: { authorized: "false" } }).action).toMatchObject({ kind: "revoke", confirm: true });
     expect(event({ object_type: "athlete", object_id: 134815, aspect_type: "update", updates: { title: "x" } }).action.kind).toBe("none");
     // Same content → same key; another event time → another key.
     expect(event({}).dedupeKey).toBe(created.dedupeKey);
@@ -318,11 +319,22 @@ describe("garmin", () => {
     expect(() => garminWebhook.parse(request({ body: ping("http://apis.garmin.com/wellness-api/rest/sleeps"), headers }))).toThrow(/apis.garmin.com/);
   });
 
-  it("checks an OAuth 1.0a user's token when the item carries one", () => {
-    const [n] = garminWebhook.parse(request({ body: JSON.stringify({ deregistrations: [{ userId: "u", userAccessToken: "tok-1" }] }), headers }));
-    expect(garminWebhook.accepts!(n, { authKind: "oauth1", meta: {}, accessToken: () => "tok-1" })).toBeUndefined();
-    expect(garminWebhook.accepts!(n, { authKind: "oauth1", meta: {}, accessToken: () => "tok-2" })).toMatch(/not this connection's token/);
-    expect(garminWebhook.accepts!(n, { authKind: "oauth2", meta: {}, accessToken: () => "other" })).toBeUndefined();
+  it("checks the user's token: every OAuth 1.0a item and every pushed record must carry the connection's", () => {
+    const conn = (authKind: string, token: string) => ({ authKind, meta: {}, accessToken: () => token });
+    const [dereg] = garminWebhook.parse(request({ body: JSON.stringify({ deregistrations: [{ userId: "u", userAccessToken: "tok-1" }] }), headers }));
+    expect(garminWebhook.accepts!(dereg, conn("oauth1", "tok-1"))).toBeUndefined();
+    expect(garminWebhook.accepts!(dereg, conn("oauth1", "tok-2"))).toMatch(/not this connection's token/);
+    expect(garminWebhook.accepts!(dereg, conn("oauth2", "other"))).toMatch(/not this connection's token/);
+    const [bare] = garminWebhook.parse(request({ body: JSON.stringify({ deregistrations: [{ userId: "u" }] }), headers }));
+    expect(garminWebhook.accepts!(bare, conn("oauth1", "tok-1"))).toMatch(/carries no userAccessToken/);
+    // OAuth 2.0: a deregistration is confirmed with Garmin instead (process.ts), so it needs no token.
+    expect(garminWebhook.accepts!(bare, conn("oauth2", "tok-1"))).toBeUndefined();
+
+    const push = (token?: string) =>
+      garminWebhook.parse(request({ body: JSON.stringify({ activities: [{ ...activity("u", "a1"), ...(token ? { userAccessToken: token } : {}) }] }), headers }))[0];
+    expect(garminWebhook.accepts!(push("tok-1"), conn("oauth2", "tok-1"))).toBeUndefined();
+    expect(garminWebhook.accepts!(push("tok-2"), conn("oauth2", "tok-1"))).toMatch(/not this connection's token/);
+    expect(garminWebhook.accepts!(push(), conn("oauth2", "tok-1"))).toMatch(/carries no userAccessToken/);
   });
 
   it("normalizes pushed records with the Garmin transforms", () => {

@@ -1,6 +1,7 @@
 import { and, eq, ne, sql } from "drizzle-orm";
 import type { Db } from "@/lib/db";
 import { providerConnections, syncState, type ProviderConnection } from "@/lib/db/schema";
+import { Plausibility } from "@/lib/ingest/plausibility";
 import { upsertBatch, type UpsertCounts } from "@/lib/normalize/upsert";
 import { ProviderRequestError, safeReason } from "@/lib/providers/shared/errors";
 import type { PullProvider } from "@/lib/providers";
@@ -193,8 +194,14 @@ export async function syncConnection(db: Db, args: EngineArgs, opts: EngineOptio
       p.skipped = (p.skipped ?? 0) + result.skipped.length;
       p.lastSkip = safeReason(result.skipped[result.skipped.length - 1].reason);
     }
+    // The phone bridges' plausibility rule: an implausible row is refused and reported, the rest lands.
+    const { batch, refused } = new Plausibility(opts.now?.() ?? new Date()).screen(result.batch);
+    if (refused.length) {
+      p.refused = (p.refused ?? 0) + refused.length;
+      p.lastRefusal = safeReason(`${refused[refused.length - 1].type}: ${refused[refused.length - 1].reason}`);
+    }
     const { c, marked } = await db.transaction(async (tx) => {
-      const c = await upsertBatch(tx, connection.userId, result.batch);
+      const c = await upsertBatch(tx, connection.userId, batch);
       const marked = deletions.length ? await markDeleted(tx, connection.userId, pull.id, deletions) : 0;
       return { c, marked };
     });

@@ -42,6 +42,9 @@ export type ResourceProgress = {
   /** Records the normalizer could not use (reported, not fatal), and the last reason. */
   skipped?: number;
   lastSkip?: string;
+  /** Rows refused as implausible (src/lib/ingest/plausibility.ts), and the last reason. */
+  refused?: number;
+  lastRefusal?: string;
   error?: string;
 };
 
@@ -129,6 +132,42 @@ export async function createRun(db: Db, input: NewRun, now = new Date()): Promis
     // Lost the race to a concurrent request; its run may also have finished already: look again.
   }
   throw new Error("could not queue the run: the same request kept finishing concurrently");
+}
+
+/**
+ * Webhook coalescing: widens a queued (not yet started) webhook run of this connection over the same
+ * resources so it also covers [from, to), while the union stays within `maxSpanMs`. Returns the
+ * widened run, or null when there is none to widen (the caller queues a new one). Conditional on
+ * the run still being queued, so a run a worker has claimed is never changed under it.
+ */
+export async function widenQueuedWindowRun(
+  db: Db,
+  input: { connectionId: string; resources: string[]; from: Date; to: Date; maxSpanMs: number },
+): Promise<SyncRun | null> {
+  const resources = input.resources.length ? input.resources : null;
+  const prefix = `${requestKey("window", resources, null, null).split("|").slice(0, 2).join("|")}|`;
+  const queued = await db
+    .select()
+    .from(syncRuns)
+    .where(and(eq(syncRuns.connectionId, input.connectionId), eq(syncRuns.status, "queued"), eq(syncRuns.trigger, "webhook")));
+  for (const run of queued) {
+    if (!run.requestKey?.startsWith(prefix) || !run.windowFrom || !run.windowTo) continue;
+    const from = new Date(Math.min(run.windowFrom.getTime(), input.from.getTime()));
+    const to = new Date(Math.max(run.windowTo.getTime(), input.to.getTime()));
+    if (to.getTime() - from.getTime() > input.maxSpanMs) continue;
+    if (from.getTime() === run.windowFrom.getTime() && to.getTime() === run.windowTo.getTime()) return run;
+    try {
+      const [widened] = await db
+        .update(syncRuns)
+        .set({ windowFrom: from, windowTo: to, requestKey: requestKey("window", run.resources, from, to) })
+        .where(and(eq(syncRuns.id, run.id), eq(syncRuns.status, "queued")))
+        .returning();
+      if (widened) return widened;
+    } catch {
+      // The widened request equals another live run's (unique index): leave both as they are.
+    }
+  }
+  return null;
 }
 
 /**

@@ -77,7 +77,11 @@ async function drain(provider: ProviderId, conn = conns.get(provider)!) {
   for (;;) {
     const pending = await t.db.select().from(webhookEvents).where(and(eq(webhookEvents.provider, provider), eq(webhookEvents.status, "pending")));
     if (pending.length === 0) break;
-    for (const e of pending) outcomes.push(await processWebhookEvent(t.db, e.id));
+    for (const e of pending) {
+      const outcome = await processWebhookEvent(t.db, e.id);
+      // "skipped": processed together with an earlier notice of its connection (coalescing).
+      if (outcome.status !== "skipped") outcomes.push(outcome);
+    }
   }
   const queued = await t.db.select().from(syncRuns).where(and(eq(syncRuns.connectionId, conn.id), eq(syncRuns.status, "queued")));
   const runs = [];
@@ -175,6 +179,27 @@ describe("a change at the provider reaches the database through its webhook", ()
       .from(measurements)
       .where(and(eq(measurements.userId, conn.userId), eq(measurements.type, "weight"), eq(measurements.measuredAt, new Date(mutation.record.date * 1000))));
     expect(rows).toHaveLength(1);
+  });
+});
+
+describe("plausibility of what providers send", () => {
+  it("strava: an implausible activity from a sync is refused and counted in the run's progress; the rest lands", async () => {
+    const conn = conns.get("strava")!;
+    const at = (h: number) => new Date(Date.now() - h * 3600_000).toISOString();
+    const add = async (h: number, patch: Record<string, unknown>) =>
+      ((await post("/__admin/data/mutations", { op: "add", provider: "strava", account: ACCOUNT, resource: "activities", at: at(h), patch })) as {
+        mutation: { record: { id: number } };
+      }).mutation.record.id;
+    const good = await add(30, { average_heartrate: 140 });
+    const bad = await add(30.5, { average_heartrate: 10_000 });
+    await settle();
+    const { runs } = await drain("strava");
+    expect(runs.map((r) => r.status)).toEqual(["succeeded"]);
+    const [run] = await t.db.select().from(syncRuns).where(eq(syncRuns.id, runs[0].runId));
+    const progress = (run.progress as { resources: Record<string, { refused?: number; lastRefusal?: string }> }).resources.activities;
+    expect(progress).toMatchObject({ refused: 1, lastRefusal: expect.stringMatching(/avg_hr must be between 20 and 300 bpm \(got 10000\)/) });
+    const rows = await t.db.select().from(activities).where(and(eq(activities.userId, conn.userId), inArray(activities.externalId, [String(good), String(bad)])));
+    expect(rows.map((r) => r.externalId)).toEqual([String(good)]);
   });
 });
 

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { ProviderId } from "@/lib/providers/types";
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { demoEnv } from "@sim/clients";
 import { startSimulator, type RunningSimulator } from "@sim/server";
@@ -8,11 +8,17 @@ import { authorize } from "@sim/testing";
 import { setWebhookTarget } from "@sim/webhooks";
 import type { Delivery } from "@sim/webhooks/delivery";
 import { completeConnect, startConnect } from "@/lib/connections/connect";
-import { activities, dailySummaries, providerConnections, sleepSessions, syncRuns, users, webhookEvents } from "@/lib/db/schema";
+import { simData } from "@sim/data/generator";
+import { stravaAthleteId } from "@sim/providers/strava/oauth";
+import { garminUserId } from "@sim/providers/garmin/oauth";
+import { withingsUserId } from "@sim/providers/withings/oauth";
+import { activities, dailySummaries, providerConnections, rateBudget, sleepSessions, syncRuns, users, webhookEvents } from "@/lib/db/schema";
 import type { Db } from "@/lib/db";
 import { upsertBatch } from "@/lib/normalize/upsert";
 import { engines, type TestDb } from "@/test/db";
-import { processWebhookEvent } from "./process";
+import { CONFIRM_BUDGET, processWebhookEvent } from "./process";
+import { MAX_PENDING_PER_CONNECTION } from "./receive";
+import { webhookDeliveryIssues } from "./status";
 import { pruneWebhookEvents, startWebhookRunner } from "./runner";
 import { startWebhookApp, type WebhookApp } from "./test-support";
 
@@ -102,6 +108,7 @@ describe.each(engines)("webhooks: receive, store, process ($name)", ({ open }) =
   const clean = async () => {
     await t.db.delete(webhookEvents);
     await t.db.delete(syncRuns);
+    await t.db.delete(rateBudget);
   };
 
   type Case = {
@@ -249,7 +256,7 @@ describe.each(engines)("webhooks: receive, store, process ($name)", ({ open }) =
     const [stored] = await events(c.provider);
     expect(stored.status).toBe("pending"); // the "process" died here: nothing ran
     // A fresh runner (a restarted app) finds the pending row on its first poll.
-    const runner = startWebhookRunner(async () => t.db, { pollMs: 60_000 });
+    const runner = startWebhookRunner(async () => t.db, { pollMs: 60_000, coalesceMs: 0 });
     await runner.idle();
     await runner.stop();
     const [after] = await events(c.provider);
@@ -378,5 +385,163 @@ describe.each(engines)("webhooks: receive, store, process ($name)", ({ open }) =
     [c] = await t.db.select().from(providerConnections).where(eq(providerConnections.id, conn.id));
     expect(c.status).toBe("revoked");
     await t.db.update(providerConnections).set({ status: "active", lastError: null }).where(eq(providerConnections.id, conn.id));
+  });
+  it("garmin: an implausible pushed record is refused and reported; the rest of the push lands", async () => {
+    await clean();
+    await reconnect("garmin");
+    const conn = conns.get("garmin")!;
+    const base = { activityType: "RUNNING", startTimeInSeconds: 1_705_305_600, durationInSeconds: 1800, distanceInMeters: 5000 };
+    await deliver("garmin", "athlete-1", {
+      kind: "push",
+      summaryType: "activities",
+      records: [
+        { ...base, summaryId: "plausible-1", averageHeartRateInBeatsPerMinute: 150 },
+        { ...base, summaryId: "implausible-1", averageHeartRateInBeatsPerMinute: 400 },
+      ],
+    });
+    const [outcome] = await processAll("garmin");
+    expect(outcome.status).toBe("processed");
+    expect(outcome.detail).toMatch(/activity \+1.*1 refused as implausible \(avg_hr must be between 20 and 300 bpm \(got 400\)\)/);
+    const rows = await t.db.select().from(activities).where(and(eq(activities.userId, conn.userId), inArray(activities.externalId, ["plausible-1", "implausible-1"])));
+    expect(rows.map((r) => r.externalId)).toEqual(["plausible-1"]);
+  });
+
+  // ───── forged, unsigned requests: plain HTTP to the app, no provider involved ─────
+
+  /** A request an attacker makes: no signature, nothing but what is public. */
+  const forge = (provider: ProviderId, body: string, headers: Record<string, string> = { "content-type": "application/json" }) =>
+    fetch(`${app.url}/api/webhooks/${provider}`, { method: "POST", headers, body });
+  const stravaEvent = (o: Record<string, unknown>) =>
+    JSON.stringify({ object_type: "activity", aspect_type: "create", owner_id: Number(stravaAthleteId("athlete-1")), subscription_id: 1, event_time: 1_700_000_000, updates: {}, ...o });
+  /** An activity that exists at the simulated Strava for athlete-1. */
+  const liveStravaActivity = () => simData(sim.state).walk("strava", "athlete-1", "activities", { order: "desc" }).next().value!.body as { id: number; start_date: string };
+  const stravaCalls = () => sim.state.stats().strava?.["activities/id"] ?? 0;
+  /** Connects the provider's user again: earlier cases revoked its grant at the simulated provider. */
+  const reconnect = async (provider: ProviderId) => {
+    const { userId } = conns.get(provider)!;
+    const { url } = await startConnect(t.db, { userId, provider });
+    const outcome = await authorize(sim.url, url, { account: "athlete-1" });
+    const { connection } = await completeConnect(t.db, { userId, query: Object.fromEntries(outcome.location!.searchParams) });
+    conns.set(provider, { id: connection.id, userId });
+    expect(connection.status).toBe("active");
+  };
+  const connectionRow = async (provider: ProviderId) => (await t.db.select().from(providerConnections).where(eq(providerConnections.id, conns.get(provider)!.id)))[0];
+
+  it("strava: a forged delete of an activity that still exists at Strava deletes nothing", async () => {
+    await clean();
+    await reconnect("strava");
+    const conn = conns.get("strava")!;
+    const live = liveStravaActivity();
+    await upsertBatch(t.db, conn.userId, {
+      activities: [{ provider: "strava", externalId: String(live.id), type: "run", startAt: new Date(live.start_date), localDate: live.start_date.slice(0, 10), raw: {} }],
+    });
+    const before = stravaCalls();
+    expect((await forge("strava", stravaEvent({ object_id: live.id, aspect_type: "delete" }))).status).toBe(200);
+    const [outcome] = await processAll("strava");
+    expect(outcome).toMatchObject({ status: "ignored" });
+    expect(outcome.detail).toMatch(/not confirmed: activity \d+ still exists at strava/);
+    expect(stravaCalls()).toBe(before + 1); // asked Strava, once
+    const [act] = await t.db.select().from(activities).where(and(eq(activities.userId, conn.userId), eq(activities.externalId, String(live.id))));
+    expect(act.deletedAt).toBeNull();
+    // The connection card tells the user.
+    const issues = await webhookDeliveryIssues(t.db, conn.userId);
+    expect(issues.get(conns.get("strava")!.id)).toMatchObject({ count: 1, latestReason: expect.stringMatching(/still exists at strava/) });
+  });
+
+  it("strava: a forged authorized=false leaves the connection active (Strava still accepts its token)", async () => {
+    await clean();
+    const body = stravaEvent({ object_type: "athlete", object_id: Number(stravaAthleteId("athlete-1")), aspect_type: "update", updates: { authorized: "false" } });
+    expect((await forge("strava", body)).status).toBe(200);
+    const [outcome] = await processAll("strava");
+    expect(outcome.status).toBe("ignored");
+    expect(outcome.detail).toMatch(/still accepts the connection's token/);
+    expect((await connectionRow("strava")).status).toBe("active");
+  });
+
+  it("withings: a forged unlink leaves the connection active (Withings still accepts its token)", async () => {
+    await clean();
+    await reconnect("withings");
+    const body = new URLSearchParams({ userid: withingsUserId("athlete-1"), appli: "46", action: "unlink" }).toString();
+    expect((await forge("withings", body, { "content-type": "application/x-www-form-urlencoded" })).status).toBe(200);
+    const [outcome] = await processAll("withings");
+    expect(outcome.status, outcome.detail).toBe("ignored");
+    expect((await connectionRow("withings")).status).toBe("active");
+  });
+
+  it("garmin: forged pushes (public client id, wrong or no userAccessToken) store nothing; forged deregistration and permissions change nothing Garmin does not confirm", async () => {
+    await clean();
+    await reconnect("garmin");
+    const conn = conns.get("garmin")!;
+    const headers = { "content-type": "application/json", "garmin-client-id": process.env.GARMIN_CLIENT_ID! };
+    const userId = garminUserId("athlete-1");
+    const fake = { userId, summaryId: "forged-1", activityType: "RUNNING", startTimeInSeconds: 1_705_305_600, durationInSeconds: 3600, distanceInMeters: 500_000, averageHeartRateInBeatsPerMinute: 250 };
+    const [stored] = await t.db.select().from(providerConnections).where(eq(providerConnections.id, conn.id));
+    expect(stored.accessTokenEnc).toBeTruthy();
+    expect((await forge("garmin", JSON.stringify({ activities: [{ ...fake, userAccessToken: "guessed-token" }] }), headers)).status).toBe(200);
+    expect((await forge("garmin", JSON.stringify({ activities: [{ ...fake, summaryId: "forged-2" }] }), headers)).status).toBe(200);
+    const rows = await events("garmin");
+    expect(rows.map((r) => r.status)).toEqual(["ignored", "ignored"]);
+    expect(rows.map((r) => r.reason).sort()).toEqual(["the item carries no userAccessToken, so it cannot be Garmin's", "the userAccessToken is not this connection's token"]);
+    expect(await processAll("garmin")).toEqual([]);
+    const forged = await t.db.select().from(activities).where(and(eq(activities.userId, conn.userId), eq(activities.provider, "garmin")));
+    expect(forged.filter((a) => a.externalId.startsWith("forged-"))).toEqual([]);
+
+    // OAuth 2.0 items carry no token; Garmin itself is asked.
+    await forge("garmin", JSON.stringify({ deregistrations: [{ userId }] }), headers);
+    await forge("garmin", JSON.stringify({ userPermissionsChange: [{ userId, summaryId: "x1", permissions: [], changeTimeInSeconds: 1 }] }), headers);
+    await processAll("garmin");
+    const done = (await events("garmin")).filter((e) => !e.body.includes("forged-"));
+    expect(done.map((e) => `${e.status}: ${e.reason}`).sort()).toEqual([
+      "ignored: not confirmed: garmin still accepts the connection's token",
+      "processed: permissions now ACTIVITY_EXPORT, HEALTH_EXPORT (as the provider answers)",
+    ]);
+    const c = await connectionRow("garmin");
+    expect(c.status).toBe("active");
+    expect(c.scopes).toEqual(["ACTIVITY_EXPORT", "HEALTH_EXPORT"]); // what Garmin answers, not the forged []
+  });
+
+  it("strava: 100 notices about one activity make one lookup and one narrow run", async () => {
+    await clean();
+    const live = liveStravaActivity();
+    const before = stravaCalls();
+    for (let i = 0; i < 100; i++) expect((await forge("strava", stravaEvent({ object_id: live.id, event_time: 1_700_000_000 + i }))).status).toBe(200);
+    expect(await events("strava")).toHaveLength(100);
+    const outcomes = await processAll("strava");
+    // The first claims the 99 others; they are done by the time the loop reaches them.
+    expect(outcomes.map((o) => o.status)).toEqual(["processed", ...Array(99).fill("skipped")]);
+    expect(outcomes[0].coalesced).toBe(99);
+    expect(stravaCalls()).toBe(before + 1);
+    const runs = await webhookRuns("strava");
+    expect(runs).toHaveLength(1);
+    expect(runs[0].windowTo!.getTime() - runs[0].windowFrom!.getTime()).toBeLessThan(86_400_000);
+    expect((await events("strava")).every((e) => e.status === "processed")).toBe(true);
+
+    // A later notice while that run still waits widens it instead of queueing another.
+    await forge("strava", stravaEvent({ object_id: live.id + 1, event_time: 1_700_000_500 }));
+    await processAll("strava");
+    expect(await webhookRuns("strava")).toHaveLength(1);
+  });
+
+  it(`strava: at most ${MAX_PENDING_PER_CONNECTION} notices wait per connection (then 429), and notices make at most ${CONFIRM_BUDGET[0].limit} provider calls an hour`, async () => {
+    await clean();
+    const statuses: number[] = [];
+    for (let i = 0; i < MAX_PENDING_PER_CONNECTION + 5; i++) {
+      const res = await forge("strava", stravaEvent({ object_id: 9_000_000_000 + i, aspect_type: "delete", event_time: 1_700_000_000 + i }));
+      statuses.push(res.status);
+      if (res.status === 429) expect(res.headers.get("retry-after")).toBe("60");
+    }
+    expect(statuses.filter((s) => s === 200)).toHaveLength(MAX_PENDING_PER_CONNECTION);
+    expect(statuses.slice(MAX_PENDING_PER_CONNECTION)).toEqual(Array(5).fill(429));
+    expect(await events("strava")).toHaveLength(MAX_PENDING_PER_CONNECTION);
+
+    const before = stravaCalls();
+    await processAll("strava");
+    expect(stravaCalls() - before).toBe(CONFIRM_BUDGET[0].limit);
+    const rows = await events("strava");
+    // At least the notices past the budget are refused (more when the simulated Strava's own app-wide
+    // rate limit, shared with the other engine's run, answered some of the 60 calls with 429).
+    const refused = rows.filter((r) => /too many provider calls/.test(r.reason ?? "")).length;
+    expect(refused).toBeGreaterThanOrEqual(MAX_PENDING_PER_CONNECTION - CONFIRM_BUDGET[0].limit);
+    expect(rows.filter((r) => r.status === "processed").length + refused).toBe(MAX_PENDING_PER_CONNECTION);
   });
 });

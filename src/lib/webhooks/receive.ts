@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { and, eq } from "drizzle-orm";
+import { and, count, eq, gt, inArray } from "drizzle-orm";
 import { openToken } from "@/lib/crypto/keyring";
 import type { Db } from "@/lib/db";
 import { providerConnections, webhookEvents } from "@/lib/db/schema";
@@ -25,9 +25,18 @@ import {
  *    by its content key;
  * 4. the acknowledgement goes out. Processing happens afterwards (`dispatch`, then process.ts):
  *    never inline, so the provider's deadline (Withings 2 s, Fitbit 5 s, Garmin 30 s) is always met.
+ *
+ * What anonymous requests can make us store is bounded: at most MAX_PENDING_PER_CONNECTION notices
+ * wait per connection and MAX_PENDING_PER_PROVIDER per provider (past that: 429 with Retry-After,
+ * nothing stored, so a real provider delivers again later), and at most MAX_UNTRUSTED_ROWS_PER_HOUR
+ * ignored or rejected rows are kept per provider and hour (past that they are only counted in the log).
  */
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+export const MAX_PENDING_PER_CONNECTION = 200;
+export const MAX_PENDING_PER_PROVIDER = 5_000;
+export const MAX_UNTRUSTED_ROWS_PER_HOUR = 1_000;
+const WAITING: Array<"pending" | "processing"> = ["pending", "processing"];
 /** What a rejected row keeps of the body, for the operator. */
 const REJECTED_BODY_CHARS = 16 * 1024;
 /** Headers every stored event keeps; each provider adds its own (`keptHeaders`). Never cookies or secrets. */
@@ -89,8 +98,40 @@ function keptHeaders(headers: Headers, provider: string): Record<string, string>
   return out;
 }
 
+/** Whether this provider's ignored/rejected rows of the last hour leave room for one more. */
+async function roomForUntrusted(db: Db, provider: ProviderId, now: Date): Promise<boolean> {
+  const [{ n }] = await db
+    .select({ n: count() })
+    .from(webhookEvents)
+    .where(
+      and(
+        eq(webhookEvents.provider, provider),
+        inArray(webhookEvents.status, ["ignored", "rejected"]),
+        gt(webhookEvents.receivedAt, new Date(now.getTime() - 3_600_000)),
+      ),
+    );
+  if (n < MAX_UNTRUSTED_ROWS_PER_HOUR) return true;
+  console.warn(`[webhooks] ${provider}: ${MAX_UNTRUSTED_ROWS_PER_HOUR} ignored/rejected notices this hour; not storing more`);
+  return false;
+}
+
+async function waitingCount(db: Db, where: ReturnType<typeof eq>): Promise<number> {
+  const [{ n }] = await db
+    .select({ n: count() })
+    .from(webhookEvents)
+    .where(and(where, inArray(webhookEvents.status, WAITING)));
+  return n;
+}
+
+const tooMany = (message: string) =>
+  new Response(JSON.stringify({ error: "too_many_notices", message }), {
+    status: 429,
+    headers: { "content-type": "application/json", "retry-after": "60", "cache-control": "no-store" },
+  });
+
 /** Writes a `rejected` row; the same bad request twice stays one row. */
 async function recordRejected(db: Db, provider: ProviderId, req: WebhookRequest, reason: string, body = req.rawBody.toString("utf8")) {
+  if (!(await roomForUntrusted(db, provider, req.receivedAt))) return;
   const key = createHash("sha256")
     .update(`${req.method}\n${req.url.search}\n${JSON.stringify(keptHeaders(req.headers, provider))}\n`)
     .update(req.rawBody)
@@ -190,9 +231,28 @@ export async function handleWebhook(db: Db, provider: string, request: Request, 
     return jsonResponse(400, { error: "invalid_request", message: error.message });
   }
 
+  if ((await waitingCount(db, eq(webhookEvents.provider, provider))) >= MAX_PENDING_PER_PROVIDER) {
+    console.warn(`[webhooks] ${provider}: ${MAX_PENDING_PER_PROVIDER} notices already wait; asked the sender to retry`);
+    return tooMany("too many notices are waiting to be processed; please retry later");
+  }
+
   const pending: string[] = [];
+  /** Waiting notices per connection, counted once per request and then kept up to date here. */
+  const waiting = new Map<string, number>();
+  let throttled = 0;
   for (const notice of notices) {
     const match = await matchConnection(db, provider, spec, notice);
+    if (match.status === "pending") {
+      const n = waiting.get(match.connectionId) ?? (await waitingCount(db, eq(webhookEvents.connectionId, match.connectionId)));
+      if (n >= MAX_PENDING_PER_CONNECTION) {
+        throttled++;
+        waiting.set(match.connectionId, n);
+        continue;
+      }
+      waiting.set(match.connectionId, n + 1);
+    } else if (!(await roomForUntrusted(db, provider, receivedAt))) {
+      continue;
+    }
     const [row] = await db
       .insert(webhookEvents)
       .values({
@@ -209,9 +269,19 @@ export async function handleWebhook(db: Db, provider: string, request: Request, 
       })
       .onConflictDoNothing({ target: [webhookEvents.provider, webhookEvents.dedupeKey] })
       .returning({ id: webhookEvents.id });
-    if (!row) continue; // a duplicate: the stored one stands
+    if (!row) {
+      // A duplicate: the stored one stands (and was not one more waiting notice).
+      if (match.status === "pending") waiting.set(match.connectionId, (waiting.get(match.connectionId) ?? 1) - 1);
+      continue;
+    }
     if (match.status === "ignored") console.warn(`[webhooks] ${provider}: ignored (${match.reason})`);
     else pending.push(row.id);
+  }
+  if (throttled) {
+    console.warn(`[webhooks] ${provider}: ${throttled} notice(s) not stored: ${MAX_PENDING_PER_CONNECTION} already wait for their connection`);
+    if (pending.length === 0) {
+      return tooMany(`${MAX_PENDING_PER_CONNECTION} notices already wait for this connection; please retry later`);
+    }
   }
 
   const elapsed = Date.now() - started;

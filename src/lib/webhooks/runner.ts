@@ -15,6 +15,8 @@ import { processWebhookEvent, STALE_PROCESSING_MS, type ProcessDeps, type Proces
 export type WebhookRunnerOptions = ProcessDeps & {
   /** Poll interval (default 2 s). */
   pollMs?: number;
+  /** How long a new notice waits for others of its burst (default WEBHOOK_COALESCE_MS). */
+  coalesceMs?: number;
   onOutcome?: (outcome: ProcessOutcome) => void;
 };
 
@@ -31,21 +33,42 @@ export type WebhookRunner = {
 const retryDue = (now: Date) =>
   sql`${webhookEvents.processedAt} <= ${now.toISOString()}::timestamptz - make_interval(secs => least(600, 5 * power(2, ${webhookEvents.attempts} - 1)))`;
 
+/**
+ * A new notice waits this long before it is processed, so the notices of one burst (an upload of
+ * many activities, or a flood of forged ones) are processed together (process.ts coalesces them).
+ */
+export const WEBHOOK_COALESCE_MS = 3_000;
+
 /** Ids of notices a worker could process now, oldest first. */
-export async function dueWebhookEvents(db: Db, now = new Date(), limit = 50): Promise<string[]> {
+export async function dueWebhookEvents(db: Db, now = new Date(), limit = 50, coalesceMs = WEBHOOK_COALESCE_MS): Promise<string[]> {
   const staleBefore = new Date(now.getTime() - STALE_PROCESSING_MS);
+  const settledBefore = new Date(now.getTime() - coalesceMs);
   const rows = await db
     .select({ id: webhookEvents.id })
     .from(webhookEvents)
     .where(
       or(
-        and(eq(webhookEvents.status, "pending"), or(isNull(webhookEvents.processedAt), retryDue(now))),
+        and(
+          eq(webhookEvents.status, "pending"),
+          or(and(isNull(webhookEvents.processedAt), lte(webhookEvents.receivedAt, settledBefore)), retryDue(now)),
+        ),
         and(eq(webhookEvents.status, "processing"), lte(webhookEvents.processedAt, staleBefore)),
       ),
     )
     .orderBy(asc(webhookEvents.receivedAt))
     .limit(limit);
   return rows.map((r) => r.id);
+}
+
+/** When the earliest fresh notice that is still settling becomes due, if any. */
+export async function nextSettledAt(db: Db, coalesceMs = WEBHOOK_COALESCE_MS): Promise<Date | null> {
+  const [row] = await db
+    .select({ receivedAt: webhookEvents.receivedAt })
+    .from(webhookEvents)
+    .where(and(eq(webhookEvents.status, "pending"), isNull(webhookEvents.processedAt)))
+    .orderBy(asc(webhookEvents.receivedAt))
+    .limit(1);
+  return row ? new Date(row.receivedAt.getTime() + coalesceMs) : null;
 }
 
 /** Finished notices are kept this long for the operator, then deleted (pending ones never are). */
@@ -71,6 +94,7 @@ export function startWebhookRunner(getDb: () => Promise<Db>, opts: WebhookRunner
   // a poll instead of spinning; one that fails after real progress retries at once.
   let foundWork = false;
   let prunedAt = 0;
+  let settleTimer: ReturnType<typeof setTimeout> | undefined;
 
   const poller = startPoller({
     label: "webhooks",
@@ -87,7 +111,17 @@ export function startWebhookRunner(getDb: () => Promise<Db>, opts: WebhookRunner
       prunedAt = Date.now();
       await pruneWebhookEvents(db);
     }
-    const due = await dueWebhookEvents(db, opts.now?.() ?? new Date());
+    const now = opts.now?.() ?? new Date();
+    const due = await dueWebhookEvents(db, now, 50, opts.coalesceMs);
+    if (due.length === 0) {
+      // A burst is settling: look again when its first notice is due rather than at the next poll.
+      const at = await nextSettledAt(db, opts.coalesceMs);
+      if (at && at > now) {
+        clearTimeout(settleTimer);
+        settleTimer = setTimeout(() => poller.wake(), Math.min(at.getTime() - now.getTime() + 50, 60_000));
+        settleTimer.unref?.();
+      }
+    }
     for (const id of due) {
       if (poller.stopped) break;
       const outcome = await processWebhookEvent(db, id, opts);
@@ -99,7 +133,14 @@ export function startWebhookRunner(getDb: () => Promise<Db>, opts: WebhookRunner
 
   poller.wake();
 
-  return { wake: poller.wake, stop: poller.stop, idle: poller.idle };
+  return {
+    wake: poller.wake,
+    stop: () => {
+      clearTimeout(settleTimer);
+      return poller.stop();
+    },
+    idle: poller.idle,
+  };
 }
 
 const singleton = processSingleton<WebhookRunner>("__healthbridgeWebhookRunner");

@@ -18,6 +18,7 @@ import { appWebhookUrl, later, NoWebhookTargetError, send, type Delivery } from 
  * Backfill: `GET /wellness-api/rest/backfill/{type}?summaryStartTimeInSeconds&summaryEndTimeInSeconds`
  * → 202 at once (409 for a repeated window; 400 past 30 days for activities, 90 for health), then
  * the window's data is pushed (or pinged) to the app.
+ * `GET /wellness-api/rest/user/permissions` answers the grant's toggles (providers.md §2).
  * UNCONFIRMED: error bodies, the ping `token` parameter, callbacks served once per ping for 24 h.
  */
 
@@ -45,12 +46,20 @@ function clientIdFor(state: SimulatorState, grant: Grant | undefined): string {
   return grant?.clientId ?? state.clients.garmin.clientId;
 }
 
-/** OAuth 1.0a users' items carry their access token, as Garmin's do. */
+/**
+ * Items carry the user's access token (`userAccessToken`), as Garmin's OAuth 1.0a items do; for
+ * OAuth 2.0 grants the simulator sends the grant's latest access token the same way (the app
+ * stores pushed records only with it; see GARMIN_PUSH_NEEDS_TOKEN in the app).
+ */
 function tokenFields(state: SimulatorState, grant: Grant | undefined): Record<string, string> {
-  if (!grant || grant.extra.protocol !== "oauth1") return {};
+  if (!grant) return {};
   const token = state.connections({ provider: "garmin", account: grant.account }).find((c) => c.grantId === grant.id)?.accessToken;
   return token ? { userAccessToken: token } : {};
 }
+
+/** What `GET /user/permissions` answers for a grant: the toggles the user left on. */
+export const garminPermissions = (grant: Grant): string[] =>
+  Array.isArray(grant.extra.permissions) ? (grant.extra.permissions as string[]) : ["ACTIVITY_EXPORT", "HEALTH_EXPORT"];
 
 async function post(state: SimulatorState, grant: Grant | undefined, kind: string, payload: unknown): Promise<Delivery> {
   const url = appWebhookUrl(state, "garmin");
@@ -155,13 +164,30 @@ export const garminWebhooks: SimWebhook<z.infer<typeof input>> = {
   input,
   routes: [
     { method: "GET", host: APIS, path: `${REST}/backfill/:type`, name: "backfill", handler: backfill },
+    {
+      method: "GET",
+      host: APIS,
+      path: `${REST}/user/permissions`,
+      name: "user/permissions",
+      handler: (ctx) => {
+        const auth = authenticate(ctx);
+        return auth.ok ? json(200, garminPermissions(auth.grant)) : auth.response;
+      },
+    },
     ...GARMIN_SUMMARY_TYPES.map(callbackRoute),
   ],
   async deliver(state, account, i) {
     const grant = grantOf(state, "garmin", account);
     const userId = garminUserId(account);
-    if (i.kind === "deregistration") return [await post(state, grant, "notice", { deregistrations: [{ userId, ...tokenFields(state, grant) }] })];
+    // As at Garmin, the notice follows the change: the user removed the app (its tokens die) or
+    // changed the toggles (GET /user/permissions answers the new list).
+    if (i.kind === "deregistration") {
+      const fields = tokenFields(state, grant);
+      if (grant) state.revokeGrant(grant.id);
+      return [await post(state, grant, "notice", { deregistrations: [{ userId, ...fields }] })];
+    }
     if (i.kind === "permissions") {
+      if (grant) grant.extra.permissions = i.permissions;
       const item = { userId, ...tokenFields(state, grant), summaryId: `x${randomHex(4)}`, permissions: i.permissions, changeTimeInSeconds: epochSeconds(state) };
       return [await post(state, grant, "notice", { userPermissionsChange: [item] })];
     }

@@ -114,6 +114,10 @@ async function deliverEvent(state: SimulatorState, account: string, i: z.infer<t
   const url = sub?.callbackUrl ?? appWebhookUrl(state, "strava");
   if (!url) throw new NoWebhookTargetError("no Strava push subscription and no webhook target");
   const ownerId = Number(stravaAthleteId(account));
+  if (i.objectType === "athlete" && i.updates?.authorized === "false") {
+    // Strava sends this after the athlete revoked the app: every token of theirs is dead by then.
+    for (const g of state.grants.values()) if (g.provider === "strava" && g.account === account) state.revokeGrant(g.id);
+  }
   const event = {
     aspect_type: i.aspectType,
     event_time: i.eventTime ?? epochSeconds(state),

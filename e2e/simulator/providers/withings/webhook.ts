@@ -98,7 +98,11 @@ async function deliverNotice(state: SimulatorState, account: string, i: z.infer<
   const url = sub?.callbackurl ?? appWebhookUrl(state, "withings");
   if (!url) throw new NoWebhookTargetError("no Withings subscription and no webhook target");
   const form = new URLSearchParams({ userid: userId, appli: String(i.appli) });
-  if (i.appli === 46) form.set("action", i.action ?? "unlink");
+  if (i.appli === 46) {
+    form.set("action", i.action ?? "unlink");
+    // The notice follows the unlink (or account deletion): the user's tokens are dead by then.
+    if ((i.action ?? "unlink") !== "update") for (const g of state.grants.values()) if (g.provider === "withings" && g.userId === userId) state.revokeGrant(g.id);
+  }
   else if (i.date) form.set("date", i.date);
   else {
     const end = i.enddate ?? epochSeconds(state);

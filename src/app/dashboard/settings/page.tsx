@@ -7,6 +7,7 @@ import { providerConnections } from "@/lib/db/schema";
 import { isConfigured, isProviderId, providerList, providers } from "@/lib/providers";
 import { PhoneApps } from "@/app/dashboard/settings/phone-apps";
 import { syncStatus } from "@/lib/sync/status";
+import { webhookDeliveryIssues } from "@/lib/webhooks/status";
 import { ProviderCard } from "./provider-card";
 
 export const dynamic = "force-dynamic";
@@ -18,6 +19,7 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
   const connections = await db.select().from(providerConnections).where(eq(providerConnections.userId, user.id));
   const byProvider = new Map(connections.map((c) => [c.provider, c]));
   const syncByProvider = new Map((await syncStatus(db, user.id)).map((s) => [s.provider, s]));
+  const deliveryIssues = await webhookDeliveryIssues(db, user.id);
   const subject = isProviderId(params.provider) ? providers[params.provider].name : undefined;
 
   return (
@@ -75,6 +77,7 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
                         connectedAt: connection.connectedAt.toISOString().slice(0, 10),
                         lastError: connection.lastError,
                         sync: syncByProvider.get(provider.id) ?? null,
+                        deliveryIssues: deliveryIssues.get(connection.id) ?? null,
                       }
                     : null
                 }

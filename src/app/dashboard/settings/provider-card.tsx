@@ -1,5 +1,6 @@
 import type { AuthKind, DataType, ProviderId } from "@/lib/providers/types";
 import type { ConnectionSyncStatus } from "@/lib/sync/status";
+import { DELIVERY_ISSUE_DAYS, type DeliveryIssues } from "@/lib/webhooks/status";
 import { ProviderActions } from "./provider-actions";
 import { SyncPanel } from "./sync-panel";
 
@@ -23,6 +24,8 @@ export type ProviderCardProps = {
     connectedAt: string;
     lastError: string | null;
     sync: ConnectionSyncStatus | null;
+    /** Provider notices refused or failed lately (src/lib/webhooks/status.ts). */
+    deliveryIssues?: DeliveryIssues | null;
   } | null;
 };
 
@@ -71,6 +74,12 @@ export function ProviderCard({ provider, connection }: ProviderCardProps) {
       ) : null}
       {connection?.lastError && connection.status !== "active" ? (
         <p className="mt-1 text-sm text-red-700">{connection.lastError}</p>
+      ) : null}
+      {connection?.deliveryIssues ? (
+        <p className="mt-1 text-sm text-amber-800" data-testid="webhook-issues">
+          {connection.deliveryIssues.count} provider {connection.deliveryIssues.count === 1 ? "notice" : "notices"} refused or failed in the last{" "}
+          {DELIVERY_ISSUE_DAYS} days; latest ({connection.deliveryIssues.latestAt.slice(0, 16).replace("T", " ")} UTC): {connection.deliveryIssues.latestReason}
+        </p>
       ) : null}
       {provider.notice ? <p className="mt-2 text-xs text-slate-500">{provider.notice}</p> : null}
       {connection?.sync ? (

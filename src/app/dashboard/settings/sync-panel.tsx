@@ -106,6 +106,7 @@ export function SyncPanel({ providerId, providerName, initial }: { providerId: s
                           : r.phase}
                     {r.backfillPct != null ? ` · backfill ${r.backfillPct}%` : ""}
                     {` · ${r.fetched} fetched, ${r.inserted} new`}
+                    {r.refused ? ` · ${r.refused} refused as implausible (${r.lastRefusal ?? "out of range"})` : ""}
                   </span>
                 </li>
               ))}

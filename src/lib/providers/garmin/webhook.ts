@@ -11,10 +11,17 @@ import { constantTimeEqual, contentKey, parseJsonBody } from "../shared/webhook"
  * carries a `callbackURL`, fetched with the connection's (OAuth 1.0a-signed or Bearer) credentials.
  * Deregistrations and user permission changes are ping-only items without data.
  *
- * Nothing is signed: the only marker is the `garmin-client-id` header, which must be our client id
- * (OAuth 2.0) or consumer key (OAuth 1.0a). Each item is then matched to a known Garmin user id
- * (and, for OAuth 1.0a connections, the `userAccessToken` it carries). A callbackURL is followed only
- * on Garmin's own API host, so a forged ping cannot make the app send credentials elsewhere.
+ * Nothing is signed: the `garmin-client-id` header must be our client id (OAuth 2.0) or consumer
+ * key (OAuth 1.0a), but that id is public. So each item is matched to a known Garmin user id and
+ * then trusted only through what Garmin alone knows or answers:
+ * - pushed records only when the item's `userAccessToken` is the connection's stored access token
+ *   (a secret only Garmin and we hold); OAuth 1.0a items must carry it whatever their kind;
+ * - a ping's callbackURL is followed only on Garmin's own API host, with our credentials, so the
+ *   records come from Garmin itself;
+ * - a deregistration revokes only once Garmin refuses the token, a permission change stores what
+ *   `GET /user/permissions` answers, not the notice's list.
+ * UNCONFIRMED: Garmin's OAuth 2.0 migration note says notices of migrated apps stop carrying
+ * `userAccessToken`; such an app must set its summary types to ping (GARMIN_PUSH_NEEDS_TOKEN).
  * Reply 200 within 30 s; bodies can be large (Activity Details up to 100 MB).
  */
 
@@ -22,6 +29,9 @@ const CLIENT_ID_VARS = ["GARMIN_CLIENT_ID", "GARMIN_CONSUMER_KEY"];
 const API_ORIGIN = "https://apis.garmin.com";
 const WELLNESS_PATH = "/wellness-api/rest/";
 const BACKFILL_URL = `${API_ORIGIN}${WELLNESS_PATH}backfill`;
+const PERMISSIONS_URL = `${API_ORIGIN}${WELLNESS_PATH}user/permissions`;
+/** Pushed records are stored only with the connection's own token in the item (see above). */
+export const GARMIN_PUSH_NEEDS_TOKEN = true;
 
 /** Summary types whose records become rows (the normalizers' garminTransforms). */
 export const GARMIN_SUMMARY_TYPES = ["activities", "dailies", "sleeps", "bodyComps", "hrv"] as const;
@@ -74,7 +84,7 @@ function notices(parsed: z.infer<typeof body>): WebhookNotice[] {
         facts: facts(i),
       });
       if (key === "deregistrations") {
-        out.push(single({ kind: "revoke", reason: "the user removed Healthbridge from Garmin Connect" }));
+        out.push(single({ kind: "revoke", reason: "the user removed Healthbridge from Garmin Connect", confirm: true }));
       } else if (key === "userPermissionsChange") {
         const permissions = Array.isArray(i.permissions) ? i.permissions.filter((p): p is string => typeof p === "string") : [];
         out.push(single({ kind: "permissions", permissions }));
@@ -122,8 +132,18 @@ export const garminWebhook: WebhookSpec = {
   },
   accepts(notice, connection) {
     const token = notice.facts?.userAccessToken;
-    if (typeof token !== "string" || connection.authKind !== "oauth1") return undefined;
+    const needed = connection.authKind === "oauth1" || (GARMIN_PUSH_NEEDS_TOKEN && notice.action.kind === "records");
+    if (typeof token !== "string") return needed ? "the item carries no userAccessToken, so it cannot be Garmin's" : undefined;
     return constantTimeEqual(token, connection.accessToken()) ? undefined : "the userAccessToken is not this connection's token";
+  },
+  async confirmRevoked(ctx, tokens) {
+    const { status } = await garminRequest(ctx, tokens, { url: PERMISSIONS_URL, what: "user permissions", okStatuses: [401] });
+    return status === 401;
+  },
+  async fetchPermissions(ctx, tokens) {
+    const { json } = await garminRequest(ctx, tokens, { url: PERMISSIONS_URL, what: "user permissions" });
+    if (!Array.isArray(json)) throw new WebhookParseError("garmin: user permissions did not answer a list");
+    return json.filter((p): p is string => typeof p === "string").slice(0, 32);
   },
   normalize(resource, records) {
     if (!isSummaryType(resource)) return { batch: { activities: [], sleepSessions: [], dailySummaries: [], measurements: [], raw: [] } };

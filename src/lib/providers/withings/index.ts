@@ -1,8 +1,8 @@
-import { oauth2 } from "./auth";
+import { oauth2, withingsCall } from "./auth";
 import { pullSide, type ProviderDefinition } from "../types";
 import { withingsFetcher } from "./fetch";
 import { withingsTransforms } from "./transform";
-import { withingsWebhook } from "./webhook";
+import { confirmWithingsRevoked, withingsWebhook } from "./webhook";
 
 export const withings: ProviderDefinition = {
   id: "withings",
@@ -12,7 +12,7 @@ export const withings: ProviderDefinition = {
   credentialVars: [["WITHINGS_CLIENT_ID", "WITHINGS_CLIENT_SECRET"]],
   credentialsUrl: "https://developer.withings.com/dashboard/",
   oauth2,
-  webhook: withingsWebhook,
+  webhook: { ...withingsWebhook, confirmRevoked: (ctx, tokens) => confirmWithingsRevoked(ctx, tokens, withingsCall) },
   pull: pullSide(withingsTransforms, withingsFetcher),
   subscriptions: {
     kind: "manual",

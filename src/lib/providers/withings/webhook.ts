@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ProviderError, safeReason } from "../shared/errors";
+import { InvalidGrantError, ProviderError, safeReason } from "../shared/errors";
 import { WebhookParseError, type ProviderContext, type TokenSet, type WebhookNotice, type WebhookSpec } from "../types";
 import { contentKey, dayWindow, secondsWindow } from "../shared/webhook";
 
@@ -8,7 +8,8 @@ import { contentKey, dayWindow, secondsWindow } from "../shared/webhook";
  * `appli` (`POST /notify action=subscribe`, Bearer) with the callback `<APP_URL>/api/webhooks/withings`;
  * disconnecting revokes those subscriptions. Notices are form-encoded `userid, appli, startdate,
  * enddate` (or `date`, `action`), unsigned, and must get 200 within 2 s. With no signature, a notice
- * is acted on only for a known user AND an appli that user is subscribed to (46 always: user events).
+ * is acted on only for a known user AND an appli that user is subscribed to (46 always: user events),
+ * and an unlink only once Withings itself refuses the connection's token (`confirmWithingsRevoked`).
  */
 
 export const NOTIFY_URL = "https://wbsapi.withings.net/notify";
@@ -56,7 +57,7 @@ function parseForm(rawBody: Buffer): z.infer<typeof notice> {
 function actionOf(n: z.infer<typeof notice>): WebhookNotice["action"] {
   if (n.appli === USER_EVENTS) {
     return n.action === "unlink" || n.action === "delete"
-      ? { kind: "revoke", reason: `the user ${n.action === "delete" ? "deleted their Withings account" : "unlinked Healthbridge on Withings"}` }
+      ? { kind: "revoke", reason: `the user ${n.action === "delete" ? "deleted their Withings account" : "unlinked Healthbridge on Withings"}`, confirm: true }
       : { kind: "none", reason: `user event ${n.action ?? "(no action)"}` };
   }
   const resources = WITHINGS_APPLI_RESOURCES[n.appli];
@@ -131,6 +132,20 @@ export async function subscribeWithingsNotify(ctx: ProviderContext, tokens: Toke
   }
   const notify: WithingsNotifyMeta = { callbackUrl, applis, ...(error ? { error } : {}) };
   return { ...tokens, meta: { ...tokens.meta, withingsNotify: notify } };
+}
+
+/**
+ * Whether an unlink really happened: `notify action=list` with the user's token, the cheapest call
+ * that needs it. An auth status (401 …, InvalidGrantError) = the token is dead; an answer = still linked.
+ */
+export async function confirmWithingsRevoked(ctx: ProviderContext, tokens: TokenSet, call: WithingsCall): Promise<boolean> {
+  try {
+    await call(ctx, NOTIFY_URL, { action: "list" }, { what: "notify list", bearer: tokens.accessToken });
+    return false;
+  } catch (e) {
+    if (e instanceof InvalidGrantError) return true;
+    throw e;
+  }
 }
 
 /** Revokes the notify subscriptions made at connect (before the grant itself is revoked). Best effort. */
