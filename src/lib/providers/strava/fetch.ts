@@ -1,4 +1,4 @@
-import type { FetchContext, Page, ProviderFetcher, TimeWindow } from "@/lib/sync/types";
+import type { FeedCursor, FetchContext, ProviderFetcher, TimeWindow, WalkPage } from "@/lib/sync/types";
 import { bearer, DAY_MS, epochS, listOf, MINUTE_MS, perWindow } from "../shared/fetch";
 import type { stravaTransforms } from "./transform";
 
@@ -8,23 +8,32 @@ type StravaResource = keyof typeof stravaTransforms;
 /**
  * Strava API v3 (providers.md §1): `GET /api/v3/athlete/activities?before&after&page&per_page≤200`.
  * `after`/`before` are epoch seconds and exclusive, so a window [from, to) asks for
- * after = from − 1 s, before = to. Deltas use `after` = watermark − overlap. Budget: the read
+ * after = from − 1 s, before = to. The endpoint takes any range, so a backfill is one walk over the
+ * whole history at 200 a page: ⌈activities ÷ 200⌉ requests (one more when the last page is exactly
+ * full). Deltas use `after` = watermark − overlap. Budget: the read
  * ("non-upload") limits, 100 per 15 min and 1,000 per day, windows at :00/:15/:30/:45 and 00:00 UTC;
  * `X-ReadRateLimit-Usage` tells when another app process used it up.
  */
 
 const ACTIVITIES = "https://www.strava.com/api/v3/athlete/activities";
+/** providers.md §1: per_page at most 200. */
 export const STRAVA_PAGE_SIZE = 200;
 
-async function* pages(ctx: FetchContext, params: { after: number; before?: number }): AsyncIterable<Page> {
-  for (let page = 1; ; page++) {
+/**
+ * Pages 1, 2, … of one fixed before/after range; `next` resumes at the page BEFORE the next one:
+ * activities deleted meanwhile shift later ones to lower pages, and re-reading one page keeps
+ * them from slipping past the resume point (new activities lie after `before` and shift nothing).
+ */
+async function* pages(ctx: FetchContext, params: { after: number; before?: number }, resume?: FeedCursor): AsyncIterable<WalkPage> {
+  for (let page = Math.max(1, Number(resume?.page ?? 1)); ; page++) {
     const json = await ctx.http.json(ACTIVITIES, {
       query: { ...params, page, per_page: STRAVA_PAGE_SIZE },
       what: "activities",
     });
     const records = listOf("strava", json, "", "activities");
-    if (records.length) yield { records };
-    if (records.length < STRAVA_PAGE_SIZE) return;
+    const full = records.length >= STRAVA_PAGE_SIZE;
+    if (records.length) yield { records, ...(full ? { next: { page } } : {}) };
+    if (!full) return;
   }
 }
 
@@ -46,10 +55,9 @@ export const stravaFetcher: ProviderFetcher<StravaResource> = {
       kind: "window",
       resource: "activities",
       label: "Activities",
-      windowDays: 365,
       pageSize: STRAVA_PAGE_SIZE,
       overlapMs: 3 * DAY_MS,
-      fetchWindow: (ctx, w: TimeWindow) => pages(ctx, { after: epochS(w.from) - 1, before: epochS(w.to) }),
+      fetchWindow: (ctx, w: TimeWindow, resume) => pages(ctx, { after: epochS(w.from) - 1, before: epochS(w.to) }, resume),
       fetchChanges: (ctx, since) => pages(ctx, { after: epochS(since) - 1 }),
     },
   ],
