@@ -351,25 +351,29 @@ export async function syncConnection(db: Db, args: EngineArgs, opts: EngineOptio
           walk = { w, pages: r.fetchWindow(ctx, w, saved?.next)[Symbol.asyncIterator](), fetchedBefore: p.fetched };
         }
         const { w } = walk;
-        const next = await walk.pages.next();
-        if (!next.done) {
+        // Pages up to the next point the walk can resume from (every page of a resumable walk; the
+        // whole window where the fetcher has none), or to the window's end.
+        for (;;) {
+          const next = await walk.pages.next();
+          if (next.done) {
+            widen(w);
+            const days = (w.to.getTime() - w.from.getTime()) / DAY_MS;
+            const density = days > 0 ? (p.fetched - walk.fetchedBefore) / days : seen;
+            walk = null;
+            row = await updateState(row, {
+              backfillReachedAt: w.from,
+              backfillDone: w.from.getTime() <= start.getTime(),
+              cursor: density !== undefined ? { density } : null,
+            });
+            break;
+          }
           await processPage(r, next.value);
-          // Where to go on should this run stop now; a fetcher that cannot resume restarts the window.
           if (next.value.next) {
             row = await updateState(row, {
               cursor: { ...(seen !== undefined ? { density: seen } : {}), walkFrom: w.from.toISOString(), walkTo: w.to.toISOString(), walkNext: JSON.stringify(next.value.next) },
             });
+            break;
           }
-        } else {
-          widen(w);
-          const days = (w.to.getTime() - w.from.getTime()) / DAY_MS;
-          const density = days > 0 ? (p.fetched - walk.fetchedBefore) / days : seen;
-          walk = null;
-          row = await updateState(row, {
-            backfillReachedAt: w.from,
-            backfillDone: w.from.getTime() <= start.getTime(),
-            cursor: density !== undefined ? { density } : null,
-          });
         }
       } else {
         p.phase = "backfill";

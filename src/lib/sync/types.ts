@@ -55,6 +55,8 @@ type ResourceBase<R extends string> = {
   maxHistoryDays?: number;
   /** How far a delta reaches back behind the watermark, for late and edited data. */
   overlapMs: number;
+  /** Records per full page, for paged endpoints (the provider's documented maximum). */
+  pageSize?: number;
 };
 
 /**
@@ -71,8 +73,6 @@ export type WindowResource<R extends string = string> = ResourceBase<R> & {
    * UNCONFIRMED one behind its own constant). Absent: the endpoint takes any range.
    */
   windowDays?: number;
-  /** Records per full page, for paged endpoints (the provider's documented maximum). */
-  pageSize?: number;
   /** Day-granular APIs (YYYY-MM-DD parameters): windows are aligned to UTC midnights. */
   dayAligned?: boolean;
   /**

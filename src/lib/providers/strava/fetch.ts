@@ -7,8 +7,9 @@ type StravaResource = keyof typeof stravaTransforms;
 
 /**
  * Strava API v3 (providers.md §1): `GET /api/v3/athlete/activities?before&after&page&per_page≤200`.
- * `after`/`before` are epoch seconds and exclusive, so a window [from, to) asks for
- * after = from − 1 s, before = to. The endpoint takes any range, so a backfill is one walk over the
+ * `after`/`before` are epoch seconds and exclusive, and start times whole seconds, so a window
+ * [from, to) asks for after = ⌊from⌋ − 1 s, before = ⌈to⌉ (an activity in the second `to` falls
+ * in, before `to`, is not lost). The endpoint takes any range, so a backfill is one walk over the
  * whole history at 200 a page: ⌈activities ÷ 200⌉ requests (one more when the last page is exactly
  * full). Deltas use `after` = watermark − overlap. Budget: the read
  * ("non-upload") limits, 100 per 15 min and 1,000 per day, windows at :00/:15/:30/:45 and 00:00 UTC;
@@ -57,7 +58,7 @@ export const stravaFetcher: ProviderFetcher<StravaResource> = {
       label: "Activities",
       pageSize: STRAVA_PAGE_SIZE,
       overlapMs: 3 * DAY_MS,
-      fetchWindow: (ctx, w: TimeWindow, resume) => pages(ctx, { after: epochS(w.from) - 1, before: epochS(w.to) }, resume),
+      fetchWindow: (ctx, w: TimeWindow, resume) => pages(ctx, { after: epochS(w.from) - 1, before: Math.ceil(w.to.getTime() / 1000) }, resume),
       fetchChanges: (ctx, since) => pages(ctx, { after: epochS(since) - 1 }),
     },
   ],

@@ -89,7 +89,8 @@ function resource(
         call.url,
         call.byDay
           ? { ...base, startdateymd: ymd(w.from), enddateymd: lastDay(w.to) }
-          : { ...base, startdate: epochS(w.from), enddate: epochS(w.to) - 1 },
+          : // Inclusive whole seconds: the last second that starts before `to`.
+            { ...base, startdate: epochS(w.from), enddate: Math.ceil(w.to.getTime() / 1000) - 1 },
         call.key,
         label.toLowerCase(),
         resume,
