@@ -8,8 +8,8 @@ type StravaResource = keyof typeof stravaTransforms;
 /**
  * Strava API v3 (providers.md §1): `GET /api/v3/athlete/activities?before&after&page&per_page≤200`.
  * `after`/`before` are epoch seconds and exclusive, and start times whole seconds, so a window
- * [from, to) asks for after = ⌊from⌋ − 1 s, before = ⌈to⌉ (an activity in the second `to` falls
- * in, before `to`, is not lost). The endpoint takes any range, so a backfill is one walk over the
+ * [from, to) asks for after = ⌊from⌋ − 1 s, before = ⌈to⌉ (an activity that starts in the same
+ * second as `to`, but before it, is not lost). The endpoint takes any range, so a backfill is one walk over the
  * whole history at 200 a page: ⌈activities ÷ 200⌉ requests (one more when the last page is exactly
  * full). Deltas use `after` = watermark − overlap. Budget: the read
  * ("non-upload") limits, 100 per 15 min and 1,000 per day, windows at :00/:15/:30/:45 and 00:00 UTC;
@@ -21,9 +21,9 @@ const ACTIVITIES = "https://www.strava.com/api/v3/athlete/activities";
 export const STRAVA_PAGE_SIZE = 200;
 
 /**
- * Pages 1, 2, … of one fixed before/after range; `next` resumes at the page BEFORE the next one:
- * activities deleted meanwhile shift later ones to lower pages, and re-reading one page keeps
- * them from slipping past the resume point (new activities lie after `before` and shift nothing).
+ * Pages 1, 2, … of one fixed before/after range. A full page's `next` names that same page: a
+ * resumed walk reads it again, because activities deleted meanwhile shift later ones to lower
+ * pages and would otherwise slip past the resume point (new ones lie after `before`, shift nothing).
  */
 async function* pages(ctx: FetchContext, params: { after: number; before?: number }, resume?: FeedCursor): AsyncIterable<WalkPage> {
   for (let page = Math.max(1, Number(resume?.page ?? 1)); ; page++) {
