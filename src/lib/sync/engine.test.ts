@@ -59,6 +59,8 @@ describe("backfill windows", () => {
         expect(ws[0].to, name).toEqual(now);
         expect(ws.at(-1)!.from, name).toEqual(start);
         for (let i = 1; i < ws.length; i++) expect(ws[i].to, `${name} #${i}`).toEqual(ws[i - 1].from);
+        // No range cap: one walk over everything.
+        if (r.windowDays === undefined) expect(ws, name).toEqual([{ from: start, to: now }]);
         for (const w of ws) {
           expect(w.from.getTime(), name).toBeLessThan(w.to.getTime());
           if (r.dayAligned) {
@@ -66,9 +68,9 @@ describe("backfill windows", () => {
             // and asks for at most windowDays dates — the provider's range limit.
             expect(isMidnight(w.from), `${name} ${w.from.toISOString()}`).toBe(true);
             if (w !== ws[0]) expect(isMidnight(w.to), name).toBe(true);
-            expect(datesAsked(w), `${name} ${w.from.toISOString()}`).toBeLessThanOrEqual(r.windowDays);
+            expect(datesAsked(w), `${name} ${w.from.toISOString()}`).toBeLessThanOrEqual(r.windowDays ?? Infinity);
           } else {
-            expect(w.to.getTime() - w.from.getTime(), name).toBeLessThanOrEqual(r.windowDays * DAY_MS);
+            expect(w.to.getTime() - w.from.getTime(), name).toBeLessThanOrEqual((r.windowDays ?? Infinity) * DAY_MS);
           }
         }
         // No date is asked for twice: consecutive day-aligned windows meet at a midnight.
@@ -88,13 +90,25 @@ describe("backfill windows", () => {
     expect(datesAsked(next)).toBe(30);
   });
 
-  it("a window resource without dates is cut at exact instants, not midnights", () => {
-    const strava = byName("strava/activities");
+  it("a capped window resource without dates is cut at exact instants, not midnights", () => {
+    const hr = byName("oura/heartrate"); // 30 days a call, instants
     const now = new Date("2027-03-14T09:30:00Z");
-    const [top, next] = backfill(strava, now, { backfillMaxDays: 1100 });
-    expect(top).toEqual({ from: new Date(now.getTime() - strava.windowDays * DAY_MS), to: now });
+    const [top, next] = backfill(hr, now, { backfillMaxDays: 1100 });
+    expect(top).toEqual({ from: new Date(now.getTime() - hr.windowDays! * DAY_MS), to: now });
     expect(next.to).toEqual(top.from);
-    expect(backfillStart(strava, now, { backfillMaxDays: 10 })).toEqual(new Date(now.getTime() - 10 * DAY_MS));
+    expect(backfillStart(hr, now, { backfillMaxDays: 10 })).toEqual(new Date(now.getTime() - 10 * DAY_MS));
+  });
+
+  it("an endpoint that takes any range is backfilled in one walk, whatever the density (Strava, Withings)", () => {
+    const now = new Date("2027-03-14T09:30:00Z");
+    for (const name of ["strava/activities", "withings/measures", "withings/sleep_summary"]) {
+      const r = byName(name);
+      expect(r.windowDays, name).toBeUndefined();
+      for (const density of [undefined, 0.01, 3, 300]) {
+        expect(backfill(r, now, { backfillMaxDays: 3650 }, density), name).toEqual([{ from: backfillStart(r, now, { backfillMaxDays: 3650 }), to: now }]);
+      }
+      expect(splitWindows(r, new Date("2017-01-01T00:00:00Z"), now)).toHaveLength(1);
+    }
   });
 });
 
@@ -136,7 +150,7 @@ describe("windowDaysFor (sizing windows to whole pages)", () => {
   it("shrinks a window whose last page would be almost empty to one that fills a page", () => {
     // 201 records a year: a year costs 2 requests; 326 days hold ~180 records, one request.
     const density = 201 / 365;
-    const days = windowDaysFor(paged, density);
+    const days = windowDaysFor(paged, density)!;
     expect(days).toBe(326);
     expect(density * days).toBeLessThanOrEqual(paged.pageSize!);
     expect(requestsPerRecord(days, density)).toBeLessThan(requestsPerRecord(365, density));
@@ -145,11 +159,11 @@ describe("windowDaysFor (sizing windows to whole pages)", () => {
   it("is never more expensive per record than the longest window, never longer, and whole days for date APIs", () => {
     for (let density = 0.05; density < 40; density *= 1.37) {
       for (const r of [paged, { ...paged, dayAligned: false }]) {
-        const days = windowDaysFor(r, density);
-        expect(days).toBeLessThanOrEqual(r.windowDays);
+        const days = windowDaysFor(r, density)!;
+        expect(days).toBeLessThanOrEqual(r.windowDays!);
         expect(days).toBeGreaterThan(0);
         if (r.dayAligned) expect(Number.isInteger(days)).toBe(true);
-        expect(requestsPerRecord(days, density)).toBeLessThanOrEqual(requestsPerRecord(r.windowDays, density) + 1e-12);
+        expect(requestsPerRecord(days, density)).toBeLessThanOrEqual(requestsPerRecord(r.windowDays!, density) + 1e-12);
       }
     }
   });
@@ -172,7 +186,7 @@ describe("splitWindows (deltas and narrow syncs)", () => {
     expect(ws[0].from).toEqual(new Date("2027-01-15T00:00:00Z"));
     expect(ws.at(-1)!.to).toEqual(to);
     for (let i = 1; i < ws.length; i++) expect(ws[i].from).toEqual(ws[i - 1].to);
-    for (const w of ws) expect(datesAsked(w)).toBeLessThanOrEqual(weight.windowDays);
+    for (const w of ws) expect(datesAsked(w)).toBeLessThanOrEqual(weight.windowDays!);
   });
 });
 

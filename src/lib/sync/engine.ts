@@ -8,16 +8,18 @@ import type { PullProvider } from "@/lib/providers";
 import { ProviderSyncHttp, type SyncHttpOptions } from "./client";
 import { markDeleted } from "./deletions";
 import type { ResourceProgress, RunCounts, RunProgress, SyncRun } from "./runs";
-import type { FeedCursor, FeedPage, FeedResource, FetchContext, Page, ProviderFetcher, ResourceFetcher, TimeWindow, WindowResource } from "./types";
+import type { FeedCursor, FeedPage, FeedResource, FetchContext, Page, ProviderFetcher, ResourceFetcher, TimeWindow, WalkPage, WindowResource } from "./types";
 
 /**
  * The sync of one connection, resource by resource, against `sync_state`:
  * - first run: backfill from `backfill_from` (as far back as the provider allows, capped by
- *   SYNC_BACKFILL_MAX_DAYS) in windows, newest first, committing `backfill_reached_at` after every
- *   window, so an interrupted run resumes exactly there;
+ *   SYNC_BACKFILL_MAX_DAYS): one paged walk over the whole range where the API takes any range,
+ *   else windows of the provider's range cap, newest first. After every page the walk's resume
+ *   point (the fetcher's page cursor) is committed in `cursor`, after every window
+ *   `backfill_reached_at`, so an interrupted or rescheduled run goes on exactly there;
  * - every later run: first the delta since the watermark (minus an overlap for late and edited
  *   data), then more backfill if it is unfinished;
- * - resources take turns window by window, so the newest data of every kind shows up first.
+ * - resources take turns page by page, so the newest data of every kind shows up first.
  * Pages are upserted as they arrive (idempotent), so a crash between windows loses nothing and a
  * replay duplicates nothing.
  */
@@ -50,6 +52,19 @@ export type EngineResult = { failed: Array<{ resource: string; error: string }>;
 type StateRow = typeof syncState.$inferSelect;
 
 const floorDay = (t: number) => Math.floor(t / DAY_MS) * DAY_MS;
+
+/** Records per day seen in the last backfill window (sizes the next one to whole pages). */
+const densityOf = (row: StateRow): number | undefined => {
+  const d = row.cursor?.density;
+  return typeof d === "number" ? d : undefined;
+};
+
+/** The window an interrupted backfill was walking, and the page cursor to go on from. */
+function walkOf(row: StateRow): { w: TimeWindow; next: FeedCursor } | undefined {
+  const c = row.cursor;
+  if (!c || typeof c.walkFrom !== "string" || typeof c.walkTo !== "string" || typeof c.walkNext !== "string") return undefined;
+  return { w: { from: new Date(c.walkFrom), to: new Date(c.walkTo) }, next: JSON.parse(c.walkNext) as FeedCursor };
+}
 const ceilDay = (t: number) => (t % DAY_MS === 0 ? t : floorDay(t) + DAY_MS);
 const iso = (w: TimeWindow) => ({ from: w.from.toISOString(), to: w.to.toISOString() });
 const normalizedTotal = (c: UpsertCounts, k: "inserted" | "updated" | "unchanged") =>
@@ -77,8 +92,10 @@ const TARGET_FILL = 0.9;
  * pages when that is cheaper per record (Strava: one request per ~180 activities instead of two
  * per 256); windows holding many pages mostly keep the maximum.
  */
-export function windowDaysFor(resource: WindowResource, density: number | undefined): number {
+export function windowDaysFor(resource: WindowResource, density: number | undefined): number | undefined {
   const max = resource.windowDays;
+  // No range cap: the whole range is one walk, and pages fill themselves.
+  if (max === undefined) return undefined;
   if (!resource.pageSize || !density || density <= 0) return max;
   const perPage = (TARGET_FILL * resource.pageSize) / density; // days that fit one page
   const fitted = Math.min(max, Math.max(1, Math.floor(max / perPage)) * perPage);
@@ -88,8 +105,9 @@ export function windowDaysFor(resource: WindowResource, density: number | undefi
   return cost(days) < cost(max) ? days : max;
 }
 
-/** The backfill window that ends at `to` (the oldest instant fetched so far). */
+/** The backfill window that ends at `to` (the oldest instant fetched so far); without a range cap, all of [start, to). */
 export function backfillWindow(resource: WindowResource, to: Date, start: Date, days = resource.windowDays): TimeWindow {
+  if (days === undefined) return { from: start, to };
   const span = days * DAY_MS;
   const from = resource.dayAligned ? ceilDay(to.getTime()) - span : to.getTime() - span;
   return { from: new Date(Math.max(from, start.getTime())), to };
@@ -109,9 +127,9 @@ export function localDates(resource: WindowResource, w: TimeWindow): TimeWindow 
   return { from: new Date(floorDay(w.from.getTime() - ZONE_WEST_MS)), to: new Date(floorDay(w.to.getTime() - 1 + ZONE_EAST_MS) + DAY_MS) };
 }
 
-/** [from, to) cut into windows of the resource's size, oldest first. */
+/** [from, to) cut into windows of the resource's range cap (one window without a cap), oldest first. */
 export function splitWindows(resource: WindowResource, from: Date, to: Date): TimeWindow[] {
-  const span = resource.windowDays * DAY_MS;
+  const span = resource.windowDays === undefined ? Infinity : resource.windowDays * DAY_MS;
   const out: TimeWindow[] = [];
   let start = resource.dayAligned ? floorDay(from.getTime()) : from.getTime();
   while (start < to.getTime()) {
@@ -290,7 +308,7 @@ export async function syncConnection(db: Db, args: EngineArgs, opts: EngineOptio
     // Nothing fetched yet (a run that stopped before this resource's first window): start afresh.
     const untouched =
       r.kind === "window"
-        ? !row.backfillDone && row.backfillReachedAt?.getTime() === row.watermark?.getTime()
+        ? !row.backfillDone && row.backfillReachedAt?.getTime() === row.watermark?.getTime() && !walkOf(row)
         : !row.backfillDone && row.cursor === null;
     if (!isNew && untouched) {
       row = await updateState(row, r.kind === "window" ? { watermark: now, backfillReachedAt: now } : { watermark: now });
@@ -322,22 +340,48 @@ export async function syncConnection(db: Db, args: EngineArgs, opts: EngineOptio
     }
 
     let feed: AsyncIterator<FeedPage<string>> | null = null;
+    // The window being walked, one page per step.
+    let walk: { w: TimeWindow; pages: AsyncIterator<WalkPage<string>>; fetchedBefore: number } | null = null;
     const step = async (): Promise<boolean> => {
       if (row.backfillDone) return false;
       if (r.kind === "window") {
         const start = row.backfillFrom ?? backfillStart(r, now, opts);
-        const seen = (row.cursor as { density?: number } | null)?.density;
-        const w = backfillWindow(r, row.backfillReachedAt ?? now, start, windowDaysFor(r, seen));
-        p.backfillPct = pctOf(row);
-        const fetchedBefore = p.fetched;
-        await fetchWindow(r, w, "backfill");
-        const days = (w.to.getTime() - w.from.getTime()) / DAY_MS;
-        const density = days > 0 ? (p.fetched - fetchedBefore) / days : seen;
-        row = await updateState(row, {
-          backfillReachedAt: w.from,
-          backfillDone: w.from.getTime() <= start.getTime(),
-          cursor: density !== undefined ? { density } : row.cursor,
-        });
+        const seen = densityOf(row);
+        if (!walk) {
+          // An interrupted walk goes on after its last committed page; otherwise the next window.
+          const saved = walkOf(row);
+          const w = saved?.w ?? backfillWindow(r, row.backfillReachedAt ?? now, start, windowDaysFor(r, seen));
+          p.phase = "backfill";
+          p.window = iso(w);
+          p.backfillPct = pctOf(row);
+          await save(true);
+          walk = { w, pages: r.fetchWindow(ctx, w, saved?.next)[Symbol.asyncIterator](), fetchedBefore: p.fetched };
+        }
+        const { w } = walk;
+        // Pages up to the next point the walk can resume from (every page of a resumable walk; the
+        // whole window where the fetcher has none), or to the window's end.
+        for (;;) {
+          const next = await walk.pages.next();
+          if (next.done) {
+            widen(w);
+            const days = (w.to.getTime() - w.from.getTime()) / DAY_MS;
+            const density = days > 0 ? (p.fetched - walk.fetchedBefore) / days : seen;
+            walk = null;
+            row = await updateState(row, {
+              backfillReachedAt: w.from,
+              backfillDone: w.from.getTime() <= start.getTime(),
+              cursor: density !== undefined ? { density } : null,
+            });
+            break;
+          }
+          await processPage(r, next.value);
+          if (next.value.next) {
+            row = await updateState(row, {
+              cursor: { ...(seen !== undefined ? { density: seen } : {}), walkFrom: w.from.toISOString(), walkTo: w.to.toISOString(), walkNext: JSON.stringify(next.value.next) },
+            });
+            break;
+          }
+        }
       } else {
         p.phase = "backfill";
         p.window = null;

@@ -55,25 +55,37 @@ type ResourceBase<R extends string> = {
   maxHistoryDays?: number;
   /** How far a delta reaches back behind the watermark, for late and edited data. */
   overlapMs: number;
+  /** Records per full page, for paged endpoints (the provider's documented maximum). */
+  pageSize?: number;
 };
 
 /**
- * Time-window resources: everything in [from, to) can be asked for. Backfill walks windows of
- * `windowDays` from the newest back; deltas re-fetch [watermark − overlap, now), unless the provider
- * offers something better (`fetchChanges`: Withings `lastupdate`, Strava `after`).
+ * Time-window resources: everything in [from, to) can be asked for. Where the API takes any range
+ * (no `windowDays`), a backfill is ONE paged walk over the whole history, resumable page by page;
+ * where the provider caps a request's range, it walks windows of `windowDays` from the newest back.
+ * Deltas re-fetch [watermark − overlap, now), unless the provider offers something better
+ * (`fetchChanges`: Withings `lastupdate`, Strava `after`).
  */
 export type WindowResource<R extends string = string> = ResourceBase<R> & {
   kind: "window";
-  /** The longest window (the provider's range limit, or a size that keeps commits frequent). */
-  windowDays: number;
-  /** Records per full page, for paged endpoints: backfill windows are then sized to fill pages. */
-  pageSize?: number;
+  /**
+   * The provider's cap on one request's range, in days (each provider's documented limit, or an
+   * UNCONFIRMED one behind its own constant). Absent: the endpoint takes any range.
+   */
+  windowDays?: number;
   /** Day-granular APIs (YYYY-MM-DD parameters): windows are aligned to UTC midnights. */
   dayAligned?: boolean;
-  fetchWindow(ctx: FetchContext, window: TimeWindow): AsyncIterable<Page<R>>;
+  /**
+   * The pages of [from, to). `resume` is a page's `next` from an earlier, interrupted walk of the
+   * same window: continue after that page.
+   */
+  fetchWindow(ctx: FetchContext, window: TimeWindow, resume?: FeedCursor): AsyncIterable<WalkPage<R>>;
   /** Everything created or changed since `since` (inclusive), paged. */
   fetchChanges?(ctx: FetchContext, since: Date): AsyncIterable<Page<R>>;
 };
+
+/** A page of a window; `next` (when the fetcher can resume there) is where the walk goes on after it. */
+export type WalkPage<R extends string = never> = Page<R> & { next?: FeedCursor };
 
 /** A cursor page of a feed backfill; `next: null` ends the backfill. `fraction` = share done so far. */
 export type FeedPage<R extends string = never> = Page<R> & { next: FeedCursor | null; fraction?: number };

@@ -39,22 +39,29 @@ function collection(resource: string) {
       const endDate = end.value ?? today;
       const startDate = start.value ?? addDays(endDate, -1);
       if (startDate > endDate) return problem(400, "Bad Request", "start_date must not be after end_date");
-      const token = decodeToken<{ s: string; e: string; o: number }>(ctx.query.get("next_token"));
+      // The token says where the next page starts: the day of its first document, and how many of
+      // that day's documents came before (so a page is read from there, not from start_date).
+      const token = decodeToken<{ s: string; e: string; d: string; k: number }>(ctx.query.get("next_token"));
       if (token === "invalid" || (token && (token.s !== startDate || token.e !== endDate))) return problem(400, "Bad Request", "invalid next_token");
-      const offset = token?.o ?? 0;
-      const page: unknown[] = [];
-      let seen = 0;
+      const page: Array<{ day: string; body: unknown }> = [];
+      let skip = token?.k ?? 0;
       let more = false;
-      for (const r of store.walk("oura", grant.account, resource, { fromDay: startDate, toDay: endDate })) {
+      for (const r of store.walk("oura", grant.account, resource, { fromDay: token?.d ?? startDate, toDay: endDate })) {
         if (r.day < startDate || r.day > endDate) continue;
-        if (seen++ < offset) continue;
+        if (skip > 0) {
+          skip--;
+          continue;
+        }
         if (page.length === OURA_PAGE_SIZE) {
           more = true;
           break;
         }
-        page.push(r.body);
+        page.push(r);
       }
-      return json(200, { data: page, next_token: more ? encodeToken({ s: startDate, e: endDate, o: offset + OURA_PAGE_SIZE }) : null });
+      const last = page[page.length - 1];
+      const before = token && last?.day === token.d ? token.k : 0;
+      const next = more && last ? { s: startDate, e: endDate, d: last.day, k: before + page.filter((r) => r.day === last.day).length } : null;
+      return json(200, { data: page.map((r) => r.body), next_token: next ? encodeToken(next) : null });
     });
   };
 }

@@ -48,6 +48,9 @@ function intOf(p: URLSearchParams, name: string): number | null | "bad" {
   return /^\d+$/.test(v) ? Number(v) : "bad";
 }
 
+/** Matches a page starting at `offset` needs: its items, and one more to know whether there is `more`. */
+const enough = (offset: number | null) => (offset ?? 0) + WITHINGS_PAGE_SIZE + 1;
+
 /** One page of an ordered list: `{items, more, offset}` with offset = where the next page starts. */
 function page<T>(items: T[], offset: number): { items: T[]; more: boolean; next: number } {
   const slice = items.slice(offset, offset + WITHINGS_PAGE_SIZE);
@@ -75,6 +78,7 @@ function getmeas(ctx: RequestContext, p: URLSearchParams, account: string): SimR
       } else if ((startdate !== null && date < startdate) || (enddate !== null && date > enddate)) continue;
       const measures = (r.body.measures as Array<{ type: number }>).filter((m) => !types || types.includes(m.type));
       if (measures.length) groups.push({ ...r.body, measures });
+      if (groups.length >= enough(offset)) break;
     }
   }
   const pg = page(groups, offset ?? 0);
@@ -99,6 +103,7 @@ function series(resource: string, key: string, filterFields: (body: Record<strin
     for (const r of store.walk("withings", account, resource, { ...range, order: "desc" })) {
       if (lastupdate !== null ? Number(r.body.modified) <= lastupdate : r.day < start! || r.day > end!) continue;
       picked.push(r);
+      if (picked.length >= enough(offset)) break;
     }
     const pg = page(picked, offset ?? 0);
     return json(200, { status: 0, body: { [key]: pg.items.map((r) => (fields ? filterFields(r.body, fields) : r.body)), more: pg.more, offset: pg.next } });

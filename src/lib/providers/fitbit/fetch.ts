@@ -1,5 +1,5 @@
 import { ProviderRequestError } from "@/lib/providers/shared/errors";
-import type { FetchContext, Page, ProviderFetcher, TimeWindow, WindowResource } from "@/lib/sync/types";
+import type { FeedCursor, FetchContext, Page, ProviderFetcher, TimeWindow, WalkPage, WindowResource } from "@/lib/sync/types";
 import { bearer, DAY_MS, HOUR_MS, isObject, lastDay, listOf, perWindow, stringAt, ymd } from "../shared/fetch";
 import type { fitbitTransforms } from "./transform";
 
@@ -9,9 +9,9 @@ type FitbitResource = keyof typeof fitbitTransforms;
 /**
  * Fitbit Web API (providers.md §5), base https://api.fitbit.com, metric units (no Accept-Language).
  * - activities: `list.json` takes `beforeDate` (sort=desc) or `afterDate` (sort=asc), never both,
- *   `limit` ≤ 100, and we follow `pagination.next`. A backfill window pages back from the day after
- *   its last day and stops at its first day (local dates, as Fitbit lists them); deltas use
- *   `afterDate`.
+ *   `limit` ≤ 100, and we follow `pagination.next`. The list takes any range, so a backfill is one
+ *   walk back from the day after today to its first day (local dates, as Fitbit lists them),
+ *   resumed at its last `next` link; deltas use `afterDate`.
  * - date-range endpoints (inclusive dates, local days): sleep ≤ 100 days, steps ≤ 1095, heart ≤ 1
  *   year, HRV ≤ 30 days, weight/fat logs ≤ 31 days per request.
  * - 150 requests per hour per user, resetting at the top of the hour.
@@ -24,7 +24,10 @@ export const FITBIT_LIST_LIMIT = 100;
 function nextUrl(json: unknown): string | undefined {
   const pagination = isObject(json) && isObject(json.pagination) ? json.pagination : undefined;
   const next = pagination ? stringAt(pagination, "next") : undefined;
-  if (!next) return undefined;
+  return next ? apiLink(next) : undefined;
+}
+
+function apiLink(next: string): string {
   const url = new URL(next);
   // Only ever follow links back to the API itself.
   if (url.protocol !== "https:" || url.host !== "api.fitbit.com") throw new ProviderRequestError("fitbit", "fitbit: activities: unexpected pagination link");
@@ -34,22 +37,20 @@ function nextUrl(json: unknown): string | undefined {
 /** Local date (YYYY-MM-DD) of an activity's `startTime`. */
 const startDay = (record: unknown) => (isObject(record) && typeof record.startTime === "string" ? record.startTime.slice(0, 10) : "");
 
-async function* activitiesBefore(ctx: FetchContext, w: TimeWindow): AsyncIterable<Page> {
+async function* activitiesBefore(ctx: FetchContext, w: TimeWindow, resume?: FeedCursor): AsyncIterable<WalkPage> {
   const first = ymd(w.from);
-  let url: string | undefined = `${API}/1/user/-/activities/list.json`;
-  let query: Record<string, string | number> | undefined = {
-    beforeDate: ymd(new Date(Math.ceil(w.to.getTime() / DAY_MS) * DAY_MS)),
-    sort: "desc",
-    offset: 0,
-    limit: FITBIT_LIST_LIMIT,
-  };
+  const resumed = typeof resume?.url === "string" ? apiLink(resume.url) : undefined;
+  let url: string | undefined = resumed ?? `${API}/1/user/-/activities/list.json`;
+  let query: Record<string, string | number> | undefined = resumed
+    ? undefined
+    : { beforeDate: ymd(new Date(Math.ceil(w.to.getTime() / DAY_MS) * DAY_MS)), sort: "desc", offset: 0, limit: FITBIT_LIST_LIMIT };
   while (url) {
     const json = await ctx.http.json(url, { query, what: "activities" });
     const all = listOf("fitbit", json, "activities", "activities");
     const records = all.filter((r) => startDay(r) >= first);
-    if (records.length) yield { records };
-    if (records.length < all.length || all.length === 0) return; // reached the window's first day
-    url = nextUrl(json);
+    const done = records.length < all.length || all.length === 0; // reached the window's first day
+    url = done ? undefined : nextUrl(json);
+    if (records.length) yield { records, ...(url ? { next: { url } } : {}) };
     query = undefined;
   }
 }
@@ -100,7 +101,6 @@ export const fitbitFetcher: ProviderFetcher<FitbitResource> = {
       kind: "window",
       resource: "activities",
       label: "Activities",
-      windowDays: 365,
       pageSize: FITBIT_LIST_LIMIT,
       dayAligned: true,
       overlapMs: 3 * DAY_MS,

@@ -33,6 +33,7 @@ const workouts: FeedResource<HevyResource> = {
   resource: "workouts",
   label: "Workouts",
   overlapMs: 60 * MINUTE_MS,
+  pageSize: HEVY_PAGE_SIZE,
   async *backfill(ctx, cursor) {
     for (let page = Number(cursor?.page ?? 1); ; page++) {
       const { records, pageCount } = await getPage(ctx, "/workouts", "workouts", page);
@@ -57,6 +58,7 @@ const bodyMeasurements: FeedResource<HevyResource> = {
   resource: "body_measurements",
   label: "Body measurements",
   overlapMs: 2 * 24 * 60 * MINUTE_MS,
+  pageSize: HEVY_PAGE_SIZE,
   async *backfill(ctx, cursor) {
     for (let page = Number(cursor?.page ?? 1); ; page++) {
       const { records, pageCount } = await getPage(ctx, "/body_measurements", "body_measurements", page);

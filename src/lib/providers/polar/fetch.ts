@@ -59,6 +59,22 @@ function ranged(resource: PolarResource, label: string, path: string, key: strin
 const list = (path: string, key: string, what: string) => async (ctx: FetchContext) =>
   listOf("polar", await ctx.http.json(`${API}${path}`, { what }), key, what);
 
+/**
+ * The sleep list, read once per run: the time-zone read before the resources and the sleep
+ * snapshot both want it (the run's FetchContext is the key, so the next run reads it afresh).
+ */
+const nightsOfRun = new WeakMap<FetchContext, Promise<unknown[]>>();
+function nights(ctx: FetchContext): Promise<unknown[]> {
+  let read = nightsOfRun.get(ctx);
+  if (!read) {
+    read = list("/users/sleep", "nights", "sleep")(ctx);
+    nightsOfRun.set(ctx, read);
+    // A failed read is not kept: the snapshot tries again (and fails on its own).
+    read.catch(() => nightsOfRun.delete(ctx));
+  }
+  return read;
+}
+
 export const polarFetcher: ProviderFetcher<PolarResource> = {
   authorize: (req, token) => bearer(req, token),
   budget: POLAR_BUDGET,
@@ -71,14 +87,13 @@ export const polarFetcher: ProviderFetcher<PolarResource> = {
   },
   // Continuous heart rate comes as local wall clocks: the offset of the latest night places them.
   async timezone(ctx) {
-    const nights = await list("/users/sleep", "nights", "sleep")(ctx);
-    const latest = nights.filter(isObject).sort((a, b) => String(b.date).localeCompare(String(a.date)))[0];
+    const latest = (await nights(ctx)).filter(isObject).sort((a, b) => String(b.date).localeCompare(String(a.date)))[0];
     const end = latest && typeof latest.sleep_end_time === "string" ? latest.sleep_end_time : "";
     return /([+-]\d{2}:\d{2}|Z)$/.exec(end)?.[1]?.replace("Z", "+00:00");
   },
   resources: [
     snapshot("exercises", "Exercises", list("/exercises", "", "exercises"), { maxHistoryDays: 30 }),
-    snapshot("sleep", "Sleep", list("/users/sleep", "nights", "sleep"), { maxHistoryDays: 28 }),
+    snapshot("sleep", "Sleep", nights, { maxHistoryDays: 28 }),
     snapshot("nightly_recharge", "Nightly Recharge", list("/users/nightly-recharge", "recharges", "nightly recharge"), { maxHistoryDays: 28 }),
     ranged("activities", "Daily activity", "/users/activities", "", "daily activity"),
     ranged("continuous_heart_rate", "Heart rate", "/users/continuous-heart-rate", "heart_rates", "continuous heart rate"),

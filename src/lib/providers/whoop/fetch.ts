@@ -1,4 +1,4 @@
-import type { FetchContext, Page, ProviderFetcher, WindowResource } from "@/lib/sync/types";
+import type { FeedCursor, FetchContext, ProviderFetcher, WalkPage, WindowResource } from "@/lib/sync/types";
 import { bearer, DAY_MS, isObject, listOf, MINUTE_MS, perWindow, snapshot, stringAt } from "../shared/fetch";
 import type { whoopTransforms } from "./transform";
 
@@ -7,24 +7,27 @@ type WhoopResource = keyof typeof whoopTransforms;
 
 /**
  * WHOOP API v2 (providers.md §4): collections take `start` (inclusive), `end` (exclusive), `limit`
- * ≤ 25 and `nextToken` → `{records, next_token}`, newest first. Body measurements are a snapshot
+ * ≤ 25 and `nextToken` → `{records, next_token}`, newest first. No range cap is documented, so a
+ * backfill is one walk over the whole history per collection, resumed by its `next_token`
+ * (UNCONFIRMED: how long WHOOP honours one). Body measurements are a snapshot
  * (no time), fetched once per run. Recoveries carry no offset: the user's offset comes from the
  * latest cycle. Budget: 100 per minute and 10,000 per day (per app).
  */
 
 const BASE = "https://api.prod.whoop.com/developer";
+/** providers.md §4: `limit` at most 25. */
 export const WHOOP_PAGE_SIZE = 25;
 
-async function* collection(ctx: FetchContext, path: string, what: string, range: { start: string; end?: string }): AsyncIterable<Page> {
-  let nextToken: string | undefined;
+async function* collection(ctx: FetchContext, path: string, what: string, range: { start: string; end?: string }, resume?: FeedCursor): AsyncIterable<WalkPage> {
+  let nextToken = typeof resume?.nextToken === "string" ? resume.nextToken : undefined;
   do {
     const json = await ctx.http.json(`${BASE}${path}`, {
       query: { ...range, limit: WHOOP_PAGE_SIZE, nextToken },
       what,
     });
     const records = listOf("whoop", json, "records", what);
-    if (records.length) yield { records };
     nextToken = isObject(json) ? stringAt(json, "next_token") : undefined;
+    if (records.length) yield { records, ...(nextToken ? { next: { nextToken } } : {}) };
   } while (nextToken);
 }
 
@@ -33,10 +36,9 @@ function timed(resource: WhoopResource, label: string, path: string): WindowReso
     kind: "window",
     resource,
     label,
-    windowDays: 365,
     pageSize: WHOOP_PAGE_SIZE,
     overlapMs: 3 * DAY_MS,
-    fetchWindow: (ctx, w) => collection(ctx, path, resource, { start: w.from.toISOString(), end: w.to.toISOString() }),
+    fetchWindow: (ctx, w, resume) => collection(ctx, path, resource, { start: w.from.toISOString(), end: w.to.toISOString() }, resume),
   };
 }
 

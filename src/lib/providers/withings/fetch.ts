@@ -1,4 +1,4 @@
-import type { BodyVerdict, FetchContext, Page, ProviderFetcher, TimeWindow, WindowResource } from "@/lib/sync/types";
+import type { BodyVerdict, FeedCursor, FetchContext, ProviderFetcher, TimeWindow, WalkPage, WindowResource } from "@/lib/sync/types";
 import { bearer, DAY_MS, epochS, isObject, lastDay, listOf, MINUTE_MS, perWindow, stringAt, ymd } from "../shared/fetch";
 import type { withingsTransforms } from "./transform";
 
@@ -10,7 +10,9 @@ type WithingsResource = keyof typeof withingsTransforms;
  * answers `{status, body}` with HTTP 200 even for errors (601 = too many requests; 100–102, 200,
  * 401 = authentication failed; 522 = timeout). Lists page with `more` + `offset`. Backfill asks by
  * date (`startdate`/`enddate` epoch seconds for getmeas, `startdateymd`/`enddateymd` for the
- * others); deltas use `lastupdate` (everything created or changed since), the best mechanism
+ * others). No call caps its range (providers.md and the vendor spec name none), so a backfill is
+ * one offset walk over the whole history per resource: a sparse account costs one request each,
+ * a dense one ⌈records ÷ page⌉. Deltas use `lastupdate` (everything created or changed since), the best mechanism
  * Withings has. Budget: 120 requests per minute per app.
  */
 
@@ -48,18 +50,22 @@ function checkBody(json: unknown): BodyVerdict {
   return { kind: "invalid", reason };
 }
 
-/** Pages through `more`/`offset`; `key` is the list inside `body`. */
-async function* paged(ctx: FetchContext, url: string, form: Record<string, string | number>, key: string, what: string): AsyncIterable<Page> {
-  let offset: number | undefined;
+/**
+ * Pages through `more`/`offset`; `key` is the list inside `body`. A page's `next` is its own offset:
+ * a resumed walk reads that page again, so records deleted meanwhile cannot shift one past it.
+ */
+async function* paged(ctx: FetchContext, url: string, form: Record<string, string | number>, key: string, what: string, resume?: FeedCursor): AsyncIterable<WalkPage> {
+  let offset: number | undefined = typeof resume?.offset === "number" && resume.offset > 0 ? resume.offset : undefined;
   for (;;) {
     const json = await ctx.http.json(url, { form: { ...form, offset }, what });
     const body = isObject(json) && isObject(json.body) ? json.body : {};
     const records = listOf("withings", body, key, what);
     const timezone = stringAt(body, "timezone");
-    if (records.length) yield { records, timezone };
     const more = body.more === true || body.more === 1;
     const next = typeof body.offset === "number" ? body.offset : undefined;
-    if (!more || next === undefined || next === offset) return;
+    const last = !more || next === undefined || next === offset;
+    if (records.length) yield { records, timezone, ...(last ? {} : { next: { offset: offset ?? 0 } }) };
+    if (last) return;
     offset = next;
   }
 }
@@ -74,19 +80,20 @@ function resource(
     kind: "window",
     resource: name,
     label,
-    windowDays: 365,
     pageSize: WITHINGS_PAGE_SIZE,
     dayAligned: call.byDay,
     overlapMs: DAY_MS,
-    fetchWindow: (ctx, w: TimeWindow) =>
+    fetchWindow: (ctx, w: TimeWindow, resume) =>
       paged(
         ctx,
         call.url,
         call.byDay
           ? { ...base, startdateymd: ymd(w.from), enddateymd: lastDay(w.to) }
-          : { ...base, startdate: epochS(w.from), enddate: epochS(w.to) - 1 },
+          : // Inclusive whole seconds: the last second that starts before `to`.
+            { ...base, startdate: epochS(w.from), enddate: Math.ceil(w.to.getTime() / 1000) - 1 },
         call.key,
         label.toLowerCase(),
+        resume,
       ),
     fetchChanges: (ctx, since) => paged(ctx, call.url, { ...base, lastupdate: epochS(since) }, call.key, label.toLowerCase()),
   };
