@@ -90,7 +90,7 @@ function parseFilter(t: TypeSpec, key: string, filter: string): Parsed {
   for (const part of orParts) {
     const clauses: Clause[] = [];
     for (const raw of part.split(/\s+AND\s+/)) {
-      const m = /^\s*([a-z_]+(?:\.[a-z_]+)+)\s*(>=|<|<=|>|=|!=)\s*"([^"]*)"\s*$/.exec(raw);
+      const m = /^\s*([a-z0-9_]+(?:\.[a-z0-9_]+)+)\s*(>=|<|<=|>|=|!=)\s*"([^"]*)"\s*$/.exec(raw);
       if (!m) return { error: badFilter("INVALID_DATA_POINT_FILTER_SYNTAX", `Invalid filter syntax near: ${raw.slice(0, 80)}`) };
       const [, field, op, literal] = m;
       if (field.split(".")[0] !== t.filter) return { error: badFilter("INVALID_DATA_POINT_FILTER_DATA_TYPE_RESTRICTION", `Filter field ${field} does not belong to data type ${t.filter}.`) };
