@@ -20,6 +20,7 @@ export const DEMO_CLIENTS = {
   oura: { clientId: "demo-oura-client", clientSecret: "demo-oura-secret" },
   whoop: { clientId: "demo-whoop-client", clientSecret: "demo-whoop-secret" },
   fitbit: { clientId: "demo-fitbit-client", clientSecret: "demo-fitbit-secret" },
+  google_health: { clientId: "demo-google-health-client.apps.googleusercontent.com", clientSecret: "demo-google-health-secret" },
   polar: { clientId: "demo-polar-client", clientSecret: "demo-polar-secret" },
   coros: { clientId: "demo-coros-client", clientSecret: "demo-coros-secret" },
   withings: { clientId: "demo-withings-client", clientSecret: "demo-withings-secret" },
@@ -56,6 +57,8 @@ export const DEMO_WEBHOOK_SETTINGS = {
   OURA_WEBHOOK_VERIFICATION_TOKEN: "demo-oura-verification-token",
   /** What the simulated Polar shows once as `signature_secret_key` when the app creates its webhook. */
   POLAR_WEBHOOK_SECRET: "demo-polar-webhook-secret-0123456789abcdef",
+  /** The Authorization value the simulated Google sends with notices (endpointAuthorization.secret). */
+  GOOGLE_HEALTH_WEBHOOK_AUTHORIZATION: "Bearer demo-google-health-webhook-secret",
 } as const;
 
 /** Webhook settings for an app that talks to the simulator (merged into demoEnv). */

@@ -40,7 +40,9 @@ export type RefreshMode =
   /** COROS: same refresh token stays valid; the same access token gets a new expiry. */
   | "extend"
   /** No refresh grant (Polar). */
-  | "none";
+  | "none"
+  /** Google: a new access token only; the refresh token stays valid and is not sent again. */
+  | "keep";
 
 export type OAuth2Style = {
   provider: string;
@@ -77,6 +79,8 @@ export type OAuth2Style = {
   refresh: RefreshMode;
   /** A refresh token is only issued when this scope was granted (WHOOP `offline`). */
   refreshRequiresScope?: string;
+  /** Whether a code from this approval yields a refresh token (Google: `access_type=offline`, and consent). */
+  issuesRefreshToken?(params: URLSearchParams, ctx: { state: SimulatorState; clientId: string; account: string }): boolean;
   /** Replaying a spent refresh token revokes the whole grant (token-family reuse detection). */
   reuseRevokesGrant?: boolean;
   /** Provider user id for a simulated account name (deterministic). */
@@ -278,6 +282,7 @@ export function authorizeRoutes(style: OAuth2Style): RouteSpec[] {
           account,
           userId: style.userId(account),
           codeChallenge: req.codeChallenge,
+          noRefresh: style.issuesRefreshToken ? !style.issuesRefreshToken(req.original, { state: ctx.state, clientId: req.clientId, account }) : undefined,
           expiresAt: ctx.state.now() + style.codeTtlSeconds * 1000,
           usedAt: null,
           grantId: null,
@@ -415,7 +420,7 @@ export function exchangeCode(
   });
   rec.grantId = grant.id;
   const access = state.issueAccessToken(grant, style.accessTokenTtlSeconds);
-  const refresh = issueRefresh(state, style, grant);
+  const refresh = rec.noRefresh ? null : issueRefresh(state, style, grant);
   return { ok: true, result: { grant, access, refresh, grantType: "authorization_code" } };
 }
 
@@ -450,6 +455,9 @@ export function refreshGrant(
   }
 
   const now = state.now();
+  if (style.refresh === "keep") {
+    return { ok: true, result: { grant, access: state.issueAccessToken(grant, style.accessTokenTtlSeconds), refresh: null, grantType: "refresh_token" } };
+  }
   const current = latestAccessToken(state, grant.id);
   if (style.refresh === "extend") {
     const access = current ?? state.issueAccessToken(grant, style.accessTokenTtlSeconds);

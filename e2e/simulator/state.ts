@@ -40,6 +40,8 @@ export type CodeRecord = {
   account: string;
   userId: string;
   codeChallenge?: string;
+  /** The approval yields no refresh token (Google without `access_type=offline`). */
+  noRefresh?: boolean;
   expiresAt: number;
   usedAt: number | null;
   /** The grant issued from this code (revoked if the code is replayed). */

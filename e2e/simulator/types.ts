@@ -10,7 +10,7 @@ import type { SimWebhook } from "./webhooks/common";
  */
 
 /** Every simulated provider, in the order the simulator lists them. One folder each under providers/. */
-export const SIM_PROVIDER_IDS = ["strava", "oura", "whoop", "fitbit", "polar", "coros", "withings", "garmin", "hevy", "eightsleep"] as const;
+export const SIM_PROVIDER_IDS = ["strava", "oura", "whoop", "fitbit", "google_health", "polar", "coros", "withings", "garmin", "hevy", "eightsleep"] as const;
 export type SimProviderId = (typeof SIM_PROVIDER_IDS)[number];
 
 /** Providers the app pulls data from (Garmin pushes everything: its data comes with its webhooks). */

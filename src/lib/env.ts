@@ -57,6 +57,14 @@ export const envSchema = z.object({
   SYNC_POLL_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(100).max(600_000).default(2000)),
   /** "off" keeps the in-process webhook runner (stored notices → processing) from starting with the server. */
   WEBHOOK_RUNNER: z.preprocess(emptyAsUndefined, z.enum(["on", "off"]).default("on")),
+  /** Google sends this whole value as `Authorization` (google-health.md A.10): the scheme is part of it. */
+  GOOGLE_HEALTH_WEBHOOK_AUTHORIZATION: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9._~+/-]* \S{16,}$/, 'must be a whole Authorization value with its scheme, e.g. "Bearer <at least 16 random characters>"')
+      .optional(),
+  ),
 });
 
 export type RawEnv = z.infer<typeof envSchema>;

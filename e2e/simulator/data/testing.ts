@@ -1,6 +1,7 @@
 import { corosOpenId } from "../providers/coros/oauth";
 import { eightSleepUserId } from "../providers/eightsleep/oauth";
 import { fitbitUserId } from "../providers/fitbit/oauth";
+import { GH_SCOPES, googleHealthUserId } from "../providers/google_health/oauth";
 import { ouraUserId } from "../providers/oura/oauth";
 import { polarUserId } from "../providers/polar/oauth";
 import { stravaAthleteId, STRAVA_SCOPES } from "../providers/strava/oauth";
@@ -21,6 +22,7 @@ const USER_IDS: Record<string, (account: string) => string> = {
   oura: ouraUserId,
   whoop: whoopUserId,
   fitbit: fitbitUserId,
+  google_health: googleHealthUserId,
   polar: polarUserId,
   coros: corosOpenId,
   withings: withingsUserId,
@@ -32,6 +34,7 @@ const ALL_SCOPES: Record<string, string[]> = {
   oura: OURA_SCOPES,
   whoop: WHOOP_SCOPES,
   fitbit: FITBIT_SCOPES,
+  google_health: GH_SCOPES,
   polar: ["accesslink.read_all"],
   coros: [],
   withings: WITHINGS_SCOPES,

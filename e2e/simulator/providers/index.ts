@@ -3,6 +3,7 @@ import { coros } from "./coros";
 import { eightsleep } from "./eightsleep";
 import { fitbit } from "./fitbit";
 import { garmin } from "./garmin";
+import { google_health } from "./google_health";
 import { hevy } from "./hevy";
 import { oura } from "./oura";
 import { polar } from "./polar";
@@ -16,4 +17,4 @@ import { withings } from "./withings";
  * (types.ts, which also says whether it has pull data and webhooks), one line here, and its demo
  * client in clients.ts — the compiler asks for every missing part.
  */
-export const simRegistry = { strava, oura, whoop, fitbit, polar, coros, withings, garmin, hevy, eightsleep } satisfies SimRegistry;
+export const simRegistry = { strava, oura, whoop, fitbit, google_health, polar, coros, withings, garmin, hevy, eightsleep } satisfies SimRegistry;

@@ -5,6 +5,7 @@ export const PROVIDER_IDS = [
   "oura",
   "whoop",
   "fitbit",
+  "google_health",
   "polar",
   "coros",
   "withings",

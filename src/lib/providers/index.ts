@@ -4,6 +4,7 @@ import { coros } from "./coros";
 import { eightsleep } from "./eightsleep";
 import { fitbit } from "./fitbit";
 import { garmin } from "./garmin";
+import { googleHealth } from "./google_health";
 import { healthConnect } from "./health_connect";
 import { hevy } from "./hevy";
 import { oura } from "./oura";
@@ -22,6 +23,7 @@ export const providers: Record<ProviderId, ProviderDefinition> = {
   oura,
   whoop,
   fitbit,
+  google_health: googleHealth,
   polar,
   coros,
   withings,

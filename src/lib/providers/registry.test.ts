@@ -34,7 +34,7 @@ describe("the provider registry", () => {
 
   it("pulls from every connected provider except push-only Garmin; bridges pull nothing", () => {
     const pulled = providerList.filter((p) => p.pull).map((p) => p.id);
-    expect(pulled.sort()).toEqual(["coros", "eightsleep", "fitbit", "hevy", "oura", "polar", "strava", "whoop", "withings"]);
+    expect(pulled.sort()).toEqual(["coros", "eightsleep", "fitbit", "google_health", "hevy", "oura", "polar", "strava", "whoop", "withings"]);
     expect(pullProvider("garmin")).toBeUndefined();
     expect(providers.garmin.webhook?.backfill?.days).toBeGreaterThan(0);
     expect(pullProvider("not-a-provider")).toBeUndefined();

@@ -166,6 +166,8 @@ export interface WebhookSpec {
   maxBodyBytes?: number;
   /** Answers subscription handshakes (GET challenges, Polar's unsigned PING); null = not a handshake. */
   handshake?(req: WebhookRequest, secrets: WebhookSecrets): WebhookReply | null;
+  /** Loads what `verify` needs and may have to fetch (Google Health's published key set); runs first. */
+  prepare?(req: WebhookRequest, secrets: WebhookSecrets): Promise<void>;
   /** Checks the raw request (signature, shared-secret headers) before anything in it is trusted. */
   verify(req: WebhookRequest, secrets: WebhookSecrets): WebhookVerdict;
   /** Splits a verified body into notices. Throws WebhookParseError on a malformed body. */
@@ -231,6 +233,10 @@ type ProviderBase = {
   credentialsUrl?: string;
   /** Status notes shown on the settings card (deprecations, approval limits). */
   notice?: string;
+  /** A note about one connection, shown on its card (e.g. scopes the user did not grant). */
+  connectionNotice?(connection: { scopes: string[]; meta: Record<string, unknown> }): string | undefined;
+  /** The provider's API is switched off: existing connections keep their data, new ones go to `successor`. */
+  retired?: { since: string; successor: ProviderId; reason: string };
   /** Data the app pulls (the sync engine); absent for push-only providers and phone bridges. */
   pull?: PullSide;
   /** Provider push (`/api/webhooks/<id>`), in the provider's `webhook.ts`. */

@@ -103,6 +103,7 @@ export class ProviderSyncHttp implements SyncHttp {
     const form = spec.form
       ? new URLSearchParams(Object.entries(spec.form).filter((e): e is [string, string | number] => e[1] != null).map(([k, v]) => [k, String(v)]))
       : undefined;
+    const jsonBody = spec.body === undefined ? undefined : JSON.stringify(spec.body);
 
     let refreshedFrom: string | null = null;
     let failures = 0;
@@ -115,15 +116,16 @@ export class ProviderSyncHttp implements SyncHttp {
       const reqUrl = new URL(target);
       const headers = new Headers({ Accept: "application/json" });
       if (form) headers.set("Content-Type", "application/x-www-form-urlencoded");
+      else if (jsonBody !== undefined) headers.set("Content-Type", "application/json");
       this.pull.fetcher.authorize({ url: reqUrl, headers }, accessToken, this.connection);
 
       let problem: { kind: "transient"; message: string; retryAfterMs?: number } | { kind: "unauthorized"; message: string } | null = null;
       try {
         this.requests++;
         const res = await providerFetch(reqUrl, {
-          method: spec.method ?? (form ? "POST" : "GET"),
+          method: spec.method ?? (form || jsonBody !== undefined ? "POST" : "GET"),
           headers,
-          body: form?.toString(),
+          body: form?.toString() ?? jsonBody,
           provider,
           timeoutMs: this.o.timeoutMs,
           signal: this.o.signal,

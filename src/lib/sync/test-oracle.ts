@@ -208,6 +208,45 @@ const VENDORS: Record<string, (c: Ctx) => Facts> = {
     return { activities, sleep, daily, weights: { byInstant } };
   },
 
+  // Google Health API v4: RFC 3339 instants; exercise `metricsSummary.distanceMillimeters` in MILLIMETRES,
+  // calories kcal, duration = interval end − start; sleep `summary.minutesAsleep` in MINUTES (an int64
+  // string), the night's day = the local day of `interval.endTime` at `endUtcOffset`, `metadata.nap`;
+  // steps from the daily roll-up `steps.countSum` on `civilStartTime.date`; resting HR per `date`;
+  // weight in GRAMS at `sampleTime.physicalTime`.
+  google_health: ({ records }) => {
+    const daily = new Map<string, DailyFacts>();
+    const sleep = new Map<string, SleepFacts>();
+    const idOf = (name: unknown) => String(name).split("/").pop()!;
+    const offsetS = (v: unknown) => Number(String(v).replace(/s$/, ""));
+    const civilDate = (d: J) => `${d.year}-${String(d.month).padStart(2, "0")}-${String(d.day).padStart(2, "0")}`;
+    for (const p of records("sleep")) {
+      const s = obj(p.sleep);
+      const iv = obj(s.interval);
+      const endMs = instant(iv.endTime);
+      const asleepS = num(obj(s.summary).minutesAsleep) === null ? null : num(obj(s.summary).minutesAsleep)! * 60;
+      const nap = obj(s.metadata).nap === true;
+      sleep.set(idOf(p.name), { startMs: instant(iv.startTime), endMs, asleepS, isNap: nap });
+      if (!nap && asleepS !== null) setDaily(daily, dayAt(endMs, offsetS(iv.endUtcOffset) / 60), { sleepS: asleepS });
+    }
+    for (const p of records("steps")) setDaily(daily, civilDate(obj(obj(p.civilStartTime).date)), { steps: num(obj(p.steps).countSum)! });
+    for (const p of records("daily_resting_heart_rate")) {
+      const d = obj(p.dailyRestingHeartRate);
+      setDaily(daily, civilDate(obj(d.date)), { restingHr: num(d.beatsPerMinute)! });
+    }
+    const activities = new Map(
+      records("exercise").map((p) => {
+        const e = obj(p.exercise);
+        const iv = obj(e.interval);
+        const m = obj(e.metricsSummary);
+        const startMs = instant(iv.startTime);
+        const mm = num(m.distanceMillimeters);
+        return [idOf(p.name), { startMs, durationS: (instant(iv.endTime) - startMs) / 1000, distanceM: mm === null ? null : mm / 1000, energyKcal: num(m.caloriesKcal), avgHr: num(m.averageHeartRateBeatsPerMinute) }];
+      }),
+    );
+    const byInstant = new Map(records("weight").map((p) => [instant(obj(obj(p.weight).sampleTime).physicalTime), num(obj(p.weight).weightGrams)! / 1000]));
+    return { activities, sleep, daily, weights: { byInstant } };
+  },
+
   // Polar AccessLink: exercise `start_time` is a local wall clock, `start_time_utc_offset` its offset
   // in MINUTES; `duration` ISO 8601; distance m; calories kcal; heart_rate.average. Sleep times carry
   // their offset; stage times in SECONDS, asleep = light + deep + REM + unrecognized; a night is keyed

@@ -33,6 +33,8 @@ export type RequestSpec = {
   query?: Record<string, string | number | boolean | undefined | null>;
   /** Sent as application/x-www-form-urlencoded. */
   form?: Record<string, string | number | undefined | null>;
+  /** Sent as application/json (Google Health roll-ups); not together with `form`. */
+  body?: unknown;
   /** Short words for error messages, e.g. "activities". */
   what?: string;
 };

@@ -216,6 +216,7 @@ export async function handleWebhook(db: Db, provider: string, request: Request, 
     });
   }
 
+  await spec.prepare?.(req, secrets);
   const verdict = spec.verify(req, secrets);
   if (!verdict.ok) {
     await recordRejected(db, provider, req, verdict.reason);

@@ -4,7 +4,7 @@ import { requireUser } from "@/lib/auth/session";
 import { providerVar } from "@/lib/env";
 import { getDb } from "@/lib/db";
 import { providerConnections } from "@/lib/db/schema";
-import { isConfigured, isProviderId, providerList, providers } from "@/lib/providers";
+import { isConfigured, isProviderId, providerList, providerName, providers } from "@/lib/providers";
 import { PhoneApps } from "@/app/dashboard/settings/phone-apps";
 import { syncStatus } from "@/lib/sync/status";
 import { webhookDeliveryIssues } from "@/lib/webhooks/status";
@@ -65,6 +65,7 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
                   credentialVars: provider.credentialVars,
                   credentialsUrl: provider.credentialsUrl,
                   notice: provider.notice,
+                  retiredFor: provider.retired ? providerName(provider.retired.successor) : undefined,
                   configured: isConfigured(provider),
                   oauth2Available: provider.id === "garmin" && !!providerVar("GARMIN_CLIENT_ID") && !!providerVar("GARMIN_CLIENT_SECRET"),
                 }}
@@ -76,6 +77,7 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
                         displayName: connection.displayName ?? connection.providerUserId,
                         connectedAt: connection.connectedAt.toISOString().slice(0, 10),
                         lastError: connection.lastError,
+                        notice: provider.connectionNotice?.({ scopes: connection.scopes, meta: (connection.meta ?? {}) as Record<string, unknown> }),
                         sync: syncByProvider.get(provider.id) ?? null,
                         deliveryIssues: deliveryIssues.get(connection.id) ?? null,
                       }

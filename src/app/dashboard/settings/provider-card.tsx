@@ -13,6 +13,8 @@ export type ProviderCardProps = {
     credentialVars: string[][];
     credentialsUrl?: string;
     notice?: string;
+    /** The provider is retired: the name of the one to connect instead. */
+    retiredFor?: string;
     configured: boolean;
     /** Garmin: OAuth 2.0 credentials are configured, so an OAuth 1.0a connection can be migrated. */
     oauth2Available?: boolean;
@@ -23,6 +25,8 @@ export type ProviderCardProps = {
     displayName: string | null;
     connectedAt: string;
     lastError: string | null;
+    /** About this connection (e.g. scopes the user did not grant). */
+    notice?: string;
     sync: ConnectionSyncStatus | null;
     /** Provider notices refused or failed lately (src/lib/webhooks/status.ts). */
     deliveryIssues?: DeliveryIssues | null;
@@ -81,7 +85,17 @@ export function ProviderCard({ provider, connection }: ProviderCardProps) {
           {DELIVERY_ISSUE_DAYS} days; latest ({connection.deliveryIssues.latestAt.slice(0, 16).replace("T", " ")} UTC): {connection.deliveryIssues.latestReason}
         </p>
       ) : null}
+      {connection?.notice ? (
+        <p className="mt-1 text-sm text-amber-800" data-testid="connection-notice">
+          {connection.notice}
+        </p>
+      ) : null}
       {provider.notice ? <p className="mt-2 text-xs text-slate-500">{provider.notice}</p> : null}
+      {provider.retiredFor && !connection ? (
+        <p className="mt-1 text-sm" data-testid="retired-notice">
+          Retired: connect {provider.retiredFor} instead.
+        </p>
+      ) : null}
       {connection?.sync ? (
         <div className="mt-3">
           <SyncPanel providerId={provider.id} providerName={provider.name} initial={connection.sync} />
@@ -91,7 +105,8 @@ export function ProviderCard({ provider, connection }: ProviderCardProps) {
         providerId={provider.id}
         providerName={provider.name}
         authKind={provider.authKind}
-        configured={provider.configured}
+        // A retired provider takes no new connections; an existing one can still be disconnected.
+        configured={provider.configured && !(provider.retiredFor && !connection)}
         connected={connection !== null}
         needsReauth={connection !== null && connection.status !== "active"}
         canMigrateToOAuth2={connection?.authKind === "oauth1" && !!provider.oauth2Available}

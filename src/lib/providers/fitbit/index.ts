@@ -12,7 +12,9 @@ export const fitbit: ProviderDefinition = {
   credentialVars: [["FITBIT_CLIENT_ID", "FITBIT_CLIENT_SECRET"]],
   credentialsUrl: "https://dev.fitbit.com/apps/new",
   notice:
-    "Google announced the legacy Fitbit Web API would be turned down in September 2026 in favour of the Google Health API. This connector speaks the documented Fitbit Web API; it keeps working only while Google still serves it.",
+    "Fitbit switched its legacy Web API and Fitbit sign-in off on 2026-11-02: this connection can no longer sync, and Fitbit tokens do not carry over. Connect “Fitbit & Pixel — Google Health” instead; data already synced here stays.",
+  // Kept so existing connections keep their data and can be disconnected; new connects go to Google Health.
+  retired: { since: "2026-11-02", successor: "google_health", reason: "the legacy Fitbit Web API was switched off" },
   oauth2: withFitbitSubscription(oauth2), // + per-user notification subscription
   webhook: fitbitWebhook,
   pull: pullSide(fitbitTransforms, fitbitFetcher),

@@ -85,7 +85,8 @@ export function safeReason(text: unknown, secrets: Array<string | null | undefin
   for (const secret of secrets) {
     if (secret && secret.length >= 4) s = s.split(secret).join("[redacted]");
   }
-  s = s.replace(TOKEN_SHAPED, "[redacted]").replace(/\s+/g, " ").trim();
+  // SCREAMING_CASE error reasons (Google's ACCESS_TOKEN_SCOPE_INSUFFICIENT) are words, not secrets.
+  s = s.replace(TOKEN_SHAPED, (run) => (/^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$/.test(run) ? run : "[redacted]")).replace(/\s+/g, " ").trim();
   return s.length > MAX_REASON ? `${s.slice(0, MAX_REASON - 1)}…` : s;
 }
 

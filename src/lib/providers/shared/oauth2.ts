@@ -64,6 +64,8 @@ export function errorText(json: unknown): string {
   const parts: string[] = [];
   // RFC 6749 / most providers
   if (typeof json.error === "string") parts.push(json.error);
+  // Google APIs: {error: google.rpc.Status {code, message, status, details[{@type, reason}]}}
+  if (isObject(json.error)) parts.push(...rpcStatusParts(json.error));
   if (typeof json.error_description === "string") parts.push(json.error_description);
   // Fitbit {errors:[{errorType,message}]}; Strava {message, errors:[{resource,field,code}]}
   if (Array.isArray(json.errors)) {
@@ -81,6 +83,17 @@ export function errorText(json: unknown): string {
   if (typeof json.title === "string") parts.push(json.title);
   if (typeof json.detail === "string") parts.push(json.detail);
   return [...new Set(parts)].join(": ");
+}
+
+/** `STATUS`, the ErrorInfo reason and the message of a google.rpc.Status. */
+function rpcStatusParts(status: Json): string[] {
+  const parts: string[] = [];
+  if (typeof status.status === "string") parts.push(status.status);
+  const details = Array.isArray(status.details) ? status.details.filter(isObject) : [];
+  const info = details.find((d) => d["@type"] === "type.googleapis.com/google.rpc.ErrorInfo");
+  if (info && typeof info.reason === "string") parts.push(info.reason);
+  if (typeof status.message === "string") parts.push(status.message);
+  return parts;
 }
 
 /** invalid_grant in the RFC 6749 shape or Fitbit's `errors[].errorType`. */
