@@ -3,6 +3,10 @@ import { disconnect, type DisconnectResult } from "@/lib/connections/disconnect"
 import type { Db } from "@/lib/db";
 import {
   activities,
+  dailyValues,
+  reconciledActivities,
+  reconciledSleep,
+  sourcePriority,
   apiKeys,
   dailySummaries,
   loginAttempts,
@@ -68,7 +72,20 @@ export async function exportAccount(db: Db, userId: string, now = new Date()) {
     })
     .from(webhookEvents)
     .where(eq(webhookEvents.userId, userId));
-  const all = <T extends typeof activities | typeof sleepSessions | typeof dailySummaries | typeof measurements | typeof rawRecords | typeof syncState | typeof syncRuns>(
+  const all = <
+    T extends
+      | typeof activities
+      | typeof sleepSessions
+      | typeof dailySummaries
+      | typeof measurements
+      | typeof rawRecords
+      | typeof syncState
+      | typeof syncRuns
+      | typeof dailyValues
+      | typeof reconciledActivities
+      | typeof reconciledSleep
+      | typeof sourcePriority,
+  >(
     table: T,
   ) => db.select().from(table as typeof activities).where(eq((table as typeof activities).userId, userId));
   return {
@@ -85,6 +102,11 @@ export async function exportAccount(db: Db, userId: string, now = new Date()) {
     syncState: await all(syncState),
     syncRuns: await all(syncRuns),
     webhookEvents: notices,
+    // The reconciled record (one value per day and metric, one row per workout and night) and the source order.
+    dailyValues: await all(dailyValues),
+    reconciledActivities: await all(reconciledActivities),
+    reconciledSleep: await all(reconciledSleep),
+    sourcePriority: await all(sourcePriority),
   };
 }
 

@@ -166,13 +166,14 @@ export const garminTransforms = {
     return b
       .each(records, bodyComp, (c, original) => {
         const at = fromEpochSeconds(c.measurementTimeInSeconds);
+        const offset = c.measurementTimeOffsetInSeconds == null ? null : offsetMin(c.measurementTimeOffsetInSeconds);
         const weight = c.weightInGrams != null ? c.weightInGrams / 1000 : null;
-        b.measurement("weight", at, weight);
-        b.measurement("fat_ratio", at, c.bodyFatInPercent);
-        b.measurement("bmi", at, c.bodyMassIndex);
-        b.measurement("muscle_mass", at, c.muscleMassInGrams != null ? c.muscleMassInGrams / 1000 : null);
-        b.measurement("bone_mass", at, c.boneMassInGrams != null ? c.boneMassInGrams / 1000 : null);
-        b.measurement("body_water", at, c.bodyWaterInPercent);
+        b.measurement("weight", at, weight, null, offset);
+        b.measurement("fat_ratio", at, c.bodyFatInPercent, null, offset);
+        b.measurement("bmi", at, c.bodyMassIndex, null, offset);
+        b.measurement("muscle_mass", at, c.muscleMassInGrams != null ? c.muscleMassInGrams / 1000 : null, null, offset);
+        b.measurement("bone_mass", at, c.boneMassInGrams != null ? c.boneMassInGrams / 1000 : null, null, offset);
+        b.measurement("body_water", at, c.bodyWaterInPercent, null, offset);
         if (weight !== null) b.dailyPart(localDate(at, offsetMin(c.measurementTimeOffsetInSeconds)), { weightKg: weight }, original);
         b.raw(c.summaryId, original);
       })

@@ -121,8 +121,8 @@ function sampleTransform(resource: string, key: string, fields: z.ZodRawShape, v
     return b
       .each(records, sample(key, fields), (r, original) => {
         const v = (r as Record<string, Record<string, unknown>>)[key];
-        const { at } = placed(v.sampleTime as z.infer<typeof sampleTime>);
-        for (const [type, value] of values(v)) b.measurement(type, at, value, sourceOf(r.dataSource as z.infer<typeof dataSource>));
+        const { at, offset } = placed(v.sampleTime as z.infer<typeof sampleTime>);
+        for (const [type, value] of values(v)) b.measurement(type, at, value, sourceOf(r.dataSource as z.infer<typeof dataSource>), offset);
         b.raw(at.toISOString(), original);
       })
       .result();
@@ -247,9 +247,9 @@ export const googleHealthTransforms = {
     return b
       .each(records, sample("weight", { weightGrams: z.number().positive() }), (r, original) => {
         const w = r.weight as { weightGrams: number; sampleTime: z.infer<typeof sampleTime> };
-        const { at, day } = placed(w.sampleTime);
+        const { at, day, offset } = placed(w.sampleTime);
         const kg = w.weightGrams / 1000;
-        b.measurement("weight", at, kg, sourceOf(r.dataSource as z.infer<typeof dataSource>));
+        b.measurement("weight", at, kg, sourceOf(r.dataSource as z.infer<typeof dataSource>), offset);
         b.dailyPart(day, { weightKg: kg }, original);
         b.raw(at.toISOString(), original);
       })

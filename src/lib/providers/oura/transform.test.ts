@@ -81,7 +81,8 @@ describe("oura", () => {
       { bpm: "x", timestamp: "2024-01-15T10:05:00+00:00" },
     ]);
     expect(batch.measurements).toEqual([
-      { provider: "oura", type: "heart_rate", measuredAt: new Date("2024-01-15T10:00:00Z"), value: 61, unit: "bpm", source: "awake" },
+      // Its own offset places it on its local day.
+      { provider: "oura", type: "heart_rate", measuredAt: new Date("2024-01-15T10:00:00Z"), value: 61, unit: "bpm", source: "awake", localDate: "2024-01-15", utcOffsetMinutes: 0 },
     ]);
   });
 });

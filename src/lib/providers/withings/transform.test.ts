@@ -21,8 +21,8 @@ describe("withings", () => {
     expect(skipped).toEqual([]);
     const at = new Date(1590000000 * 1000); // 2020-05-20T18:40:00Z
     expect(batch.measurements).toEqual([
-      { provider: "withings", type: "weight", measuredAt: at, value: 75, unit: "kg", source: null },
-      { provider: "withings", type: "fat_ratio", measuredAt: at, value: 18, unit: "%", source: null },
+      { provider: "withings", type: "weight", measuredAt: at, value: 75, unit: "kg", source: null, localDate: "2020-05-20", utcOffsetMinutes: 120 },
+      { provider: "withings", type: "fat_ratio", measuredAt: at, value: 18, unit: "%", source: null, localDate: "2020-05-20", utcOffsetMinutes: 120 },
     ]);
     // 18:40Z is 20:40 in Paris (CEST, +02:00): still 2020-05-20
     expect(batch.dailySummaries).toEqual([

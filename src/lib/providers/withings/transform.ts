@@ -174,7 +174,7 @@ export const withingsTransforms = {
           const type = WITHINGS_MEASTYPES[m.type];
           if (!type) continue;
           const value = withingsValue(m.value, m.unit);
-          b.measurement(type, at, value);
+          b.measurement(type, at, value, null, groupZone.offsetAt(at));
           if (type === "weight") weight = value;
         }
         if (weight !== null) b.dailyPart(localDate(at, groupZone.offsetAt(at)), { weightKg: weight }, original);
