@@ -1,0 +1,127 @@
+/**
+ * `npm run bench:reconcile` — what the reconciled record costs, for a ten-year user with three
+ * overlapping sources: 54,750 activities (every workout recorded by Garmin, Strava and Apple Health),
+ * 5 M heart-rate samples, daily steps from Garmin and Fitbit summaries plus hourly iPhone samples,
+ * and a night a day from Oura and Apple Health. Printed, never asserted:
+ *
+ *   - the rebuild an ingest request adds (one day marked, as a day's upload marks it),
+ *   - the rebuild a sync window adds (30 days marked),
+ *   - a full recompute of the user.
+ *
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:reconcile
+ *
+ * The data is generated set-wise in SQL (fast), in a throwaway database dropped at the end unless
+ * BENCH_KEEP=1. BENCH_YEARS (default 10) and BENCH_HR (default 5000000) scale it down for a quick look.
+ */
+import { randomBytes } from "node:crypto";
+import { sql } from "drizzle-orm";
+import { openPostgres } from "@/lib/db";
+import { users } from "@/lib/db/schema";
+import { markDirty } from "@/lib/reconcile/dirty";
+import { reconcilePending, recomputeUser } from "@/lib/reconcile/store";
+import { addDays } from "@/lib/normalize/dates";
+
+const baseUrl = process.env.DATABASE_URL;
+if (!baseUrl) {
+  console.error("Set DATABASE_URL to a PostgreSQL server (a throwaway database is created there).");
+  process.exit(2);
+}
+const years = Number(process.env.BENCH_YEARS ?? 10);
+const hrSamples = Number(process.env.BENCH_HR ?? 5_000_000);
+const days = Math.round(years * 365.25);
+const end = "2026-11-30";
+const start = addDays(end, -days + 1);
+
+const admin = await openPostgres(baseUrl, { max: 1 });
+const name = `hb_bench_reconcile_${randomBytes(3).toString("hex")}`;
+await admin.db.execute(sql.raw(`CREATE DATABASE ${name}`));
+const url = new URL(baseUrl);
+url.pathname = `/${name}`;
+const { db, close } = await openPostgres(url.toString(), { migrate: true });
+
+const time = async <T>(label: string, run: () => Promise<T>): Promise<{ ms: number; value: T }> => {
+  const t0 = performance.now();
+  const value = await run();
+  const ms = performance.now() - t0;
+  if (label) console.log(`${label.padEnd(44)} ${(ms / 1000).toFixed(2)} s`);
+  return { ms, value };
+};
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+try {
+  const [user] = await db.insert(users).values({ email: `bench-${name}@example.test` }).returning({ id: users.id });
+  const uid = user.id;
+  console.log(`user: ${days} days from ${start} to ${end}, ${hrSamples.toLocaleString("en")} heart-rate samples`);
+  await time("generate activities (3 copies × 5 a day)", () =>
+    db.execute(sql`
+      INSERT INTO activity (user_id, provider, external_id, type, start_at, end_at, local_date, utc_offset_minutes, duration_s, distance_m, avg_hr)
+      SELECT ${uid}::uuid, p.provider, p.provider || '-' || d::date || '-' || k, 'running',
+             d + make_interval(hours => 6 + 3 * k) + make_interval(secs => p.shift),
+             d + make_interval(hours => 6 + 3 * k, mins => 45) + make_interval(secs => p.shift),
+             d::date, 0, 2700, 9000 + k * 100 + p.shift, 140 + k
+      FROM generate_series(${start}::date, ${end}::date, interval '1 day') d
+      CROSS JOIN generate_series(0, 4) k
+      CROSS JOIN (VALUES ('garmin', 0), ('strava', 15), ('apple_health', 40)) AS p(provider, shift)`),
+  );
+  await time("generate nights (Oura + Apple Health)", () =>
+    db.execute(sql`
+      INSERT INTO sleep_session (user_id, provider, external_id, start_at, end_at, local_date, utc_offset_minutes, asleep_s, is_nap)
+      SELECT ${uid}::uuid, p.provider, p.provider || '-' || d::date, d - interval '2 hours' + make_interval(mins => p.shift), d + interval '6 hours', d::date, 0, 27000 - p.shift * 60, false
+      FROM generate_series(${start}::date, ${end}::date, interval '1 day') d
+      CROSS JOIN (VALUES ('oura', 0), ('apple_health', 10)) AS p(provider, shift)`),
+  );
+  await time("generate daily steps (Garmin, Fitbit)", () =>
+    db.execute(sql`
+      INSERT INTO daily_summary (user_id, provider, date, steps, resting_hr)
+      SELECT ${uid}::uuid, p.provider, d::date, 8000 + p.delta, 55
+      FROM generate_series(${start}::date, ${end}::date, interval '1 day') d
+      CROSS JOIN (VALUES ('garmin', 0), ('fitbit', 300)) AS p(provider, delta)`),
+  );
+  await time("generate hourly iPhone steps", () =>
+    db.execute(sql`
+      INSERT INTO measurement (user_id, provider, type, measured_at, local_date, utc_offset_minutes, value, unit, source)
+      SELECT ${uid}::uuid, 'apple_health', 'steps', h, (h AT TIME ZONE 'UTC')::date, 0, 350, 'count', 'iPhone'
+      FROM generate_series(${start}::timestamptz, ${end}::timestamptz + interval '23 hours', interval '1 hour') h`),
+  );
+  await time("generate heart-rate samples", () =>
+    db.execute(sql`
+      INSERT INTO measurement (user_id, provider, type, measured_at, local_date, utc_offset_minutes, value, unit, source)
+      SELECT ${uid}::uuid, 'garmin', 'heart_rate', t, (t AT TIME ZONE 'UTC')::date, 0, 60 + (i % 40), 'bpm', NULL
+      FROM (SELECT i, ${start}::timestamptz + (i * (${days}::float8 * 86400 / ${hrSamples})) * interval '1 second' AS t
+            FROM generate_series(0, ${hrSamples - 1}) i) s`),
+  );
+  await db.execute(sql`ANALYZE`);
+
+  const full = await time("full recompute of the user", () => recomputeUser(db, uid));
+  console.log(`  ${full.value.days} days, ${(full.ms / full.value.days).toFixed(1)} ms a day`);
+
+  const perIngest: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const day = addDays(end, -i * 97);
+    perIngest.push((await time("", async () => {
+      await markDirty(db, uid, [day]);
+      await reconcilePending(db, uid);
+    })).ms);
+  }
+  console.log(`${"added per ingest request (1 day, median of 20)".padEnd(44)} ${median(perIngest).toFixed(1)} ms`);
+
+  const perWindow: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const first = addDays(end, -30 * (i + 1) * 7);
+    perWindow.push((await time("", async () => {
+      await markDirty(db, uid, Array.from({ length: 30 }, (_, k) => addDays(first, k)));
+      await reconcilePending(db, uid);
+    })).ms);
+  }
+  console.log(`${"added per sync window (30 days, median of 5)".padEnd(44)} ${median(perWindow).toFixed(1)} ms`);
+
+  const counts = (await db.execute(sql`
+    SELECT (SELECT count(*) FROM reconciled_activity)::int AS workouts, (SELECT count(*) FROM reconciled_sleep)::int AS nights,
+           (SELECT count(*) FROM daily_value)::int AS values, (SELECT count(*) FROM activity)::int AS activity_rows`)) as unknown as Array<Record<string, number>>;
+  console.log("reconciled:", JSON.stringify(counts[0]));
+} finally {
+  await close();
+  if (process.env.BENCH_KEEP !== "1") await admin.db.execute(sql.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+  else console.log(`kept database ${name}`);
+  await admin.close();
+}
