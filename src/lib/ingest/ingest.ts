@@ -10,6 +10,7 @@ import { JsonStreamReader, JsonSyntaxError } from "./json-stream";
 import { ACCEPTED_SHAPES, PayloadRouter, UnsupportedPayloadError, type PayloadFormat } from "./payload";
 import type { RateLimiter } from "./rate-limit";
 import { errorSummary } from "@/lib/db/schema-state";
+import { markDirty } from "@/lib/reconcile/dirty";
 import { reconcileQuietly } from "@/lib/reconcile/store";
 
 /**
@@ -214,7 +215,9 @@ export async function ingestStream(
         await writing.catch(() => {}); // let the statement in flight finish before the rollback
         throw err;
       }
-      noteReplaced(out, await replaceEditedRecords(tx, userId, written, new Date(clock())));
+      const replaced = await replaceEditedRecords(tx, userId, written, new Date(clock()));
+      noteReplaced(out, replaced);
+      await markDirty(tx, userId, [...replaced.activities, ...replaced.sleepSessions].map((r) => r.localDate));
       const providers = new Set<BridgeProvider>([...out.days.keys(), ...out.sleepDays.keys()]);
       for (const provider of providers) {
         const daily = await recomputeDaily(tx, userId, provider, out.days.get(provider) ?? new Set(), out.sleepDays.get(provider) ?? new Set());
