@@ -108,8 +108,12 @@ type Rows<T> = T[];
 const rowsOf = <T>(result: unknown): Rows<T> => (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 
 async function rebuildDays(tx: DbOrTx, userId: string, dates: string[]): Promise<void> {
-  const days = new Set(dates);
-  const neighbours = [...new Set(dates.flatMap((d) => [addDays(d, -1), d, addDays(d, 1)]))];
+  // Copies of one workout or night can carry local days a day apart (their sources disagree on the
+  // offset), so an episode touching a marked day may be dated the day before or after: episodes are
+  // rebuilt for the marked days ±1, from the copies of the marked days ±2.
+  const around = (list: string[], n: number) => [...new Set(list.flatMap((d) => Array.from({ length: 2 * n + 1 }, (_, i) => addDays(d, i - n))))];
+  const episodeDays = new Set(around(dates, 1));
+  const neighbours = around(dates, 2);
   const rank = await userRankings(tx, userId);
   const dayList = toPgArray(dates);
   const sumTypes = METRIC_IDS.filter((m) => METRICS[m].kind === "sum").flatMap((m) => [...(METRICS[m] as MetricSpec).types]);
@@ -172,8 +176,8 @@ async function rebuildDays(tx: DbOrTx, userId: string, dates: string[]): Promise
     target.values.push({ provider: r.provider, source: r.source, value: Number(METRICS[metric].kind === "last" ? r.last : r.mean) });
   }
 
-  const sleep = sleepEpisodes(nights, rank("sleep")).filter((e) => days.has(e.localDate));
-  const workoutEpisodes = activityEpisodes(workouts, rank("activity")).filter((e) => days.has(e.localDate));
+  const sleep = sleepEpisodes(nights, rank("sleep")).filter((e) => episodeDays.has(e.localDate));
+  const workoutEpisodes = activityEpisodes(workouts, rank("activity")).filter((e) => episodeDays.has(e.localDate));
 
   const values: Array<typeof dailyValues.$inferInsert> = [];
   for (const [key, input] of inputs) {
@@ -187,9 +191,11 @@ async function rebuildDays(tx: DbOrTx, userId: string, dates: string[]): Promise
   }
   for (const main of sleep.filter((e) => !e.isNap && e.asleepS !== null)) values.push({ userId, date: main.localDate, metric: "sleep", ...sleepValue(main, nights) });
 
-  await tx.delete(dailyValues).where(and(eq(dailyValues.userId, userId), inArray(dailyValues.date, dates)));
-  await tx.delete(reconciledActivities).where(and(eq(reconciledActivities.userId, userId), inArray(reconciledActivities.localDate, dates)));
-  await tx.delete(reconciledSleep).where(and(eq(reconciledSleep.userId, userId), inArray(reconciledSleep.localDate, dates)));
+  const episodeList = [...episodeDays];
+  await tx.delete(dailyValues).where(and(eq(dailyValues.userId, userId), inArray(dailyValues.date, dates), sql`${dailyValues.metric} <> 'sleep'`));
+  await tx.delete(dailyValues).where(and(eq(dailyValues.userId, userId), inArray(dailyValues.date, episodeList), eq(dailyValues.metric, "sleep")));
+  await tx.delete(reconciledActivities).where(and(eq(reconciledActivities.userId, userId), inArray(reconciledActivities.localDate, episodeList)));
+  await tx.delete(reconciledSleep).where(and(eq(reconciledSleep.userId, userId), inArray(reconciledSleep.localDate, episodeList)));
   for (const chunk of chunks(values, 1000)) await tx.insert(dailyValues).values(chunk);
   for (const chunk of chunks(workoutEpisodes, 500))
     await tx

@@ -2,7 +2,7 @@ import { desc, sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startSimulator, type RunningSimulator } from "@sim/server";
 import { disconnect } from "@/lib/connections/disconnect";
-import { reconciledActivities, reconciledSleep, sleepSessions } from "@/lib/db/schema";
+import { activities, reconciledActivities, reconciledSleep, sleepSessions } from "@/lib/db/schema";
 import { post, userWithKey } from "@/lib/ingest/testing";
 import { runSync } from "@/lib/sync/execute";
 import { applySimulatorEnv, connectAs } from "@/lib/sync/test-support";
@@ -47,7 +47,7 @@ const haeDate = (ms: number) => `${new Date(ms).toISOString().slice(0, 19).repla
 it("one run from Strava (synced), Apple Health and Health Connect is one workout; disconnecting Strava with its data leaves the other two", async () => {
   const u = await userWithKey(t.db, "sync-run");
   const strava = await connectAs(t.db, sim, u.userId, "strava", ACCOUNT);
-  const start = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 3 * 86_400_000 + 6 * 3_600_000; // 06:00 UTC three days ago
+  const start = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 3 * 86_400_000 + 3 * 3_600_000; // 03:00 UTC three days ago, before any generated workout
   const record = await admin("/data/mutations", {
     op: "add",
     provider: "strava",
@@ -69,10 +69,12 @@ it("one run from Strava (synced), Apple Health and Health Connect is one workout
     { key: u.key, query: "?tz=UTC" },
   );
 
-  // The episode of this run (the generated history holds other workouts of the account).
-  const episodeAt = async (ms: number) =>
-    (await t.db.select().from(reconciledActivities).where(sql`${reconciledActivities.userId} = ${u.userId}`)).find((e) => Math.abs(e.startAt.getTime() - ms) < 60_000);
-  let episode = (await episodeAt(start))!;
+  // The episode holding this run's Strava copy (the generated history holds other workouts).
+  const [stravaRow] = await t.db.select().from(activities).where(sql`${activities.userId} = ${u.userId} AND ${activities.provider} = 'strava' AND ${activities.externalId} = ${String(record.id)}`);
+  expect(stravaRow, "the Strava run was synced").toBeDefined();
+  const episodeWith = async (activityId: string) =>
+    (await t.db.select().from(reconciledActivities).where(sql`${reconciledActivities.userId} = ${u.userId}`)).find((e) => e.copies.some((c) => c.id === activityId));
+  let episode = (await episodeWith(stravaRow.id))!;
   expect(episode, "the Strava run is in an episode").toBeDefined();
   // Strava (a platform) ranks above the phone bridges by default: its name, distance and start.
   expect(episode.copies.map((c) => c.provider)).toEqual(["strava", "apple_health", "health_connect"]);
@@ -81,7 +83,8 @@ it("one run from Strava (synced), Apple Health and Health Connect is one workout
   expect(episode.startAt.getTime()).toBe(start);
 
   await disconnect(t.db, u.userId, "strava", { deleteData: true });
-  episode = (await episodeAt(start + 20_000))!;
+  const [haeRow] = await t.db.select().from(activities).where(sql`${activities.userId} = ${u.userId} AND ${activities.externalId} = 'hae-run'`);
+  episode = (await episodeWith(haeRow.id))!;
   expect(episode.copies.map((c) => c.provider)).toEqual(["apple_health", "health_connect"]);
   expect(episode.distanceM).toBe(10_200);
 }, 180_000);
@@ -103,11 +106,12 @@ it("one night from Oura (synced) and Apple Health is one night; Oura's time asle
   const bedStart = ring.startAt.getTime();
   const bedEnd = ring.endAt.getTime();
   // The Watch saw the same night, 10 minutes later to bed and up 5 minutes earlier, 6 h asleep.
-  await post(
+  const watch = await post(
     t.db,
     hae([{ name: "sleep_analysis", units: "hr", data: [{ date: haeDate(bedEnd), asleep: 6, sleepStart: haeDate(bedStart + 600_000), sleepEnd: haeDate(bedEnd - 300_000), sleepSource: "Apple Watch" }] }]),
     { key: u.key },
   );
+  expect(watch.status, JSON.stringify(watch.json)).toBe(200);
   const nights = await t.db.select().from(reconciledSleep).where(sql`${reconciledSleep.userId} = ${u.userId} AND NOT ${reconciledSleep.isNap} AND ${reconciledSleep.copies} @> ${JSON.stringify([{ provider: "apple_health" }])}::jsonb`);
   expect(nights).toHaveLength(1);
   expect(nights[0].copies.map((c) => c.provider)).toEqual(["oura", "apple_health"]);
