@@ -22,6 +22,9 @@ export default async function DashboardLayout({ children }: { children: React.Re
           <Link href="/dashboard/sleep" className="text-sm hover:underline">
             Sleep
           </Link>
+          <Link href="/dashboard/heart" className="text-sm hover:underline">
+            Heart & body
+          </Link>
           <Link href="/dashboard/settings" className="text-sm hover:underline">
             Settings
           </Link>

@@ -9,7 +9,12 @@ const W = 640;
 const H = 220;
 const PAD = { left: 48, right: 12, top: 12, bottom: 28 };
 
-export type Point = { date: string; value: number; min?: number; max?: number };
+/** `date` is a day; `t`/`w` (epoch ms, width in ms) place a sub-day bucket such as 15 minutes of heart rate. */
+export type Point = { date: string; value: number; min?: number; max?: number; t?: number; w?: number };
+
+const DAY_MS = 86_400_000;
+const startOf = (p: Point) => p.t ?? Date.parse(`${p.date}T00:00:00Z`);
+const widthOf = (p: Point) => p.w ?? DAY_MS;
 
 function scale(domain: [number, number], range: [number, number]) {
   const [d0, d1] = domain;
@@ -53,13 +58,13 @@ export function TimeChart({ points, from, to, label, kind, format, zero }: Chart
   const ticks = niceTicks(lo, hi);
   lo = Math.min(lo, ticks[0]);
   hi = Math.max(hi, ticks[ticks.length - 1]);
-  const x0 = dayNumber(from);
-  const x1 = dayNumber(to) + 1;
+  const x0 = dayNumber(from) * DAY_MS;
+  const x1 = (dayNumber(to) + 1) * DAY_MS;
   const x = scale([x0, x1], [PAD.left, W - PAD.right]);
   const y = scale([lo, hi], [H - PAD.bottom, PAD.top]);
-  const slot = (W - PAD.left - PAD.right) / Math.max(1, x1 - x0);
-  const mid = (d: string) => x(dayNumber(d) + 0.5);
-  const line = points.map((p, i) => `${i ? "L" : "M"}${mid(p.date).toFixed(1)},${y(p.value).toFixed(1)}`).join("");
+  const slotOf = (p: Point) => ((W - PAD.left - PAD.right) * widthOf(p)) / Math.max(1, x1 - x0);
+  const midOf = (p: Point) => x(startOf(p) + widthOf(p) / 2);
+  const line = points.map((p, i) => `${i ? "L" : "M"}${midOf(p).toFixed(1)},${y(p.value).toFixed(1)}`).join("");
   const band = points.some((p) => p.min !== undefined && p.max !== undefined && p.max !== p.min);
   const first = points[0];
   const last = points[points.length - 1];
@@ -82,7 +87,7 @@ export function TimeChart({ points, from, to, label, kind, format, zero }: Chart
       </text>
       {kind === "bar"
         ? points.map((p) => (
-            <rect key={p.date} x={x(dayNumber(p.date)) + slot * 0.1} width={Math.max(1, slot * 0.8)} y={y(Math.max(p.value, 0))} height={Math.max(0, y(lo) - y(Math.max(p.value, 0)))} className="fill-brand">
+            <rect key={startOf(p)} x={x(startOf(p)) + slotOf(p) * 0.1} width={Math.max(1, slotOf(p) * 0.8)} y={y(Math.max(p.value, 0))} height={Math.max(0, y(lo) - y(Math.max(p.value, 0)))} className="fill-brand">
               <title>{`${p.date}: ${format(p.value)}`}</title>
             </rect>
           ))
@@ -91,14 +96,14 @@ export function TimeChart({ points, from, to, label, kind, format, zero }: Chart
         <>
           {band ? (
             <path
-              d={`${points.map((p, i) => `${i ? "L" : "M"}${mid(p.date).toFixed(1)},${y(p.max ?? p.value).toFixed(1)}`).join("")}${[...points].reverse().map((p) => `L${mid(p.date).toFixed(1)},${y(p.min ?? p.value).toFixed(1)}`).join("")}Z`}
+              d={`${points.map((p, i) => `${i ? "L" : "M"}${midOf(p).toFixed(1)},${y(p.max ?? p.value).toFixed(1)}`).join("")}${[...points].reverse().map((p) => `L${midOf(p).toFixed(1)},${y(p.min ?? p.value).toFixed(1)}`).join("")}Z`}
               className="fill-brand/15"
             />
           ) : null}
           <path d={line} fill="none" strokeWidth={2} className="stroke-brand" />
           {points.length <= 120
             ? points.map((p) => (
-                <circle key={p.date} cx={mid(p.date)} cy={y(p.value)} r={3} className="fill-brand">
+                <circle key={startOf(p)} cx={midOf(p)} cy={y(p.value)} r={3} className="fill-brand">
                   <title>{`${p.date}: ${format(p.value)}`}</title>
                 </circle>
               ))

@@ -6,6 +6,7 @@ import { upsertBatch } from "@/lib/normalize/upsert";
 import { testDb, type TestDb } from "@/test/db";
 import { activityDetail, activityFacets, activityPage, activityFilters } from "./activities";
 import { formatTime } from "./format";
+import { bucketSize, heartRateBuckets, MAX_BUCKETS } from "./heart";
 import { chartPoints, metricDays, resolveRange } from "./metric";
 import { overview } from "./overview";
 import { moveSource, PreferenceError, setHomeTimeZone, sourceOrders } from "./preferences";
@@ -240,5 +241,42 @@ describe("activities and sleep", () => {
     const s = await sleepRange(t.db, u.userId, { from: "2024-05-01", to: "2024-05-31" });
     expect(s.nights.map((n) => [n.localDate, n.lightS, n.deepS, n.remS])).toEqual([["2024-05-08", 4 * 3600, 3 * 3600, 3600]]);
     expect(s.naps.map((n) => [n.localDate, n.asleepS])).toEqual([["2024-05-08", 25 * 60]]);
+  });
+});
+
+describe("heart rate", () => {
+  it("min/avg/max buckets computed in SQL; a mirrored copy in the same bucket never adds to it", async () => {
+    const u = await userWithKey(t.db, "heart");
+    // Apple Health: 10:00 60, 10:20 90, 10:40 75 and 12:10 100 (UTC). Withings, ranked above the phone bridge
+    // for heart data, also has 12:10 (mirrored, 101) and 12:30 (111): the 12:00 hour is Withings' alone.
+    const hr = (date: string, qty: number) => ({ date, Avg: qty, units: "count/min", source: "iPhone" });
+    await ingest(
+      u.key,
+      hae([
+        {
+          name: "heart_rate",
+          units: "count/min",
+          data: [hr("2024-05-10 10:00:00 +0000", 60), hr("2024-05-10 10:20:00 +0000", 90), hr("2024-05-10 10:40:00 +0000", 75), hr("2024-05-10 12:10:00 +0000", 100)],
+        },
+      ]),
+    );
+    await upsertBatch(t.db, u.userId, {
+      measurements: [
+        { provider: "withings", type: "heart_rate", measuredAt: new Date("2024-05-10T12:10:00Z"), value: 101, unit: "bpm", source: null, raw: null },
+        { provider: "withings", type: "heart_rate", measuredAt: new Date("2024-05-10T12:30:00Z"), value: 111, unit: "bpm", source: null, raw: null },
+      ],
+    });
+    const fromMs = Date.parse("2024-05-04T00:00:00Z");
+    const toMs = Date.parse("2024-05-11T00:00:00Z");
+    // 7 days in at most 300 buckets: 33.6 min each at least, so hours.
+    expect(bucketSize(fromMs, toMs)).toBe(3_600_000);
+    expect((toMs - fromMs) / bucketSize(fromMs, toMs)).toBeLessThanOrEqual(MAX_BUCKETS);
+    const { buckets } = await heartRateBuckets(t.db, u.userId, { fromMs, toMs });
+    expect(buckets.map((b) => [new Date(b.t).toISOString(), b.min, b.avg, b.max, b.n, b.provider])).toEqual([
+      ["2024-05-10T10:00:00.000Z", 60, 75, 90, 3, "apple_health"],
+      ["2024-05-10T12:00:00.000Z", 101, 106, 111, 2, "withings"],
+    ]);
+    // A range that ends before the readings holds none.
+    expect((await heartRateBuckets(t.db, u.userId, { fromMs, toMs: Date.parse("2024-05-10T00:00:00Z") })).buckets).toEqual([]);
   });
 });

@@ -46,7 +46,7 @@ export async function resolveRange(db: Db, userId: string, metric: MetricId, p: 
 }
 
 export type MetricDay = { date: string; value: number; used: DailySource[]; leftOut: DailySource[] };
-export type ChartPoint = { date: string; value: number; min: number; max: number; n: number };
+export type ChartPoint = { date: string; value: number; min: number; max: number; n: number; w?: number };
 
 /** Past this many days the chart shows weekly buckets (mean, min, max), so the page stays small. */
 export const DAILY_POINTS_MAX = 400;
@@ -68,7 +68,7 @@ export function chartPoints(days: Array<{ date: string; value: number }>, rangeD
     const dow = (new Date(`${d.date}T00:00:00Z`).getUTCDay() + 6) % 7;
     const key = addDays(d.date, -dow);
     const w = weeks.get(key);
-    if (!w) weeks.set(key, { date: key, value: d.value, min: d.value, max: d.value, n: 1 });
+    if (!w) weeks.set(key, { date: key, value: d.value, min: d.value, max: d.value, n: 1, w: 7 * 86_400_000 });
     else {
       w.value = (w.value * w.n + d.value) / (w.n + 1);
       w.n += 1;
