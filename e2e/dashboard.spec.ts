@@ -13,6 +13,8 @@ test.use({ viewport: { width: 390, height: 844 } });
 const utcDay = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
 
 async function checkPage(page: Page, info: TestInfo, name: string) {
+  // Reachable = on screen at the top of the page (a click further down may have scrolled it away).
+  await page.evaluate(() => window.scrollTo(0, 0));
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   expect(width, `${name} is wider than the 390 px viewport`).toBeLessThanOrEqual(390);
   await expect(page.getByRole("button", { name: "Sign out" })).toBeInViewport();

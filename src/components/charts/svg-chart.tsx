@@ -5,9 +5,10 @@
  * Every chart names itself (role="img" + aria-label); its page carries the same data as a table.
  */
 
-const W = 640;
-const H = 220;
-const PAD = { left: 48, right: 12, top: 12, bottom: 28 };
+// A narrow viewBox so axis text stays legible when a phone scales the chart down.
+const W = 480;
+const H = 200;
+const PAD = { left: 52, right: 10, top: 10, bottom: 26 };
 
 /** `date` is a day; `t`/`w` (epoch ms, width in ms) place a sub-day bucket such as 15 minutes of heart rate. */
 export type Point = { date: string; value: number; min?: number; max?: number; t?: number; w?: number };
@@ -70,19 +71,19 @@ export function TimeChart({ points, from, to, label, kind, format, zero }: Chart
   const last = points[points.length - 1];
 
   return (
-    <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`${label}, ${from} to ${to}: ${points.length} points, first ${format(first.value)} on ${first.date}, last ${format(last.value)} on ${last.date}`} className="h-auto w-full">
+    <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`${label}, ${from} to ${to}: ${points.length} points, first ${format(first.value)} on ${first.date}, last ${format(last.value)} on ${last.date}`} className="h-auto w-full max-w-3xl">
       {ticks.map((t) => (
         <g key={t}>
           <line x1={PAD.left} x2={W - PAD.right} y1={y(t)} y2={y(t)} className="stroke-slate-200" />
-          <text x={PAD.left - 6} y={y(t) + 4} textAnchor="end" className="fill-slate-500 text-[11px]">
+          <text x={PAD.left - 6} y={y(t) + 4} textAnchor="end" className="fill-slate-500 text-[12px]">
             {format(t)}
           </text>
         </g>
       ))}
-      <text x={PAD.left} y={H - 8} className="fill-slate-500 text-[11px]">
+      <text x={PAD.left} y={H - 8} className="fill-slate-500 text-[12px]">
         {from}
       </text>
-      <text x={W - PAD.right} y={H - 8} textAnchor="end" className="fill-slate-500 text-[11px]">
+      <text x={W - PAD.right} y={H - 8} textAnchor="end" className="fill-slate-500 text-[12px]">
         {to}
       </text>
       {kind === "bar"
@@ -131,19 +132,19 @@ export function StackedChart({ bars, keys, labels, from, to, label, format }: { 
   const slot = (W - PAD.left - PAD.right) / Math.max(1, x1 - x0);
   return (
     <figure>
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`${label}, ${from} to ${to}: ${bars.length} nights`} className="h-auto w-full">
+      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`${label}, ${from} to ${to}: ${bars.length} nights`} className="h-auto w-full max-w-3xl">
         {ticks.map((t) => (
           <g key={t}>
             <line x1={PAD.left} x2={W - PAD.right} y1={y(t)} y2={y(t)} className="stroke-slate-200" />
-            <text x={PAD.left - 6} y={y(t) + 4} textAnchor="end" className="fill-slate-500 text-[11px]">
+            <text x={PAD.left - 6} y={y(t) + 4} textAnchor="end" className="fill-slate-500 text-[12px]">
               {format(t)}
             </text>
           </g>
         ))}
-        <text x={PAD.left} y={H - 8} className="fill-slate-500 text-[11px]">
+        <text x={PAD.left} y={H - 8} className="fill-slate-500 text-[12px]">
           {from}
         </text>
-        <text x={W - PAD.right} y={H - 8} textAnchor="end" className="fill-slate-500 text-[11px]">
+        <text x={W - PAD.right} y={H - 8} textAnchor="end" className="fill-slate-500 text-[12px]">
           {to}
         </text>
         {bars.map((b) => {

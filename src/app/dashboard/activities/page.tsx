@@ -22,7 +22,7 @@ export default async function ActivitiesPage({ searchParams }: { searchParams: P
   return (
     <div className="space-y-6">
       <h1 className="text-2xl font-bold">Activities</h1>
-      <form method="get" aria-label="Filter activities" className="flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-3">
+      <form key={keep.toString()} method="get" aria-label="Filter activities" className="flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-3">
         <label className="text-sm">
           Type
           <select name="type" defaultValue={filters.type ?? ""} className="mt-1 block rounded border border-slate-300 px-2 py-1">

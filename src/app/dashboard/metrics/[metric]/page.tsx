@@ -59,7 +59,8 @@ export default async function MetricPage({ params, searchParams }: { params: Pro
           </Link>
         ))}
       </nav>
-      <form method="get" className="flex flex-wrap items-end gap-3" aria-label="Pick dates">
+      {/* Keyed by the range: a client-side navigation must not leave the old dates in the inputs. */}
+      <form key={`${range.from}|${range.to}`} method="get" className="flex flex-wrap items-end gap-3" aria-label="Pick dates">
         <label className="text-sm">
           From
           <input type="date" name="from" defaultValue={range.from} required className="mt-1 block rounded border border-slate-300 px-2 py-1" />
