@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { Sparkline } from "@/components/charts/svg-chart";
 import { requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db";
 import { formatMetric, type Units } from "@/lib/dashboard/format";
@@ -85,6 +86,7 @@ export default async function DashboardPage() {
                 {t.weekTotal != null && isMetricId(t.metric) ? `, total ${formatMetric(t.metric, t.weekTotal, units)}` : ""}
               </p>
               <Trend t={t} units={units} />
+              <Sparkline points={t.series} from={data.from} to={data.today} label={`${t.label}, last 14 days`} />
             </li>
           ))}
         </ul>

@@ -174,3 +174,19 @@ export function StackedChart({ bars, keys, labels, from, to, label, format }: { 
     </figure>
   );
 }
+
+/** A 14-day trend line without axes for an overview tile; the tile's text carries the numbers. */
+export function Sparkline({ points, from, to, label }: { points: Array<{ date: string; value: number }>; from: string; to: string; label: string }) {
+  if (points.length < 2) return null;
+  const w = 120;
+  const h = 32;
+  const vs = points.map((p) => p.value);
+  const x = scale([dayNumber(from), dayNumber(to)], [2, w - 2]);
+  const y = scale([Math.min(...vs), Math.max(...vs)], [h - 3, 3]);
+  const d = points.map((p, i) => `${i ? "L" : "M"}${x(dayNumber(p.date)).toFixed(1)},${y(p.value).toFixed(1)}`).join("");
+  return (
+    <svg viewBox={`0 0 ${w} ${h}`} width={w} height={h} role="img" aria-label={`${label}, ${from} to ${to}: ${points.length} days`} className="mt-2">
+      <path d={d} fill="none" strokeWidth={1.5} className="stroke-brand" />
+    </svg>
+  );
+}

@@ -82,3 +82,36 @@ export async function activityDetail(db: Db, userId: string, id: string) {
     copies: row.copies.map((c) => ({ ...c, primary: c.id === row.primaryId, row: byId.get(c.id) ?? null })),
   };
 }
+
+export type ActivityTotals = { period: string; count: number; distanceM: number; durationS: number; energyKcal: number };
+
+/**
+ * Workouts per ISO week (keyed by its Monday) or calendar month, newest first, over local days:
+ * a run at 23:30 counts in the week of the day it happened on where it happened.
+ */
+export async function activityTotals(db: Db, userId: string, by: "week" | "month", limit = 12, f: Pick<ActivityFilters, "type" | "source"> = {}): Promise<ActivityTotals[]> {
+  await reconcilePending(db, userId);
+  // A literal, not a parameter: GROUP BY must see the very expression the SELECT has.
+  const unit = sql.raw(by === "week" ? "'week'" : "'month'");
+  const period = sql<string>`date_trunc(${unit}, ${reconciledActivities.localDate}::timestamp)::date::text`;
+  const rows = await db
+    .select({
+      period,
+      count: sql<number>`count(*)::int`,
+      distanceM: sql<number>`coalesce(sum(${reconciledActivities.distanceM}), 0)::float8`,
+      durationS: sql<number>`coalesce(sum(${reconciledActivities.durationS}), 0)::float8`,
+      energyKcal: sql<number>`coalesce(sum(${reconciledActivities.energyKcal}), 0)::float8`,
+    })
+    .from(reconciledActivities)
+    .where(
+      and(
+        eq(reconciledActivities.userId, userId),
+        f.type ? eq(reconciledActivities.type, f.type) : undefined,
+        f.source ? sql`${reconciledActivities.copies} @> ${JSON.stringify([{ provider: f.source }])}::jsonb` : undefined,
+      ),
+    )
+    .groupBy(period)
+    .orderBy(desc(period))
+    .limit(limit);
+  return rows.map((r) => ({ period: r.period, count: Number(r.count), distanceM: Number(r.distanceM), durationS: Number(r.durationS), energyKcal: Number(r.energyKcal) }));
+}

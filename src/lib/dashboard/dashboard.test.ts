@@ -4,7 +4,7 @@ import { measurements, sourcePriority, users } from "@/lib/db/schema";
 import { post, userWithKey } from "@/lib/ingest/testing";
 import { upsertBatch } from "@/lib/normalize/upsert";
 import { testDb, type TestDb } from "@/test/db";
-import { activityDetail, activityFacets, activityPage, activityFilters } from "./activities";
+import { activityDetail, activityFacets, activityPage, activityFilters, activityTotals } from "./activities";
 import { formatTime } from "./format";
 import { bucketSize, heartRateBuckets, MAX_BUCKETS } from "./heart";
 import { chartPoints, metricDays, resolveRange } from "./metric";
@@ -54,6 +54,12 @@ describe("overview", () => {
     const tile = (m: string) => o.tiles.find((x) => x.metric === m)!;
     expect(tile("steps")).toMatchObject({ today: 1500, todayDate: "2024-05-14", previousWeek: 1000, weekTotal: 13_500, weekDays: 7 });
     expect(tile("steps").week).toBeCloseTo(13_500 / 7);
+    expect(tile("steps").series).toHaveLength(14);
+    expect([tile("steps").series[0], tile("steps").series[13]]).toEqual([
+      { date: "2024-05-01", value: 1000 },
+      { date: "2024-05-14", value: 1500 },
+    ]);
+    expect(o.from).toBe("2024-05-01");
     expect(tile("steps").trend!.pct).toBeCloseTo((13_500 / 7 / 1000 - 1) * 100);
     expect(tile("weight")).toMatchObject({ today: 79.5, todayDate: "2024-05-12", week: 79.5, previousWeek: 80, weekTotal: null });
     expect(tile("weight").trend!.delta).toBeCloseTo(-0.5);
@@ -198,6 +204,13 @@ describe("activities and sleep", () => {
     expect(fromHc.rows.map((r) => r.localDate)).toEqual(["2024-05-07"]);
     const ranged = await activityPage(t.db, u.userId, { from: "2024-05-02", to: "2024-05-03" });
     expect(ranged.rows).toHaveLength(2);
+    // 1–7 May 2024: Wed 1 – Sun 5 in the week of Monday 29 April, Mon 6 – Tue 7 in the next.
+    // Distances 5…11 km; the 7 May run counts once (11 km from its best copy).
+    expect((await activityTotals(t.db, u.userId, "week")).map((w) => [w.period, w.count, w.distanceM])).toEqual([
+      ["2024-05-06", 2, 21_000],
+      ["2024-04-29", 5, 35_000],
+    ]);
+    expect((await activityTotals(t.db, u.userId, "month", 12, { type: "running" })).map((m) => [m.period, m.count, m.distanceM])).toEqual([["2024-05-01", 4, 32_000]]);
     expect(await activityFacets(t.db, u.userId)).toEqual({ types: ["running", "walking"], sources: ["apple_health", "health_connect"] });
 
     const detail = await activityDetail(t.db, u.userId, fromHc.rows[0].id);

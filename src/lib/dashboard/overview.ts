@@ -42,6 +42,8 @@ export type OverviewTile = {
   trend: { delta: number; pct: number | null } | null;
   /** Days of this week with a value (so "avg of 3 days" is honest). */
   weekDays: number;
+  /** The 14 days' values (days with data), for the tile's sparkline. */
+  series: Array<{ date: string; value: number }>;
   /** Where a per-provider score came from (readiness/recovery). */
   provider?: string;
 };
@@ -51,7 +53,7 @@ export type OverviewTile = {
  * recovery are scores only their own provider computes, so they come from that provider's daily
  * summary (one tile per provider that sends one), never mixed across providers.
  */
-export async function overview(db: Db, userId: string, now: Date): Promise<{ today: string; zone: string; tiles: OverviewTile[] }> {
+export async function overview(db: Db, userId: string, now: Date): Promise<{ today: string; from: string; zone: string; tiles: OverviewTile[] }> {
   const zone = await homeZone(db, userId);
   const today = todayIn(zone, now);
   const { week, previous } = weekPeriods(today);
@@ -76,6 +78,7 @@ export async function overview(db: Db, userId: string, now: Date): Promise<{ tod
       weekTotal: kind === "sum" && thisWeek.length ? thisWeek.reduce((a, v) => a + v.value, 0) : null,
       trend: trendOf(w, pw),
       weekDays: thisWeek.length,
+      series: [...prior, ...thisWeek],
     };
   });
 
@@ -107,9 +110,10 @@ export async function overview(db: Db, userId: string, now: Date): Promise<{ tod
         weekTotal: null,
         trend: trendOf(w, pw),
         weekDays: thisWeek.length,
+        series: rows,
         provider,
       });
     }
   }
-  return { today, zone, tiles };
+  return { today, from: previous.from, zone, tiles };
 }

@@ -1,8 +1,8 @@
 import Link from "next/link";
 import { requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db";
-import { activityFacets, activityFilters, activityPage } from "@/lib/dashboard/activities";
-import { formatDistance, formatHours, formatTime } from "@/lib/dashboard/format";
+import { activityFacets, activityFilters, activityPage, activityTotals, type ActivityTotals } from "@/lib/dashboard/activities";
+import { formatDistance, formatHours, formatTime, type Units } from "@/lib/dashboard/format";
 import { homeZone } from "@/lib/dashboard/overview";
 import { providerName } from "@/lib/providers";
 import { sourceList } from "../sources";
@@ -10,12 +10,32 @@ import { unitsPreference } from "../units";
 
 export const dynamic = "force-dynamic";
 
+function Totals({ title, rows, units, label }: { title: string; rows: ActivityTotals[]; units: Units; label: (period: string) => string }) {
+  return (
+    <div className="min-w-0">
+      <h3 className="text-sm font-medium text-slate-600">{title}</h3>
+      <ul className="mt-1 divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white text-sm">
+        {rows.map((r) => (
+          <li key={r.period} className="flex flex-wrap justify-between gap-x-3 px-3 py-1.5">
+            <span>{label(r.period)}</span>
+            <span className="text-slate-700">
+              {r.count} · {formatDistance(r.distanceM, units)} · {formatHours(r.durationS)}
+            </span>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 export default async function ActivitiesPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
   const user = await requireUser("/dashboard/activities");
   const db = await getDb();
   const raw = await searchParams;
   const filters = activityFilters.parse(raw);
   const [page, facets, zone, units] = [await activityPage(db, user.id, filters), await activityFacets(db, user.id), await homeZone(db, user.id), await unitsPreference()];
+  const byType = { type: filters.type, source: filters.source };
+  const [weeks, months] = [await activityTotals(db, user.id, "week", 8, byType), await activityTotals(db, user.id, "month", 6, byType)];
   const keep = new URLSearchParams(Object.entries({ type: filters.type, source: filters.source, from: filters.from, to: filters.to }).filter((e): e is [string, string] => !!e[1]));
   const nextHref = page.next ? `?${new URLSearchParams([...keep, ["before", page.next]])}` : null;
 
@@ -62,6 +82,18 @@ export default async function ActivitiesPage({ searchParams }: { searchParams: P
           </Link>
         ) : null}
       </form>
+
+      {weeks.length ? (
+        <section aria-labelledby="totals-heading">
+          <h2 id="totals-heading" className="text-lg font-semibold">
+            Totals{filters.type || filters.source ? " (filtered by type and source)" : ""}
+          </h2>
+          <div className="mt-2 grid gap-4 sm:grid-cols-2">
+            <Totals title="Weekly (weeks start on Monday)" rows={weeks} units={units} label={(p) => `Week of ${p}`} />
+            <Totals title="Monthly" rows={months} units={units} label={(p) => p.slice(0, 7)} />
+          </div>
+        </section>
+      ) : null}
 
       <section aria-labelledby="history-heading">
         <h2 id="history-heading" className="text-lg font-semibold">
