@@ -3,7 +3,7 @@ import { Sparkline } from "@/components/charts/svg-chart";
 import { requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db";
 import { formatMetric, type Units } from "@/lib/dashboard/format";
-import { overview, type OverviewTile } from "@/lib/dashboard/overview";
+import { overview, sourceProblems, type OverviewTile } from "@/lib/dashboard/overview";
 import { isMetricId } from "@/lib/reconcile/metrics";
 import { latestActivities } from "@/lib/reconcile/read";
 import { formatDistance, formatHours, formatTime } from "@/lib/dashboard/format";
@@ -38,6 +38,7 @@ export default async function DashboardPage() {
   const units = await unitsPreference();
   const data = await overview(db, user.id, new Date());
   const recent = await latestActivities(db, user.id, 5);
+  const problems = await sourceProblems(db, user.id, new Date());
   const hasData = data.tiles.some((t) => t.week != null || t.previousWeek != null) || recent.length > 0;
 
   return (
@@ -48,6 +49,23 @@ export default async function DashboardPage() {
           Today is {data.today} ({data.zone}). This week = the 7 days up to today, compared with the 7 days before.
         </p>
       </div>
+      {problems.length ? (
+        <section aria-labelledby="problems-heading" className="rounded-lg border border-amber-300 bg-amber-50 p-4">
+          <h2 id="problems-heading" className="font-semibold text-amber-900">
+            Sources that need attention
+          </h2>
+          <ul className="mt-1 list-disc pl-5 text-sm text-amber-900">
+            {problems.map((p) => (
+              <li key={p.provider} className="break-words">
+                {p.providerName} {p.problem}.
+              </li>
+            ))}
+          </ul>
+          <Link href="/dashboard/settings" className="mt-2 inline-block text-sm text-amber-900 underline">
+            Open Connected sources
+          </Link>
+        </section>
+      ) : null}
       {!hasData ? (
         <section className="rounded-lg border border-dashed border-slate-300 bg-white p-8 text-center">
           <h2 className="text-lg font-semibold">No data yet</h2>

@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { measurements, sourcePriority, users } from "@/lib/db/schema";
+import { measurements, providerConnections, sourcePriority, users } from "@/lib/db/schema";
 import { post, userWithKey } from "@/lib/ingest/testing";
 import { upsertBatch } from "@/lib/normalize/upsert";
 import { testDb, type TestDb } from "@/test/db";
@@ -8,7 +8,7 @@ import { activityDetail, activityFacets, activityPage, activityFilters, activity
 import { formatTime } from "./format";
 import { bucketSize, heartRateBuckets, MAX_BUCKETS } from "./heart";
 import { chartPoints, metricDays, resolveRange } from "./metric";
-import { overview } from "./overview";
+import { overview, sourceProblems } from "./overview";
 import { moveSource, PreferenceError, setHomeTimeZone, sourceOrders } from "./preferences";
 import { sleepRange } from "./sleep";
 
@@ -65,6 +65,17 @@ describe("overview", () => {
     expect(tile("weight").trend!.delta).toBeCloseTo(-0.5);
     expect(tile("sleep")).toMatchObject({ today: null, week: null, trend: null });
     expect(tile("readiness")).toMatchObject({ provider: "oura", today: 82, week: 82, previousWeek: 70, label: "Readiness (Oura)" });
+  });
+
+  it("flags a connection that needs reconnecting, and none that is fine", async () => {
+    const u = await userWithKey(t.db, "problems");
+    await t.db.insert(providerConnections).values([
+      { userId: u.userId, provider: "oura", authKind: "oauth2", providerUserId: `oura-${u.userId}`, status: "needs_reauth" },
+      { userId: u.userId, provider: "withings", authKind: "oauth2", providerUserId: `withings-${u.userId}` },
+    ]);
+    const problems = await sourceProblems(t.db, u.userId, new Date("2024-05-14T12:00:00Z"));
+    expect(problems.map((p) => [p.provider, p.providerName])).toEqual([["oura", "Oura"]]);
+    expect(problems[0].problem).toMatch(/reconnected/);
   });
 
   it("today follows the home zone: 23:30 UTC is already tomorrow in Berlin", async () => {

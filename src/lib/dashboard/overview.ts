@@ -5,6 +5,8 @@ import { addDays, isTimeZone, localDateAt, zoneOffsetMinutes } from "@/lib/norma
 import { providerName } from "@/lib/providers";
 import { METRICS, type MetricId } from "@/lib/reconcile/metrics";
 import { dailySeries } from "@/lib/reconcile/read";
+import { syncStatus } from "@/lib/sync/status";
+import { DELIVERY_ISSUE_DAYS, webhookDeliveryIssues } from "@/lib/webhooks/status";
 import { trendOf } from "./format";
 
 /** The metrics on the overview, in the order shown. */
@@ -116,4 +118,22 @@ export async function overview(db: Db, userId: string, now: Date): Promise<{ tod
     }
   }
   return { today, from: previous.from, zone, tiles };
+}
+
+export type SourceProblem = { provider: string; providerName: string; problem: string };
+
+/** Connections the overview flags: not active, a failure newer than the last success, or rejected pushes. */
+export async function sourceProblems(db: Db, userId: string, now: Date): Promise<SourceProblem[]> {
+  const [statuses, deliveries] = [await syncStatus(db, userId), await webhookDeliveryIssues(db, userId, now)];
+  const out: SourceProblem[] = [];
+  for (const s of statuses) {
+    const pushes = deliveries.get(s.connectionId);
+    const problems = [
+      s.connectionStatus === "needs_reauth" ? "needs to be reconnected" : s.connectionStatus !== "active" ? `is ${s.connectionStatus.replace("_", " ")}` : null,
+      s.lastError ? `last sync failed: ${s.lastError}` : null,
+      pushes ? `${pushes.count} push${pushes.count === 1 ? " was" : "es were"} rejected in the last ${DELIVERY_ISSUE_DAYS} days (${pushes.latestReason})` : null,
+    ].filter((p): p is string => !!p);
+    if (problems.length) out.push({ provider: s.provider, providerName: s.providerName, problem: problems.join("; ") });
+  }
+  return out;
 }
