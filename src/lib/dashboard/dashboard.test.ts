@@ -10,7 +10,7 @@ import { bucketSize, heartRateBuckets, MAX_BUCKETS } from "./heart";
 import { chartPoints, metricDays, resolveRange } from "./metric";
 import { overview, sourceProblems } from "./overview";
 import { moveSource, PreferenceError, setHomeTimeZone, sourceOrders } from "./preferences";
-import { sleepRange } from "./sleep";
+import { sleepDetail, sleepRange } from "./sleep";
 
 /** The dashboard's data functions over data landed through the real ingest path (and the sync writer). */
 
@@ -265,6 +265,9 @@ describe("activities and sleep", () => {
     const s = await sleepRange(t.db, u.userId, { from: "2024-05-01", to: "2024-05-31" });
     expect(s.nights.map((n) => [n.localDate, n.lightS, n.deepS, n.remS])).toEqual([["2024-05-08", 4 * 3600, 3 * 3600, 3600]]);
     expect(s.naps.map((n) => [n.localDate, n.asleepS])).toEqual([["2024-05-08", 25 * 60]]);
+    const detail = await sleepDetail(t.db, u.userId, s.nights[0].id);
+    expect(detail!.copies.map((c) => [c.provider, c.primary, c.row?.deepS])).toEqual([["health_connect", true, 3 * 3600]]);
+    expect(await sleepDetail(t.db, (await userWithKey(t.db, "sleep-other")).userId, s.nights[0].id)).toBeNull();
   });
 });
 

@@ -64,7 +64,9 @@ export default async function SleepPage({ searchParams }: { searchParams: Promis
           {[...nights].reverse().map((n) => (
             <li key={n.id} className="p-3 text-sm">
               <p className="flex flex-wrap justify-between gap-2">
-                <span className="font-medium">{n.localDate}</span>
+                <Link href={`/dashboard/sleep/${n.id}`} className="font-medium underline decoration-slate-300 hover:decoration-brand">
+                  {n.localDate}
+                </Link>
                 <span className="font-semibold">{formatHours(n.asleepS)} asleep</span>
               </p>
               <p className="text-slate-600">
@@ -89,7 +91,9 @@ export default async function SleepPage({ searchParams }: { searchParams: Promis
         <ul className="mt-2 divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white">
           {[...naps].reverse().map((n) => (
             <li key={n.id} className="p-3 text-sm">
-              <span className="font-medium">{formatTime(n.startAt, n.utcOffsetMinutes, zone)}</span> · {formatHours(n.asleepS ?? (n.endAt.getTime() - n.startAt.getTime()) / 1000)} · {sourceList(n.copies)}
+              <Link href={`/dashboard/sleep/${n.id}`} className="font-medium underline decoration-slate-300 hover:decoration-brand">
+                {formatTime(n.startAt, n.utcOffsetMinutes, zone)}
+              </Link> · {formatHours(n.asleepS ?? (n.endAt.getTime() - n.startAt.getTime()) / 1000)} · {sourceList(n.copies)}
             </li>
           ))}
         </ul>
