@@ -36,12 +36,12 @@ test("phone app: create a key in the browser, push a Health Auto Export sample, 
 
   await page.goto("/dashboard");
   const activities = page.getByRole("region", { name: "Recent activities" });
-  const run = activities.getByRole("row", { name: /Outdoor Run/ });
+  const run = activities.getByRole("listitem").filter({ hasText: "Outdoor Run" });
   await expect(run).toHaveCount(1);
-  // 3.5 mi = 5.632704 km; 07:00 at -08:00 is the phone's local start.
-  await expect(run).toContainText("5.63");
-  await expect(run).toContainText("2024-02-06 07:00");
-  await expect(run).toContainText("0:30:00");
+  // 3.5 mi = 5.632704 km; 07:00 at -08:00 is the phone's local start, shown with its offset.
+  await expect(run).toContainText("5.63 km");
+  await expect(run).toContainText("2024-02-06 07:00 UTC−08:00");
+  await expect(run).toContainText("30 min");
   await expect(run).toContainText("Apple Health");
 
   await page.goto("/dashboard/settings");

@@ -46,7 +46,7 @@ test("Sync now refreshes an expired token, shows progress, and the records appea
   const { records } = await admin(request, `/__admin/data/records?provider=strava&account=${account}&resource=activities`);
   const newest = [...records].sort((a: { start_date: string }, b: { start_date: string }) => b.start_date.localeCompare(a.start_date))[0];
   await page.goto("/dashboard");
-  const firstRow = page.getByRole("region", { name: "Recent activities" }).getByRole("row").nth(1);
+  const firstRow = page.getByRole("region", { name: "Recent activities" }).getByRole("listitem").first();
   await expect(firstRow).toContainText(newest.name);
   await expect(firstRow).toContainText((newest.distance / 1000).toFixed(2));
   await expect(firstRow).toContainText("Strava");

@@ -1,134 +1,139 @@
 import Link from "next/link";
+import { Sparkline } from "@/components/charts/svg-chart";
 import { requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db";
-import { dashboardData } from "@/lib/dashboard";
+import { formatMetric, type Units } from "@/lib/dashboard/format";
+import { overview, sourceProblems, type OverviewTile } from "@/lib/dashboard/overview";
+import { isMetricId } from "@/lib/reconcile/metrics";
+import { latestActivities } from "@/lib/reconcile/read";
+import { formatDistance, formatHours, formatTime } from "@/lib/dashboard/format";
+import { unitsPreference } from "./units";
+import { sourceList } from "./sources";
 
 export const dynamic = "force-dynamic";
 
+function tileValue(t: OverviewTile, v: number | null, units: Units) {
+  if (isMetricId(t.metric)) return formatMetric(t.metric, v, units);
+  return v == null ? "—" : v.toFixed(0);
+}
+
+function Trend({ t, units }: { t: OverviewTile; units: Units }) {
+  if (!t.trend) return <p className="text-xs text-slate-500">No previous week to compare.</p>;
+  const up = t.trend.delta > 0;
+  const flat = Math.abs(t.trend.pct ?? t.trend.delta) < 0.5;
+  const sign = flat ? "±" : up ? "+" : "−";
+  const delta = isMetricId(t.metric) ? formatMetric(t.metric, Math.abs(t.trend.delta), units) : Math.abs(t.trend.delta).toFixed(0);
+  return (
+    <p className="text-xs text-slate-600">
+      <span aria-hidden="true">{flat ? "→" : up ? "↑" : "↓"}</span> {sign}
+      {delta}
+      {t.trend.pct != null ? ` (${sign}${Math.abs(t.trend.pct).toFixed(0)} %)` : ""} vs previous 7 days
+    </p>
+  );
+}
+
 export default async function DashboardPage() {
   const user = await requireUser("/dashboard");
-  const data = await dashboardData(await getDb(), user.id);
-  const empty = data.connections === 0 && data.activities.length === 0 && data.nights.length === 0 && data.days.length === 0;
+  const db = await getDb();
+  const units = await unitsPreference();
+  const data = await overview(db, user.id, new Date());
+  const recent = await latestActivities(db, user.id, 5);
+  const problems = await sourceProblems(db, user.id, new Date());
+  const hasData = data.tiles.some((t) => t.week != null || t.previousWeek != null) || recent.length > 0;
 
   return (
     <div className="space-y-8">
-      <h1 className="text-2xl font-bold">Dashboard</h1>
-      {empty ? (
+      <div>
+        <h1 className="text-2xl font-bold">Dashboard</h1>
+        <p className="text-sm text-slate-600">
+          Today is {data.today} ({data.zone}). This week = the 7 days up to today, compared with the 7 days before.
+        </p>
+      </div>
+      {problems.length ? (
+        <section aria-labelledby="problems-heading" className="rounded-lg border border-amber-300 bg-amber-50 p-4">
+          <h2 id="problems-heading" className="font-semibold text-amber-900">
+            Sources that need attention
+          </h2>
+          <ul className="mt-1 list-disc pl-5 text-sm text-amber-900">
+            {problems.map((p) => (
+              <li key={p.provider} className="break-words">
+                {p.providerName} {p.problem}.
+              </li>
+            ))}
+          </ul>
+          <Link href="/dashboard/settings" className="mt-2 inline-block text-sm text-amber-900 underline">
+            Open Connected sources
+          </Link>
+        </section>
+      ) : null}
+      {!hasData ? (
         <section className="rounded-lg border border-dashed border-slate-300 bg-white p-8 text-center">
           <h2 className="text-lg font-semibold">No data yet</h2>
           <p className="mt-2 text-slate-600">
-            Nothing is connected, so there is nothing to show. Connect a provider or set up a phone app and your
-            activities and nights will appear here.
+            Nothing from the last two weeks to show. Connect a provider or set up a phone app and your days, nights and
+            workouts will appear here.
           </p>
           <Link href="/dashboard/settings" className="mt-4 inline-block rounded bg-brand px-4 py-2 font-medium text-white">
             Connect a source
           </Link>
         </section>
-      ) : (
-        <>
-          <section aria-labelledby="activities-heading">
-            <h2 id="activities-heading" className="text-lg font-semibold">
-              Recent activities
-            </h2>
-            {data.activities.length === 0 ? (
-              <p className="mt-2 text-slate-600">No activities yet.</p>
-            ) : (
-              <table className="mt-3 w-full border-collapse bg-white text-sm">
-                <thead>
-                  <tr className="border-b text-left">
-                    <th className="p-2">Name</th>
-                    <th className="p-2">Type</th>
-                    <th className="p-2">Start (local)</th>
-                    <th className="p-2 text-right">Distance (km)</th>
-                    <th className="p-2 text-right">Duration</th>
-                    <th className="p-2">Source</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.activities.map((a) => (
-                    <tr key={a.id} className="border-b">
-                      <td className="p-2">{a.name ?? "—"}</td>
-                      <td className="p-2">{a.type}</td>
-                      <td className="p-2">{a.localStart}</td>
-                      <td className="p-2 text-right">{a.distanceKm ?? "—"}</td>
-                      <td className="p-2 text-right">{a.duration ?? "—"}</td>
-                      <td className="p-2">{a.source}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
-          </section>
-          <section aria-labelledby="nights-heading">
-            <h2 id="nights-heading" className="text-lg font-semibold">
-              Nights
-            </h2>
-            {data.nights.length === 0 ? (
-              <p className="mt-2 text-slate-600">No sleep recorded yet.</p>
-            ) : (
-              <table className="mt-3 w-full border-collapse bg-white text-sm">
-                <thead>
-                  <tr className="border-b text-left">
-                    <th className="p-2">Night of (wake-up day)</th>
-                    <th className="p-2">In bed</th>
-                    <th className="p-2 text-right">Asleep</th>
-                    <th className="p-2 text-right">Deep</th>
-                    <th className="p-2 text-right">REM</th>
-                    <th className="p-2">Source</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.nights.map((n) => (
-                    <tr key={n.id} className="border-b">
-                      <td className="p-2">{n.localDate}</td>
-                      <td className="p-2">{n.window}</td>
-                      <td className="p-2 text-right">{n.asleep ?? "—"}</td>
-                      <td className="p-2 text-right">{n.deep ?? "—"}</td>
-                      <td className="p-2 text-right">{n.rem ?? "—"}</td>
-                      <td className="p-2">{n.source}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
-          </section>
-          <section aria-labelledby="days-heading">
-            <h2 id="days-heading" className="text-lg font-semibold">
-              Daily summaries
-            </h2>
-            {data.days.length === 0 ? (
-              <p className="mt-2 text-slate-600">No daily summaries yet.</p>
-            ) : (
-              <table className="mt-3 w-full border-collapse bg-white text-sm">
-                <thead>
-                  <tr className="border-b text-left">
-                    <th className="p-2">Day</th>
-                    <th className="p-2 text-right">Steps</th>
-                    <th className="p-2 text-right">Active kcal</th>
-                    <th className="p-2 text-right">Resting HR</th>
-                    <th className="p-2 text-right">HRV</th>
-                    <th className="p-2 text-right">Weight (kg)</th>
-                    <th className="p-2">Source</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.days.map((d) => (
-                    <tr key={d.id} className="border-b">
-                      <td className="p-2">{d.date}</td>
-                      <td className="p-2 text-right">{d.steps ?? "—"}</td>
-                      <td className="p-2 text-right">{d.activeEnergyKcal ?? "—"}</td>
-                      <td className="p-2 text-right">{d.restingHr ?? "—"}</td>
-                      <td className="p-2 text-right">{d.hrv ?? "—"}</td>
-                      <td className="p-2 text-right">{d.weightKg ?? "—"}</td>
-                      <td className="p-2">{d.source}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
-          </section>
-        </>
-      )}
+      ) : null}
+      <section aria-labelledby="overview-heading">
+        <h2 id="overview-heading" className="text-lg font-semibold">
+          Today and this week
+        </h2>
+        <ul className="mt-3 grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-3">
+          {data.tiles.map((t) => (
+            <li key={`${t.metric}-${t.provider ?? ""}`} className="rounded-lg border border-slate-200 bg-white p-4" data-metric={t.metric}>
+              <h3 className="text-sm font-medium text-slate-600">
+                {isMetricId(t.metric) ? (
+                  <Link href={`/dashboard/metrics/${t.metric}`} className="underline decoration-slate-300 hover:decoration-brand">
+                    {t.label}
+                  </Link>
+                ) : (
+                  t.label
+                )}
+              </h3>
+              <p className="mt-1 text-2xl font-semibold" data-testid="today">
+                {tileValue(t, t.today, units)}
+              </p>
+              <p className="text-xs text-slate-500">{t.todayDate ? (t.todayDate === data.today ? "today" : `latest, ${t.todayDate}`) : "nothing today"}</p>
+              <p className="mt-2 text-sm" data-testid="week">
+                This week: {tileValue(t, t.week, units)}
+                {t.weekDays ? ` avg/day over ${t.weekDays} day${t.weekDays === 1 ? "" : "s"}` : ""}
+                {t.weekTotal != null && isMetricId(t.metric) ? `, total ${formatMetric(t.metric, t.weekTotal, units)}` : ""}
+              </p>
+              <Trend t={t} units={units} />
+              <Sparkline points={t.series} from={data.from} to={data.today} label={`${t.label}, last 14 days`} />
+            </li>
+          ))}
+        </ul>
+      </section>
+      <section aria-labelledby="activities-heading">
+        <h2 id="activities-heading" className="text-lg font-semibold">
+          Recent activities
+        </h2>
+        {recent.length === 0 ? (
+          <p className="mt-2 text-slate-600">No activities yet.</p>
+        ) : (
+          <ul className="mt-3 divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white">
+            {recent.map((a) => (
+              <li key={a.id} className="p-3">
+                <Link href={`/dashboard/activities/${a.id}`} className="font-medium underline decoration-slate-300 hover:decoration-brand">
+                  {a.name ?? a.type}
+                </Link>
+                <p className="text-sm text-slate-600">
+                  {formatTime(a.startAt, a.utcOffsetMinutes, data.zone)} · {a.type} · {formatDistance(a.distanceM, units)} · {formatHours(a.durationS)} ·{" "}
+                  {sourceList(a.copies)}
+                </p>
+              </li>
+            ))}
+          </ul>
+        )}
+        <Link href="/dashboard/activities" className="mt-2 inline-block text-sm text-brand-dark underline">
+          All activities
+        </Link>
+      </section>
     </div>
   );
 }

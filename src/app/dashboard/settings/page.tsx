@@ -8,6 +8,9 @@ import { isConfigured, isProviderId, providerList, providerName, providers } fro
 import { PhoneApps } from "@/app/dashboard/settings/phone-apps";
 import { syncStatus } from "@/lib/sync/status";
 import { webhookDeliveryIssues } from "@/lib/webhooks/status";
+import { homeZone } from "@/lib/dashboard/overview";
+import { unitsPreference } from "../units";
+import { PreferencesForms } from "./preferences-forms";
 import { ProviderCard } from "./provider-card";
 
 export const dynamic = "force-dynamic";
@@ -20,11 +23,13 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
   const byProvider = new Map(connections.map((c) => [c.provider, c]));
   const syncByProvider = new Map((await syncStatus(db, user.id)).map((s) => [s.provider, s]));
   const deliveryIssues = await webhookDeliveryIssues(db, user.id);
+  const zone = await homeZone(db, user.id);
+  const units = await unitsPreference();
   const subject = isProviderId(params.provider) ? providers[params.provider].name : undefined;
 
   return (
     <div className="space-y-8">
-      <div className="flex items-baseline gap-4">
+      <div className="flex flex-wrap items-baseline gap-x-4 gap-y-1">
         <h1 className="text-2xl font-bold">Settings</h1>
         <Link href="/dashboard/settings/account" className="text-sm text-brand-dark underline">
           Your account: password, export, delete
@@ -90,6 +95,8 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
       </section>
 
       <PhoneApps />
+
+      <PreferencesForms timeZone={zone} units={units} zones={Intl.supportedValuesOf("timeZone")} />
     </div>
   );
 }

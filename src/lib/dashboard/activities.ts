@@ -1,0 +1,117 @@
+import { and, desc, eq, gte, inArray, lte, or, lt, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { Db } from "@/lib/db";
+import { activities, reconciledActivities } from "@/lib/db/schema";
+import { reconcilePending } from "@/lib/reconcile/store";
+
+/** Workout history from reconciled_activity: filtered, keyset-paged newest first, and one workout in full. */
+
+export const PAGE_SIZE = 25;
+
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+/** The cursor is the last row's (start_at, id): stable under inserts, unlike an offset. */
+const cursor = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z_[0-9a-f-]{36}$/)
+  .transform((c) => ({ startAt: new Date(c.slice(0, c.indexOf("_"))), id: c.slice(c.indexOf("_") + 1) }));
+
+export const activityFilters = z.object({
+  type: z.string().max(64).optional().catch(undefined),
+  source: z.string().max(64).optional().catch(undefined),
+  from: day.optional().catch(undefined),
+  to: day.optional().catch(undefined),
+  before: cursor.optional().catch(undefined),
+});
+export type ActivityFilters = z.infer<typeof activityFilters>;
+
+export const cursorOf = (row: { startAt: Date; id: string }) => `${row.startAt.toISOString()}_${row.id}`;
+
+export async function activityPage(db: Db, userId: string, f: ActivityFilters, size = PAGE_SIZE) {
+  await reconcilePending(db, userId);
+  const rows = await db
+    .select()
+    .from(reconciledActivities)
+    .where(
+      and(
+        eq(reconciledActivities.userId, userId),
+        f.type ? eq(reconciledActivities.type, f.type) : undefined,
+        // Any copy from that provider: a run Garmin recorded and Strava re-published shows under both.
+        f.source ? sql`${reconciledActivities.copies} @> ${JSON.stringify([{ provider: f.source }])}::jsonb` : undefined,
+        f.from ? gte(reconciledActivities.localDate, f.from) : undefined,
+        f.to ? lte(reconciledActivities.localDate, f.to) : undefined,
+        f.before
+          ? or(lt(reconciledActivities.startAt, f.before.startAt), and(eq(reconciledActivities.startAt, f.before.startAt), lt(reconciledActivities.id, f.before.id)))
+          : undefined,
+      ),
+    )
+    .orderBy(desc(reconciledActivities.startAt), desc(reconciledActivities.id))
+    .limit(size + 1);
+  const page = rows.slice(0, size);
+  return { rows: page, next: rows.length > size ? cursorOf(page[page.length - 1]) : null };
+}
+
+/** The types and providers the filters offer. */
+export async function activityFacets(db: Db, userId: string): Promise<{ types: string[]; sources: string[] }> {
+  const types = await db
+    .selectDistinct({ type: reconciledActivities.type })
+    .from(reconciledActivities)
+    .where(eq(reconciledActivities.userId, userId))
+    .orderBy(reconciledActivities.type);
+  const sources = await db.execute(sql`
+    SELECT DISTINCT c->>'provider' AS provider FROM reconciled_activity, jsonb_array_elements(copies) c
+    WHERE user_id = ${userId}::uuid ORDER BY 1`);
+  const rows = (Array.isArray(sources) ? sources : (sources as { rows: unknown[] }).rows) as Array<{ provider: string }>;
+  return { types: types.map((t) => t.type), sources: rows.map((r) => r.provider) };
+}
+
+/** Fields a workout has, in the order the detail page lists them. */
+export const ACTIVITY_FIELDS = ["name", "type", "startAt", "endAt", "durationS", "movingS", "distanceM", "energyKcal", "avgHr", "maxHr", "elevationGainM", "steps"] as const;
+export type ActivityField = (typeof ACTIVITY_FIELDS)[number];
+
+/** One reconciled workout, and each copy's own values next to what was taken from it. */
+export async function activityDetail(db: Db, userId: string, id: string) {
+  if (!z.uuid().safeParse(id).success) return null;
+  await reconcilePending(db, userId);
+  const [row] = await db.select().from(reconciledActivities).where(and(eq(reconciledActivities.userId, userId), eq(reconciledActivities.id, id)));
+  if (!row) return null;
+  const ids = row.copies.map((c) => c.id);
+  const copyRows = ids.length ? await db.select().from(activities).where(and(eq(activities.userId, userId), inArray(activities.id, ids))) : [];
+  const byId = new Map(copyRows.map((r) => [r.id, r]));
+  return {
+    activity: row,
+    copies: row.copies.map((c) => ({ ...c, primary: c.id === row.primaryId, row: byId.get(c.id) ?? null })),
+  };
+}
+
+export type ActivityTotals = { period: string; count: number; distanceM: number; durationS: number; energyKcal: number };
+
+/**
+ * Workouts per ISO week (keyed by its Monday) or calendar month, newest first, over local days:
+ * a run at 23:30 counts in the week of the day it happened on where it happened.
+ */
+export async function activityTotals(db: Db, userId: string, by: "week" | "month", limit = 12, f: Pick<ActivityFilters, "type" | "source"> = {}): Promise<ActivityTotals[]> {
+  await reconcilePending(db, userId);
+  // A literal, not a parameter: GROUP BY must see the very expression the SELECT has.
+  const unit = sql.raw(by === "week" ? "'week'" : "'month'");
+  const period = sql<string>`date_trunc(${unit}, ${reconciledActivities.localDate}::timestamp)::date::text`;
+  const rows = await db
+    .select({
+      period,
+      count: sql<number>`count(*)::int`,
+      distanceM: sql<number>`coalesce(sum(${reconciledActivities.distanceM}), 0)::float8`,
+      durationS: sql<number>`coalesce(sum(${reconciledActivities.durationS}), 0)::float8`,
+      energyKcal: sql<number>`coalesce(sum(${reconciledActivities.energyKcal}), 0)::float8`,
+    })
+    .from(reconciledActivities)
+    .where(
+      and(
+        eq(reconciledActivities.userId, userId),
+        f.type ? eq(reconciledActivities.type, f.type) : undefined,
+        f.source ? sql`${reconciledActivities.copies} @> ${JSON.stringify([{ provider: f.source }])}::jsonb` : undefined,
+      ),
+    )
+    .groupBy(period)
+    .orderBy(desc(period))
+    .limit(limit);
+  return rows.map((r) => ({ period: r.period, count: Number(r.count), distanceM: Number(r.distanceM), durationS: Number(r.durationS), energyKcal: Number(r.energyKcal) }));
+}

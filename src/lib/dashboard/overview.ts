@@ -1,0 +1,139 @@
+import { and, between, eq, isNotNull, or } from "drizzle-orm";
+import type { Db } from "@/lib/db";
+import { dailySummaries, users } from "@/lib/db/schema";
+import { addDays, isTimeZone, localDateAt, zoneOffsetMinutes } from "@/lib/normalize/dates";
+import { providerName } from "@/lib/providers";
+import { METRICS, type MetricId } from "@/lib/reconcile/metrics";
+import { dailySeries } from "@/lib/reconcile/read";
+import { syncStatus } from "@/lib/sync/status";
+import { DELIVERY_ISSUE_DAYS, webhookDeliveryIssues } from "@/lib/webhooks/status";
+import { trendOf } from "./format";
+
+/** The metrics on the overview, in the order shown. */
+export const OVERVIEW_METRICS = ["steps", "sleep", "resting_hr", "hrv_rmssd", "hrv_sdnn", "weight", "active_energy"] as const satisfies readonly MetricId[];
+
+export type Period = { from: string; to: string };
+
+/** The user's home zone (UTC when unset or unknown to this runtime). */
+export async function homeZone(db: Db, userId: string): Promise<string> {
+  const [u] = await db.select({ timeZone: users.timeZone }).from(users).where(eq(users.id, userId));
+  return u && isTimeZone(u.timeZone) ? u.timeZone : "UTC";
+}
+
+/** Today's date in `zone` at `now`. */
+export const todayIn = (zone: string, now: Date): string => localDateAt(now, zoneOffsetMinutes(zone, now));
+
+/** This week = the 7 days ending today; the previous period = the 7 days before. */
+export function weekPeriods(today: string): { week: Period; previous: Period } {
+  return { week: { from: addDays(today, -6), to: today }, previous: { from: addDays(today, -13), to: addDays(today, -7) } };
+}
+
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+
+export type OverviewTile = {
+  metric: MetricId | "readiness" | "recovery";
+  label: string;
+  /** Today's value; for readings (weight, HRV…) the latest one of the week, with its date. */
+  today: number | null;
+  todayDate: string | null;
+  /** Per-day average over the days of the period that have a value. */
+  week: number | null;
+  previousWeek: number | null;
+  /** Sum metrics: the week's total. */
+  weekTotal: number | null;
+  trend: { delta: number; pct: number | null } | null;
+  /** Days of this week with a value (so "avg of 3 days" is honest). */
+  weekDays: number;
+  /** The 14 days' values (days with data), for the tile's sparkline. */
+  series: Array<{ date: string; value: number }>;
+  /** Where a per-provider score came from (readiness/recovery). */
+  provider?: string;
+};
+
+/**
+ * Today and this week against the previous week, from the reconciled record. Readiness and
+ * recovery are scores only their own provider computes, so they come from that provider's daily
+ * summary (one tile per provider that sends one), never mixed across providers.
+ */
+export async function overview(db: Db, userId: string, now: Date): Promise<{ today: string; from: string; zone: string; tiles: OverviewTile[] }> {
+  const zone = await homeZone(db, userId);
+  const today = todayIn(zone, now);
+  const { week, previous } = weekPeriods(today);
+  const days = await dailySeries(db, userId, { from: previous.from, to: today, metric: [...OVERVIEW_METRICS] });
+  const inPeriod = (p: Period) => (d: { date: string }) => d.date >= p.from && d.date <= p.to;
+
+  const tiles: OverviewTile[] = OVERVIEW_METRICS.map((metric) => {
+    const valuesIn = (p: Period) => days.filter(inPeriod(p)).flatMap((d) => (d.metrics[metric] ? [{ date: d.date, value: d.metrics[metric]!.value }] : []));
+    const thisWeek = valuesIn(week);
+    const prior = valuesIn(previous);
+    const kind = METRICS[metric].kind;
+    const latest = kind === "sum" || kind === "sleep" ? thisWeek.find((v) => v.date === today) : thisWeek[thisWeek.length - 1];
+    const w = mean(thisWeek.map((v) => v.value));
+    const pw = mean(prior.map((v) => v.value));
+    return {
+      metric,
+      label: METRICS[metric].label,
+      today: latest?.value ?? null,
+      todayDate: latest?.date ?? null,
+      week: w,
+      previousWeek: pw,
+      weekTotal: kind === "sum" && thisWeek.length ? thisWeek.reduce((a, v) => a + v.value, 0) : null,
+      trend: trendOf(w, pw),
+      weekDays: thisWeek.length,
+      series: [...prior, ...thisWeek],
+    };
+  });
+
+  const scores = await db
+    .select({ provider: dailySummaries.provider, date: dailySummaries.date, readiness: dailySummaries.readinessScore, recovery: dailySummaries.recoveryScore })
+    .from(dailySummaries)
+    .where(
+      and(
+        eq(dailySummaries.userId, userId),
+        between(dailySummaries.date, previous.from, today),
+        or(isNotNull(dailySummaries.readinessScore), isNotNull(dailySummaries.recoveryScore)),
+      ),
+    )
+    .orderBy(dailySummaries.provider, dailySummaries.date);
+  for (const field of ["readiness", "recovery"] as const) {
+    for (const provider of [...new Set(scores.filter((s) => s[field] != null).map((s) => s.provider))]) {
+      const rows = scores.filter((s) => s.provider === provider && s[field] != null).map((s) => ({ date: s.date, value: s[field]! }));
+      const thisWeek = rows.filter(inPeriod(week));
+      const w = mean(thisWeek.map((r) => r.value));
+      const pw = mean(rows.filter(inPeriod(previous)).map((r) => r.value));
+      const latest = thisWeek[thisWeek.length - 1];
+      tiles.push({
+        metric: field,
+        label: `${field === "readiness" ? "Readiness" : "Recovery"} (${providerName(provider)})`,
+        today: latest?.value ?? null,
+        todayDate: latest?.date ?? null,
+        week: w,
+        previousWeek: pw,
+        weekTotal: null,
+        trend: trendOf(w, pw),
+        weekDays: thisWeek.length,
+        series: rows,
+        provider,
+      });
+    }
+  }
+  return { today, from: previous.from, zone, tiles };
+}
+
+export type SourceProblem = { provider: string; providerName: string; problem: string };
+
+/** Connections the overview flags: not active, a failure newer than the last success, or rejected pushes. */
+export async function sourceProblems(db: Db, userId: string, now: Date): Promise<SourceProblem[]> {
+  const [statuses, deliveries] = [await syncStatus(db, userId), await webhookDeliveryIssues(db, userId, now)];
+  const out: SourceProblem[] = [];
+  for (const s of statuses) {
+    const pushes = deliveries.get(s.connectionId);
+    const problems = [
+      s.connectionStatus === "needs_reauth" ? "needs to be reconnected" : s.connectionStatus !== "active" ? `is ${s.connectionStatus.replace("_", " ")}` : null,
+      s.lastError ? `last sync failed: ${s.lastError}` : null,
+      pushes ? `${pushes.count} push${pushes.count === 1 ? " was" : "es were"} rejected in the last ${DELIVERY_ISSUE_DAYS} days (${pushes.latestReason})` : null,
+    ].filter((p): p is string => !!p);
+    if (problems.length) out.push({ provider: s.provider, providerName: s.providerName, problem: problems.join("; ") });
+  }
+  return out;
+}
