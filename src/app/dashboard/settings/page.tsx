@@ -6,6 +6,7 @@ import { getDb } from "@/lib/db";
 import { providerConnections } from "@/lib/db/schema";
 import { isConfigured, isProviderId, providerList, providerName, providers } from "@/lib/providers";
 import { PhoneApps } from "@/app/dashboard/settings/phone-apps";
+import { FhirAccess } from "./fhir-access";
 import { syncStatus } from "@/lib/sync/status";
 import { webhookDeliveryIssues } from "@/lib/webhooks/status";
 import { ProviderCard } from "./provider-card";
@@ -90,6 +91,8 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
       </section>
 
       <PhoneApps />
+
+      <FhirAccess />
     </div>
   );
 }
