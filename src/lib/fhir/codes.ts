@@ -94,6 +94,13 @@ export const BP_COMPONENTS = {
   diastolic: loinc("8462-4", "Diastolic blood pressure"),
 };
 
+/** Stage durations of the day's main night, as components of the sleep value (PHR-IG codes). */
+export const SLEEP_STAGES = {
+  deep: loinc("93831-6", "Deep sleep duration"),
+  light: loinc("93830-8", "Light sleep duration"),
+  rem: loinc("93829-0", "REM sleep duration"),
+};
+
 /** One Observation per reconciled workout (PA-IG codes), with its measures as components. */
 export const WORKOUT_KIND: Kind = {
   source: "workout",

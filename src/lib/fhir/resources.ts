@@ -12,6 +12,7 @@ import {
   type Kind,
   providerIdentifierSystem,
   READING_KINDS,
+  SLEEP_STAGES,
   UCUM,
   type Unit,
   WORKOUT_COMPONENTS,
@@ -129,7 +130,16 @@ function base(kind: Kind, id: string, userId: string, updatedAt: Date, device: S
   };
 }
 
-export type DailyRow = { metric: string; date: string; value: number; unit: string; sources: SourceVerdict[]; updatedAt: Date };
+export type DailyRow = {
+  metric: string;
+  date: string;
+  value: number;
+  unit: string;
+  sources: SourceVerdict[];
+  updatedAt: Date;
+  /** Sleep only: the main night's stage durations in seconds. */
+  stages?: { deep: number | null; light: number | null; rem: number | null; awake: number | null } | null;
+};
 
 /** The source a reconciled value mostly comes from: the first one used. */
 export const mainSource = (sources: SourceVerdict[]): SourceKey | null => {
@@ -147,10 +157,24 @@ export function dailyObservation(userId: string, r: DailyRow): Resource {
     // The user's local day: day precision is what the value is about (vs-1 allows it).
     effectiveDateTime: r.date,
     valueQuantity: quantity(r.value * (kind.scale ?? 1), kind.unit),
+    ...(r.stages ? sleepStages(r.stages) : {}),
     ...(used.length > 1
       ? { note: [{ text: `Reconciled from ${used.map((s) => (s.source ? `${s.provider} (${s.source})` : s.provider)).join(", ")}.` }] }
       : {}),
   };
+}
+
+function sleepStages(st: NonNullable<DailyRow["stages"]>) {
+  const component = (
+    [
+      [SLEEP_STAGES.deep, st.deep],
+      [SLEEP_STAGES.light, st.light],
+      [SLEEP_STAGES.rem, st.rem],
+    ] as const
+  )
+    .filter(([, v]) => v !== null)
+    .map(([coding, v]) => ({ code: { coding: [coding] }, valueQuantity: quantity((v as number) / 60, { code: "min", unit: "min" }) }));
+  return component.length ? { component } : {};
 }
 
 export type ReadingRow = {

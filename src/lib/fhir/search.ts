@@ -216,6 +216,18 @@ function instantBounds(col: SQL, b: Bounds): SQL {
 
 const limitSql = (n: number | null) => (n === null ? sql`` : sql`LIMIT ${n}`);
 
+type DailySqlRow = { metric: string; date: string; value: number; unit: string; sources: DailyRow["sources"]; updated_at: string; stages: unknown };
+
+/** The day's main night (reconciled_sleep) gives the sleep value its stages. */
+const DAILY_COLUMNS = sql`dv.metric, dv.date::text AS date, dv.value, dv.unit, dv.sources, dv.updated_at,
+  CASE WHEN dv.metric = 'sleep' THEN (SELECT json_build_object('deep', rs.deep_s, 'light', rs.light_s, 'rem', rs.rem_s, 'awake', rs.awake_s)
+    FROM reconciled_sleep rs WHERE rs.user_id = dv.user_id AND rs.local_date = dv.date AND NOT rs.is_nap ORDER BY rs.asleep_s DESC NULLS LAST LIMIT 1) END AS stages`;
+
+function dailyRow(r: DailySqlRow): DailyRow {
+  const stages = (typeof r.stages === "string" ? JSON.parse(r.stages) : r.stages) as DailyRow["stages"];
+  return { metric: r.metric, date: r.date, value: Number(r.value), unit: r.unit, sources: typeof r.sources === "string" ? JSON.parse(r.sources) : r.sources, updatedAt: new Date(r.updated_at), stages: stages ?? null };
+}
+
 async function dailyItems(c: Ctx, count: boolean): Promise<Item[] | number> {
   const metrics = c.q.kinds.filter((k) => k.source === "daily").map((k) => k.key);
   if (!metrics.length) return count ? 0 : [];
@@ -223,19 +235,19 @@ async function dailyItems(c: Ctx, count: boolean): Promise<Item[] | number> {
     ? sql`EXISTS (SELECT 1 FROM jsonb_array_elements(sources) e WHERE e->>'provider' = ${c.q.device.provider}
         AND (e->>'source') IS NOT DISTINCT FROM ${c.q.device.source} AND e->>'status' <> 'left_out')`
     : sql`true`;
-  const where = sql`user_id = ${c.userId}::uuid AND metric = ANY(${textArray(metrics)}) AND ${dayBounds(c.q.date, c.tz)}
-    AND ${instantBounds(sql`updated_at`, c.q.lastUpdated)} AND ${device}`;
-  if (count) return Number(rowsOf<{ n: number }>(await c.db.execute(sql`SELECT count(*)::int AS n FROM daily_value WHERE ${where}`))[0].n);
+  const where = sql`dv.user_id = ${c.userId}::uuid AND dv.metric = ANY(${textArray(metrics)}) AND ${dayBounds(c.q.date, c.tz)}
+    AND ${instantBounds(sql`dv.updated_at`, c.q.lastUpdated)} AND ${device}`;
+  if (count) return Number(rowsOf<{ n: number }>(await c.db.execute(sql`SELECT count(*)::int AS n FROM daily_value dv WHERE ${where}`))[0].n);
   const dir = c.descending ? sql`DESC` : sql`ASC`;
-  const rows = rowsOf<{ metric: string; date: string; value: number; unit: string; sources: DailyRow["sources"]; updated_at: string }>(
+  const rows = rowsOf<DailySqlRow>(
     await c.db.execute(sql`
-      SELECT metric, date::text AS date, value, unit, sources, updated_at FROM daily_value
+      SELECT ${DAILY_COLUMNS} FROM daily_value dv
       WHERE ${where} AND ${dailyKeyset(c.after, c.tz, c.descending)}
       ORDER BY date ${dir}, array_position(${textArray(DAILY_ORDER)}, metric) ${dir} ${limitSql(c.limit)}`),
   );
   return rows.map((r) => ({
     pos: { t: dayStart(r.date, c.tz), s: SOURCE_ORDER.daily, k: dailyKey(r.metric) },
-    resource: dailyObservation(c.userId, { ...r, updatedAt: new Date(r.updated_at) }),
+    resource: dailyObservation(c.userId, dailyRow(r)),
   }));
 }
 
@@ -388,11 +400,11 @@ export async function readObservation(db: Db, userId: string, tz: string, ref: N
   const q: ObservationQuery = { kinds: ALL_KINDS, date: { lo: null, hi: null }, lastUpdated: { lo: null, hi: null }, device: null, subjectMatches: true, descending: false, count: 1, after: null };
   const c: Ctx = { db, userId, tz, q, descending: false, after: null, limit: 1 };
   if (ref.source === "daily") {
-    const rows = rowsOf<{ metric: string; date: string; value: number; unit: string; sources: DailyRow["sources"]; updated_at: string }>(
-      await db.execute(sql`SELECT metric, date::text AS date, value, unit, sources, updated_at FROM daily_value
-        WHERE user_id = ${userId}::uuid AND metric = ${ref.metric} AND date = ${ref.date}::date`),
+    const rows = rowsOf<DailySqlRow>(
+      await db.execute(sql`SELECT ${DAILY_COLUMNS} FROM daily_value dv
+        WHERE dv.user_id = ${userId}::uuid AND dv.metric = ${ref.metric} AND dv.date = ${ref.date}::date`),
     );
-    return rows[0] ? dailyObservation(userId, { ...rows[0], updatedAt: new Date(rows[0].updated_at) }) : null;
+    return rows[0] ? dailyObservation(userId, dailyRow(rows[0])) : null;
   }
   if (ref.source === "reading") {
     const items = (await readingItems({ ...c, q: { ...q, kinds: Object.values(READING_KINDS) } }, false, ref.id)) as Item[];

@@ -32,6 +32,7 @@ const routes = {
   device: await import("./Device/[id]/route"),
   observations: await import("./Observation/route"),
   observation: await import("./Observation/[id]/route"),
+  other: await import("./[...path]/route"),
 };
 
 // ── the official R4 schema (draft-06), compiled with ajv 8 as shared/fhir.md §C.5 describes ──
@@ -117,7 +118,7 @@ async function get(pathAndQuery: string, o: { token?: string | null; headers?: R
   else if ((m = /^\/Patient\/([^/]+)$/.exec(p))) res = await routes.patient.GET(request, params(m[1]));
   else if ((m = /^\/Device\/([^/]+)$/.exec(p))) res = await routes.device.GET(request, params(m[1]));
   else if ((m = /^\/Observation\/([^/]+)$/.exec(p))) res = await routes.observation.GET(request, params(m[1]));
-  else throw new Error(`no route for ${p}`);
+  else res = await routes.other.GET(request, { params: Promise.resolve({ path: p.slice(1).split("/") }) });
   expect(res.headers.get("content-type")).toMatch(/^application\/fhir\+json/);
   const json = (await res.json()) as Json;
   expectValid(json);
@@ -365,6 +366,30 @@ describe("Observations from the ingest path", () => {
     expect((await get(`/Observation/m-00000000-0000-4000-8000-000000000000`, { token: u.token })).status).toBe(404);
     expect((await get(`/Observation/nonsense`, { token: u.token })).status).toBe(404);
     expect((await get(`/Device/nope`, { token: u.token })).status).toBe(404);
+    const unknown = await get(`/Condition`, { token: u.token });
+    expect(unknown.status).toBe(404);
+    expect(unknown.json.issue[0].diagnostics).toMatch(/metadata/);
+  });
+});
+
+describe("sleep", () => {
+  it("the day's sleep is one Observation in minutes with the night's stages as components", async () => {
+    const u = await fhirUser("fhir-sleep");
+    const night = { date: "2024-02-06", totalSleep: 7.5, asleep: 7.0, core: 3.5, deep: 1.5, rem: 2.0, sleepStart: "2024-02-05 23:00:00 +0000", sleepEnd: "2024-02-06 06:30:00 +0000", inBed: 8.0, inBedStart: "2024-02-05 22:45:00 +0000", inBedEnd: "2024-02-06 06:45:00 +0000" };
+    await ingest(u.key, hae([{ name: "sleep_analysis", units: "hr", data: [night] }]));
+    const res = await get(`/Observation?category=sleep`, { token: u.token });
+    const [sleep] = codesOf(res.json);
+    expect(res.json.total).toBe(1);
+    const [day] = await dailySeries(t.db, u.userId, { from: "2024-02-06", to: "2024-02-06", metric: ["sleep"] });
+    expect(sleep.code.coding[0]).toMatchObject({ system: "http://loinc.org", code: "93832-4" });
+    expect(sleep.valueQuantity).toMatchObject({ value: day.metrics.sleep!.value / 60, code: "min" });
+    expect(sleep.effectiveDateTime).toBe("2024-02-06");
+    expect(sleep.component.map((c: Json) => [c.code.coding[0].code, c.valueQuantity.value])).toEqual([
+      ["93831-6", 1.5 * 60],
+      ["93830-8", 3.5 * 60],
+      ["93829-0", 2 * 60],
+    ]);
+    expect((await get(`/Observation/${sleep.id}`, { token: u.token })).json).toEqual(sleep);
   });
 });
 
