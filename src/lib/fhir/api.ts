@@ -157,6 +157,8 @@ export type ParsedSearch = {
 /** The Observation search parameters, or a SearchError naming the problem. */
 export function parseObservationSearch(url: URL, userId: string, tz: string): ParsedSearch {
   const p = url.searchParams;
+  const modified = [...p.keys()].filter((k) => k.includes(":"));
+  if (modified.length) throw new SearchError(`search modifiers are not supported (${modified.join(", ")})`);
   const all = (name: string) => p.getAll(name).filter((v) => v !== "");
   let kinds = kindsForCodes(all("code"), ALL_KINDS);
   kinds = kindsForCategories(all("category"), kinds);

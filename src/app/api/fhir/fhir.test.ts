@@ -477,7 +477,7 @@ describe("errors are OperationOutcomes", () => {
   });
 
   it("400 for bad parameter values; unknown parameters 400 only under Prefer: handling=strict", async () => {
-    for (const q of ["date=2024-13-01", "date=ne2024-05-01", "date=2024-05-01T10:00", "_count=ten", "_sort=value", "_summary=text", "_cursor=xyz"]) {
+    for (const q of ["date=2024-13-01", "date=ne2024-05-01", "date=2024-05-01T10:00", "_count=ten", "_sort=value", "_summary=text", "_cursor=xyz", "code:text=heart"]) {
       const res = await get(`/Observation?${q}`, { token: u.token });
       expect(res.status, q).toBe(400);
       expect(res.json.issue[0].severity).toBe("error");
