@@ -433,7 +433,13 @@ describe("paging", () => {
     for (const count of [1, 2, 3, 4]) {
       const paged = await allPages(`/Observation?_count=${count}`, u.token);
       expect(paged.map((o) => o.id)).toEqual(everything.map((o: Json) => o.id));
+      const down = await allPages(`/Observation?_count=${count}&_sort=-date`, u.token);
+      expect(down.map((o) => o.id)).toEqual(everything.map((o: Json) => o.id).reverse());
     }
+    // Midnight readings tie with their day's daily values: the daily value comes first.
+    const first = everything.slice(0, 3).map((o: Json) => o.code.coding.at(-1).code);
+    expect(first.slice(0, 2).sort()).toEqual(["resting-hr", "steps"]);
+    expect(everything[2].code.coding[0].code).toBe("8867-4");
     expect(new Set(everything.map((o: Json) => o.id)).size).toBe(everything.length);
   });
 });
