@@ -58,6 +58,13 @@ describe("export", () => {
     expect(data.activities.map((a) => a.externalId)).toEqual(["a1"]);
     expect(data.measurements).toHaveLength(1);
     expect(data.apiKeys).toHaveLength(1);
+    // The FHIR view of the same record: the Patient, the sources, the weighing as an Observation.
+    const fhir = data.fhir!;
+    expect(fhir.type).toBe("collection");
+    const byType = (type: string) => fhir.entry.filter((e: { resource: { resourceType: string } }) => e.resource.resourceType === type).map((e: { resource: unknown }) => e.resource);
+    expect(byType("Patient").map((p: { id: string }) => p.id)).toEqual([userId]);
+    expect(byType("Observation").map((o: { code: { coding: Array<{ code: string }> }; valueQuantity: { value: number } }) => [o.code.coding[0].code, o.valueQuantity.value])).toEqual([["29463-7", 70]]);
+    expect(byType("Device").length).toBeGreaterThan(0);
     const text = JSON.stringify(data);
     for (const secret of secrets) expect(text).not.toContain(secret);
     expect(text).not.toMatch(/password_?hash|accessTokenEnc|refreshTokenEnc|tokenSecretEnc|credentialHash/i);

@@ -1,6 +1,8 @@
 import { and, eq, like } from "drizzle-orm";
 import { disconnect, type DisconnectResult } from "@/lib/connections/disconnect";
 import type { Db } from "@/lib/db";
+import { env } from "@/lib/env";
+import { fhirExportBundle } from "@/lib/fhir/export";
 import {
   activities,
   dailyValues,
@@ -27,7 +29,7 @@ import {
 
 export const EXPORT_FORMAT = "healthbridge-export/1";
 
-export async function exportAccount(db: Db, userId: string, now = new Date()) {
+export async function exportAccount(db: Db, userId: string, now = new Date(), fhirBase = new URL("/api/fhir", env().APP_URL).toString()) {
   const [user] = await db
     .select({ id: users.id, email: users.email, name: users.name, createdAt: users.createdAt })
     .from(users)
@@ -54,6 +56,7 @@ export async function exportAccount(db: Db, userId: string, now = new Date()) {
       id: apiKeys.id,
       name: apiKeys.name,
       prefix: apiKeys.prefix,
+      kind: apiKeys.kind,
       createdAt: apiKeys.createdAt,
       lastUsedAt: apiKeys.lastUsedAt,
       revokedAt: apiKeys.revokedAt,
@@ -107,6 +110,8 @@ export async function exportAccount(db: Db, userId: string, now = new Date()) {
     reconciledActivities: await all(reconciledActivities),
     reconciledSleep: await all(reconciledSleep),
     sourcePriority: await all(sourcePriority),
+    /** The same record as FHIR R4 resources (what /api/fhir serves), for importing elsewhere. */
+    fhir: await fhirExportBundle(db, userId, fhirBase, now),
   };
 }
 

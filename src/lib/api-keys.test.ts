@@ -78,4 +78,24 @@ describe("api keys", () => {
     for (let i = 0; i < MAX_KEYS_PER_USER; i++) await createApiKey(t.db, carol, `k${i}`);
     await expect(createApiKey(t.db, carol, "one more")).rejects.toMatchObject({ code: "too_many" });
   });
+
+  it("keeps FHIR tokens and bridge keys apart: each is accepted, listed and revoked only as its own kind", async () => {
+    const [{ id: dave }] = await t.db.insert(users).values({ email: "dave@example.com" }).returning({ id: users.id });
+    const bridge = await createApiKey(t.db, dave, "iPhone");
+    const token = await createApiKey(t.db, dave, "PHR app", "fhir");
+    expect(token.key).toMatch(/^hb_fhir_[A-Za-z0-9_-]{43}$/);
+    expect(token.prefix).toBe(token.key.slice(0, 14));
+    expect(await authenticateApiKey(t.db, token.key, new Date(), "fhir")).toMatchObject({ userId: dave, keyId: token.id });
+    expect(await authenticateApiKey(t.db, token.key)).toBeNull();
+    expect(await authenticateApiKey(t.db, bridge.key, new Date(), "fhir")).toBeNull();
+    // A token with the bridge prefix but a FHIR row (or the reverse) never matches: the kind is checked in SQL too.
+    const forged = `hb_live_${token.key.slice(8)}`;
+    expect(await authenticateApiKey(t.db, forged)).toBeNull();
+    expect((await listApiKeys(t.db, dave)).map((k) => k.name)).toEqual(["iPhone"]);
+    expect((await listApiKeys(t.db, dave, "fhir")).map((k) => k.name)).toEqual(["PHR app"]);
+    await expect(revokeApiKey(t.db, dave, bridge.id, new Date(), "fhir")).rejects.toMatchObject({ code: "not_found" });
+    await revokeApiKey(t.db, dave, token.id, new Date(), "fhir");
+    expect(await authenticateApiKey(t.db, token.key, new Date(), "fhir")).toBeNull();
+    expect(await authenticateApiKey(t.db, bridge.key)).not.toBeNull();
+  });
 });

@@ -99,6 +99,8 @@ export const apiKeys = pgTable(
     name: text("name").notNull(),
     prefix: text("prefix").notNull(),
     hash: text("hash").notNull(),
+    /** What the key may do: "ingest" (phone bridges write data) or "fhir" (read-only FHIR API). */
+    kind: text("kind").notNull().default("ingest").$type<"ingest" | "fhir">(),
     createdAt: createdAt(),
     lastUsedAt: tz("last_used_at"),
     revokedAt: tz("revoked_at"),

@@ -6,6 +6,7 @@ import { getDb } from "@/lib/db";
 import { providerConnections } from "@/lib/db/schema";
 import { isConfigured, isProviderId, providerList, providerName, providers } from "@/lib/providers";
 import { PhoneApps } from "@/app/dashboard/settings/phone-apps";
+import { FhirAccess } from "./fhir-access";
 import { syncStatus } from "@/lib/sync/status";
 import { webhookDeliveryIssues } from "@/lib/webhooks/status";
 import { homeZone } from "@/lib/dashboard/overview";
@@ -95,6 +96,8 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
       </section>
 
       <PhoneApps />
+
+      <FhirAccess />
 
       <PreferencesForms timeZone={zone} units={units} zones={Intl.supportedValuesOf("timeZone")} />
     </div>

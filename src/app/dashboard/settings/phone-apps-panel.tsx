@@ -126,7 +126,8 @@ export function PhoneAppsPanel({ ingestUrl, keys }: { ingestUrl: string; keys: P
   );
 }
 
-function NewKey({ name, value }: { name: string; value: string }) {
+/** The freshly created secret, shown once with a copy button (also used by the FHIR access section). */
+export function NewKey({ name, value, what = "Key", label = "New API key" }: { name: string; value: string; what?: string; label?: string }) {
   const [copied, setCopied] = useState(false);
   const inputId = useId();
   async function copy() {
@@ -141,11 +142,11 @@ function NewKey({ name, value }: { name: string; value: string }) {
   return (
     <div role="status" className="space-y-2 rounded border border-green-200 bg-green-50 p-4">
       <p className="text-sm font-medium text-green-900">
-        Key “{name}” created. Copy it now: it is shown only once.
+        {what} “{name}” created. Copy it now: it is shown only once.
       </p>
       <div className="flex flex-wrap items-center gap-2">
         <label htmlFor={inputId} className="sr-only">
-          New API key
+          {label}
         </label>
         <input
           id={inputId}
@@ -169,11 +170,14 @@ function NewKey({ name, value }: { name: string; value: string }) {
   );
 }
 
-function KeyList({ keys }: { keys: PhoneAppKey[] }) {
+type RevokeAction = (state: RevokeKeyState, form: FormData) => Promise<RevokeKeyState>;
+
+/** Active keys with their last use and a revoke button each; `revoke` picks which kind of key. */
+export function KeyList({ keys, revoke = revokeKeyAction, caption = "Your API keys" }: { keys: PhoneAppKey[]; revoke?: RevokeAction; caption?: string }) {
   if (!keys.length) return <p className="text-sm text-slate-600">No keys yet.</p>;
   return (
     <table className="w-full text-left text-sm">
-      <caption className="sr-only">Your API keys</caption>
+      <caption className="sr-only">{caption}</caption>
       <thead className="text-slate-600">
         <tr>
           <th scope="col" className="py-2 pr-4 font-medium">Name</th>
@@ -185,15 +189,15 @@ function KeyList({ keys }: { keys: PhoneAppKey[] }) {
       </thead>
       <tbody>
         {keys.map((k) => (
-          <KeyRow key={k.id} apiKey={k} />
+          <KeyRow key={k.id} apiKey={k} revoke={revoke} />
         ))}
       </tbody>
     </table>
   );
 }
 
-function KeyRow({ apiKey }: { apiKey: PhoneAppKey }) {
-  const [state, action, pending] = useActionState<RevokeKeyState, FormData>(revokeKeyAction, null);
+function KeyRow({ apiKey, revoke }: { apiKey: PhoneAppKey; revoke: RevokeAction }) {
+  const [state, action, pending] = useActionState<RevokeKeyState, FormData>(revoke, null);
   return (
     <tr className="border-t border-slate-200" data-key-id={apiKey.id}>
       <td className="py-2 pr-4">{apiKey.name}</td>
