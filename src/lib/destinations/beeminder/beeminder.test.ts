@@ -1,18 +1,18 @@
-import { eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { beeminderUser } from "@sim/providers/beeminder";
 import type { RunningSimulator } from "@sim/server";
 import { authorize } from "@sim/testing";
 import { OAuthStateError } from "@/lib/connections/errors";
 import { createUser, databaseText, simulatorWithAppEnv } from "@/lib/connections/test-support";
-import { beeminderConnections, beeminderGoalLinks, users } from "@/lib/db/schema";
+import { beeminderConnections, beeminderGoalLinks, dailyValues, users } from "@/lib/db/schema";
 import { upsertBatch } from "@/lib/normalize/upsert";
 import { reconcilePending } from "@/lib/reconcile/store";
 import { engines, type TestDb } from "@/test/db";
 import { completeBeeminderConnect, getBeeminderConnection, handleDeauthorization, startBeeminderConnect } from "./connection";
 import { daystamp } from "./daystamp";
 import { editGoalRule, linkGoal } from "./links";
-import { pushBeeminder } from "./push";
+import { pushBeeminder, pushDueBeeminder } from "./push";
 
 /**
  * Beeminder end to end against the simulator over HTTP: the app flow bound to a single-use state,
@@ -243,5 +243,41 @@ describe.each(engines)("Beeminder on $name", ({ name, open }) => {
     const points = goalPoints(acct("bee_hank"), "bp");
     expect(points.map((p) => p.value)).toEqual([1]); // one measurement, three readings
     expect(points[0].comment).toMatch(/bp_systolic 120 mmHg, bp_diastolic 80 mmHg, heart_rate 60 bpm/);
+  });
+
+  it("pushes after data lands: a user is due when data changed since the last pass, or an hour went by", async () => {
+    const userId = await newUser(t.db, "bm-due");
+    await connect(t.db, userId, acct("bee_ivy"));
+    await linkGoal(t.db, userId, { slug: "steps", rule: { kind: "activity", metric: "steps" }, backfillDays: 2 }, NOW);
+    const dueIds = async (now: Date) => {
+      await pushDueBeeminder(t.db, { now, retry: fastRetry });
+      return goalPoints(acct("bee_ivy"), "steps").map((p) => [p.daystamp, p.value]);
+    };
+    // A new link is due at once (nothing landed yet: nothing to send).
+    expect(await dueIds(NOW)).toEqual([]);
+    // iPhone and Apple Watch report the same walk, Garmin the day's total: the reconciled total goes, not the sum.
+    await upsertBatch(t.db, userId, {
+      dailySummaries: [{ provider: "garmin", date: "2026-03-24", steps: 9000, raw: {} }],
+      measurements: [
+        { provider: "apple_health", type: "steps", measuredAt: new Date("2026-03-24T14:00:00Z"), endAt: new Date("2026-03-24T14:30:00Z"), value: 3000, unit: "count", source: "iPhone" },
+        { provider: "apple_health", type: "steps", measuredAt: new Date("2026-03-24T14:00:00Z"), endAt: new Date("2026-03-24T14:30:00Z"), value: 3100, unit: "count", source: "Apple Watch" },
+      ],
+    });
+    await reconcilePending(t.db, userId);
+    const [dv] = await t.db
+      .select()
+      .from(dailyValues)
+      .where(and(eq(dailyValues.userId, userId), eq(dailyValues.metric, "steps")));
+    const reconciled = dv.value;
+    expect(reconciled).toBeLessThan(9000 + 3000 + 3100);
+    expect(await dueIds(NOW)).toEqual([["20260324", reconciled]]);
+    // Not due again until something changes or an hour passes (each pass reads users/me: count them).
+    const me = () => sim.state.stats().beeminder?.user ?? 0;
+    const before = me();
+    await pushDueBeeminder(t.db, { now: NOW, retry: fastRetry });
+    expect(me()).toBe(before);
+    await t.db.update(beeminderConnections).set({ lastPushedAt: sql`now() - interval '61 minutes'` }).where(eq(beeminderConnections.userId, userId));
+    await pushDueBeeminder(t.db, { now: NOW, retry: fastRetry });
+    expect(me()).toBe(before + 1);
   });
 });

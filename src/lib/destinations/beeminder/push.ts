@@ -27,7 +27,8 @@ export async function pushBeeminder(db: Db, userId: string, opts: PushOptions = 
   const [conn] = await db.select().from(beeminderConnections).where(eq(beeminderConnections.userId, userId));
   if (!conn) return { status: "not_connected", links: [] };
   if (conn.status !== "active") return { status: "revoked", links: [] };
-  await db.update(beeminderConnections).set({ lastPushedAt: now }).where(eq(beeminderConnections.id, conn.id));
+  // The database's clock, like the updated_at it is compared with (an injected `now` only moves the data window).
+  await db.update(beeminderConnections).set({ lastPushedAt: sql`now()` }).where(eq(beeminderConnections.id, conn.id));
   const token = connectionToken(conn);
   const links = (await db.select().from(beeminderGoalLinks).where(eq(beeminderGoalLinks.userId, userId)).orderBy(beeminderGoalLinks.slug)).filter((l) => !opts.slug || l.slug === opts.slug);
   if (!links.length) return { status: "pushed", links: [] };
@@ -125,10 +126,8 @@ export async function pushBeeminder(db: Db, userId: string, opts: PushOptions = 
   return { status: "pushed", links: outcomes };
 }
 
-/** Active connections with links whose data changed since their last pass, or not pushed for an hour. */
+/** Active connections with links whose data changed since their last pass (database clock), or not pushed for an hour. */
 export async function pushDueBeeminder(db: Db, opts: { now?: Date; limit?: number; retry?: RetryOptions } = {}): Promise<number> {
-  const now = opts.now ?? new Date();
-  const hourAgo = new Date(now.getTime() - 3600_000);
   const changedSince = (table: string) =>
     sql`EXISTS (SELECT 1 FROM ${sql.raw(table)} t WHERE t.user_id = ${beeminderConnections.userId} AND t.updated_at > ${beeminderConnections.lastPushedAt})`;
   const due = await db
@@ -140,7 +139,7 @@ export async function pushDueBeeminder(db: Db, opts: { now?: Date; limit?: numbe
         sql`EXISTS (SELECT 1 FROM beeminder_goal_link l WHERE l.user_id = ${beeminderConnections.userId})`,
         or(
           isNull(beeminderConnections.lastPushedAt),
-          lt(beeminderConnections.lastPushedAt, hourAgo),
+          lt(beeminderConnections.lastPushedAt, sql`now() - interval '1 hour'`),
           changedSince("daily_value"),
           changedSince("measurement"),
           changedSince("reconciled_activity"),
@@ -151,7 +150,7 @@ export async function pushDueBeeminder(db: Db, opts: { now?: Date; limit?: numbe
     )
     .limit(opts.limit ?? 20);
   for (const { userId } of due) {
-    await pushBeeminder(db, userId, { now, retry: opts.retry }).catch((error: unknown) => console.error("[beeminder]", errorSummary(error)));
+    await pushBeeminder(db, userId, { now: opts.now, retry: opts.retry }).catch((error: unknown) => console.error("[beeminder]", errorSummary(error)));
   }
   return due.length;
 }
