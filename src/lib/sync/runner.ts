@@ -56,8 +56,8 @@ export function startSyncRunner(getDb: () => Promise<Db>, opts: RunnerOptions = 
     const db = await getDb();
     // Days a crash left unreconciled (writers reconcile right after they commit; this is the net).
     await reconcileAllPending(db).catch((error: unknown) => console.error("[reconcile]", errorSummary(error)));
-    // Then what landed goes out to Beeminder goals (throttled; logs its own failures).
-    await pushBeeminderAfterLanding(db);
+    // Then what landed goes out to Beeminder goals (throttled, beside the tick; logs its own failures).
+    void pushBeeminderAfterLanding(db);
     const free = concurrency - inFlight.size;
     if (free <= 0) {
       lastTickFoundWork = true;

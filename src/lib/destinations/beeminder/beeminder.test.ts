@@ -13,6 +13,7 @@ import { completeBeeminderConnect, getBeeminderConnection, handleDeauthorization
 import { daystamp } from "./daystamp";
 import { editGoalRule, linkGoal } from "./links";
 import { pushBeeminder, pushDueBeeminder } from "./push";
+import { pushBeeminderAfterLanding } from "./run";
 
 /**
  * Beeminder end to end against the simulator over HTTP: the app flow bound to a single-use state,
@@ -63,6 +64,7 @@ async function newUser(db: TestDb["db"], label: string) {
   return id;
 }
 
+let hookRuns = 1e12;
 const goalPoints = (account: string, slug: string) => beeminderUser(sim.state, account).goals.get(slug)!.datapoints;
 
 describe.each(engines)("Beeminder on $name", ({ name, open }) => {
@@ -279,5 +281,18 @@ describe.each(engines)("Beeminder on $name", ({ name, open }) => {
     await t.db.update(beeminderConnections).set({ lastPushedAt: sql`now() - interval '61 minutes'` }).where(eq(beeminderConnections.userId, userId));
     await pushDueBeeminder(t.db, { now: NOW, retry: fastRetry });
     expect(me()).toBe(before + 1);
+  });
+
+  it("the runner's hook starts one pass at a time and at most one per interval", async () => {
+    // The hook's memory is per process: each engine's run starts far after the last one's.
+    const base = (hookRuns += 1e9);
+    const first = pushBeeminderAfterLanding(t.db, base, 10_000);
+    expect(first).not.toBeNull();
+    expect(pushBeeminderAfterLanding(t.db, base + 20_000, 10_000)).toBeNull(); // still running
+    await first;
+    expect(pushBeeminderAfterLanding(t.db, base + 5_000, 10_000)).toBeNull(); // too soon
+    const later = pushBeeminderAfterLanding(t.db, base + 20_000, 10_000);
+    expect(later).not.toBeNull();
+    await later;
   });
 });
