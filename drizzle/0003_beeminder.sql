@@ -44,5 +44,6 @@ ALTER TABLE "beeminder_datapoint" ADD CONSTRAINT "beeminder_datapoint_user_id_us
 ALTER TABLE "beeminder_datapoint" ADD CONSTRAINT "beeminder_datapoint_link_id_beeminder_goal_link_id_fk" FOREIGN KEY ("link_id") REFERENCES "public"."beeminder_goal_link"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "beeminder_goal_link" ADD CONSTRAINT "beeminder_goal_link_user_id_user_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."user"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "beeminder_connection_user_uq" ON "beeminder_connection" USING btree ("user_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "beeminder_connection_username_uq" ON "beeminder_connection" USING btree ("username");--> statement-breakpoint
 CREATE INDEX "beeminder_connection_token_idx" ON "beeminder_connection" USING btree ("token_hash");--> statement-breakpoint
 CREATE UNIQUE INDEX "beeminder_goal_link_user_slug_uq" ON "beeminder_goal_link" USING btree ("user_id","slug");

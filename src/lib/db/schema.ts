@@ -582,7 +582,12 @@ export const beeminderConnections = pgTable(
     connectedAt: tz("connected_at").notNull().defaultNow(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex("beeminder_connection_user_uq").on(t.userId), index("beeminder_connection_token_idx").on(t.tokenHash)],
+  (t) => [
+    uniqueIndex("beeminder_connection_user_uq").on(t.userId),
+    // One Beeminder account feeds one Healthbridge user: two would send the same goals twice.
+    uniqueIndex("beeminder_connection_username_uq").on(t.username),
+    index("beeminder_connection_token_idx").on(t.tokenHash),
+  ],
 );
 
 /** What a goal is fed with (validated by `goalRule` in src/lib/destinations/beeminder/rules.ts). */

@@ -11,7 +11,7 @@ import { reconcilePending } from "@/lib/reconcile/store";
 import { engines, type TestDb } from "@/test/db";
 import { completeBeeminderConnect, getBeeminderConnection, handleDeauthorization, startBeeminderConnect } from "./connection";
 import { daystamp } from "./daystamp";
-import { editGoalRule, linkGoal } from "./links";
+import { editGoalRule, linkGoal, unlinkGoal } from "./links";
 import { pushBeeminder, pushDueBeeminder } from "./push";
 import { pushBeeminderAfterLanding } from "./run";
 
@@ -294,5 +294,23 @@ describe.each(engines)("Beeminder on $name", ({ name, open }) => {
     const later = pushBeeminderAfterLanding(t.db, base + 20_000, 10_000);
     expect(later).not.toBeNull();
     await later;
+  });
+
+  it("one Beeminder account feeds one Healthbridge user; unlinking and relinking a goal sends no duplicates", async () => {
+    const a = await newUser(t.db, "bm-owner");
+    const b = await newUser(t.db, "bm-second");
+    await connect(t.db, a, acct("bee_jo"));
+    await expect(connect(t.db, b, acct("bee_jo"))).rejects.toThrow(/already connected to another Healthbridge account/);
+    expect(await getBeeminderConnection(t.db, b)).toBeNull();
+
+    const rule = { kind: "measurements" as const, types: ["weight" as const], providers: ["withings" as const] };
+    const link = await linkGoal(t.db, a, { slug: "weighin", rule, backfillDays: 2 }, NOW);
+    await upsertBatch(t.db, a, { measurements: [{ provider: "withings", type: "weight", measuredAt: new Date("2026-03-24T12:00:00Z"), value: 70, unit: "kg", source: null }] });
+    await reconcilePending(t.db, a);
+    expect((await pushBeeminder(t.db, a, { now: NOW, retry: fastRetry })).links[0].sent).toBe(1);
+    await unlinkGoal(t.db, a, link.id);
+    await linkGoal(t.db, a, { slug: "weighin", rule, backfillDays: 2 }, NOW);
+    expect((await pushBeeminder(t.db, a, { now: NOW, retry: fastRetry })).links[0].sent).toBe(1); // Beeminder: a duplicate, ignored
+    expect(goalPoints(acct("bee_jo"), "weighin")).toHaveLength(1);
   });
 });

@@ -60,6 +60,13 @@ export async function completeBeeminderConnect(
   if (me.username !== q.data.username) {
     throw new BeeminderConnectError(`Beeminder says this token belongs to "${me.username}", not "${q.data.username}". Nothing was stored.`);
   }
+  const [taken] = await db
+    .select({ userId: beeminderConnections.userId })
+    .from(beeminderConnections)
+    .where(eq(beeminderConnections.username, me.username));
+  if (taken && taken.userId !== args.userId) {
+    throw new BeeminderConnectError(`The Beeminder account "${me.username}" is already connected to another Healthbridge account. Nothing was stored.`);
+  }
   const values = {
     username: me.username,
     accessTokenEnc: sealToken(token),

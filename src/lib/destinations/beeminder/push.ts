@@ -72,7 +72,6 @@ export async function pushBeeminder(db: Db, userId: string, opts: PushOptions = 
     const from = link.sendFrom > lookback ? link.sendFrom : lookback;
     const sent = await db.select().from(beeminderDatapoints).where(and(eq(beeminderDatapoints.userId, userId), eq(beeminderDatapoints.linkId, link.id)));
     const wanted = await wantedPoints(db, {
-      linkId: link.id,
       userId,
       rule: rule.data,
       timeZone,

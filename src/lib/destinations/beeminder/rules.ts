@@ -39,7 +39,6 @@ export const ruleLabel = (rule: GoalRule): string =>
 export type WantedPoint = { requestid: string; daystamp: string; value: number; comment: string; anchorAt: Date | null };
 
 export type RuleContext = {
-  linkId: string;
   userId: string;
   rule: GoalRule;
   /** The Beeminder user's zone and the goal's deadline decide the day of a reading (daystamp.ts). */
@@ -52,9 +51,13 @@ export type RuleContext = {
   sentAnchors: Array<{ requestid: string; anchorAt: Date }>;
 };
 
-/** Same readings/day + same link → same id (a resend is a no-op); a different link → another id. */
-export function requestId(linkId: string, ...parts: string[]): string {
-  return `hb-${createHash("sha256").update([linkId, ...parts].join("|")).digest("base64url").slice(0, 24)}`;
+/**
+ * Beeminder scopes a requestid to the goal (B.4), so the id is what a point stands for under its
+ * kind of rule: "measurement at t", "steps on day d". A resend, a relink of the same goal or an edit
+ * of a measurement rule's types hits the same ids (no duplicates); another kind of rule gets others.
+ */
+export function requestId(...parts: string[]): string {
+  return `hb-${createHash("sha256").update(parts.join("|")).digest("base64url").slice(0, 24)}`;
 }
 
 /** Readings of one type from different providers within this of each other are one reading (reconcile-api.md). */
@@ -62,7 +65,7 @@ export const SAME_READING_MS = 60_000;
 
 function anchoredId(ctx: RuleContext, kind: string, anchor: Date): string {
   const known = ctx.sentAnchors.find((s) => Math.abs(s.anchorAt.getTime() - anchor.getTime()) <= SAME_READING_MS);
-  return known?.requestid ?? requestId(ctx.linkId, kind, anchor.toISOString());
+  return known?.requestid ?? requestId(kind, anchor.toISOString());
 }
 
 const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
@@ -101,7 +104,7 @@ export async function wantedPoints(db: Db, ctx: RuleContext): Promise<WantedPoin
       byDay.set(n.localDate, d);
     }
     return [...byDay].map(([date, d]) => ({
-      requestid: requestId(ctx.linkId, "sleep", date),
+      requestid: requestId("sleep", date),
       daystamp: daystampOfDate(date),
       value: round(d.s / 3600, 2),
       comment: `Asleep, night ending ${date} · ${[...d.sources].join(", ")} (via Healthbridge)`,
@@ -119,7 +122,7 @@ export async function wantedPoints(db: Db, ctx: RuleContext): Promise<WantedPoin
   return rows.map((r) => {
     const used = r.sources.filter((s) => s.status !== "left_out").map((s) => sourceLabel(s));
     return {
-      requestid: requestId(ctx.linkId, metric, r.date),
+      requestid: requestId(metric, r.date),
       daystamp: daystampOfDate(r.date),
       value: round(r.value * scale, 3),
       comment: `${metric.replace("_", " ")} ${round(r.value * scale, 3)} ${unit ?? ""} on ${r.date} · ${used.join(", ") || "Healthbridge"} (via Healthbridge)`.replace(/\s+/g, " "),

@@ -221,6 +221,7 @@ export default async function GoalsPage({ searchParams }: { searchParams: Promis
                     <label>
                       the last <input type="number" name="days" min={1} max={90} defaultValue={7} className="w-14" /> days
                     </label>
+                    <span className="text-xs text-slate-600">(never before the link or its last rule change; resending is safe)</span>
                   </form>
                   {rule.success && rule.data.kind === "measurements" ? (
                     <details className="mt-2">
