@@ -9,7 +9,8 @@ const nextConfig = {
     serverFunctions: false,
     // Request lines carry the query string: phone bridges may send their API key as `?key=`, and
     // OAuth callbacks carry `code`, `state` and OAuth 1.0a verifiers.
-    incomingRequests: { ignore: [/[?&](key|code|state|oauth_token|oauth_verifier|token|password)=/i, /^\/api\/webhooks\//] },
+    // Beeminder returns its token in the callback query (beeminder.md B.2): access_token.
+    incomingRequests: { ignore: [/[?&](key|code|state|oauth_token|oauth_verifier|token|access_token|password)=/i, /^\/api\/webhooks\//] },
     fetches: { fullUrl: false },
   },
   // Fixed security headers on every route, static files included (src/proxy.ts adds the CSP with

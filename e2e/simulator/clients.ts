@@ -33,6 +33,8 @@ export const DEMO_CLIENTS = {
   },
   // Stands in for the official Eight Sleep app's client credentials.
   eightsleep: { clientId: "demo-eightsleep-client", clientSecret: "demo-eightsleep-secret" },
+  // Beeminder's app flow uses the client id only (beeminder.md B.2); the secret is unused.
+  beeminder: { clientId: "demo-beeminder-client", clientSecret: "demo-beeminder-unused" },
 } satisfies Record<string, DemoClient>;
 
 /** Key of the Garmin OAuth 1.0a consumer in DEMO_CLIENTS. */

@@ -19,6 +19,7 @@ describe("next.config logging", () => {
     "/api/webhooks/ingest?key=hb_live_abcdefghijklmnop",
     "/api/oauth/callback?code=abc123&state=xyz",
     "/api/oauth/callback?oauth_token=t&oauth_verifier=v",
+    "/api/beeminder/callback?access_token=abc123&username=alice",
     "/api/webhooks/strava?hub.verify_token=secret",
   ])("does not log the request line %s", (url) => {
     const incoming = logging?.incomingRequests;

@@ -1,4 +1,5 @@
 import type { SimRegistry } from "../types";
+import { beeminder } from "./beeminder";
 import { coros } from "./coros";
 import { eightsleep } from "./eightsleep";
 import { fitbit } from "./fitbit";
@@ -17,4 +18,4 @@ import { withings } from "./withings";
  * (types.ts, which also says whether it has pull data and webhooks), one line here, and its demo
  * client in clients.ts — the compiler asks for every missing part.
  */
-export const simRegistry = { strava, oura, whoop, fitbit, google_health, polar, coros, withings, garmin, hevy, eightsleep } satisfies SimRegistry;
+export const simRegistry = { strava, oura, whoop, fitbit, google_health, polar, coros, withings, garmin, hevy, eightsleep, beeminder } satisfies SimRegistry;

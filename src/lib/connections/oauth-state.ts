@@ -13,13 +13,16 @@ import type { ProviderId } from "@/lib/providers/types";
  * is sealed like any other secret.
  */
 
+/** Who a state is for: a data provider, or a destination whose flow has no code exchange (Beeminder). */
+export type StateOwner = ProviderId | "beeminder";
+
 export const OAUTH_STATE_TTL_MS = 10 * 60_000;
 /** Expired rows are swept after this, so "expired" stays distinguishable from "unknown" for a while. */
 const SWEEP_AFTER_MS = 24 * 3600_000;
 
 export async function createOAuthState(
   db: Db,
-  args: { userId: string; provider: ProviderId; pkce: boolean },
+  args: { userId: string; provider: StateOwner; pkce: boolean },
   now = new Date(),
 ): Promise<{ state: string; codeChallenge?: string }> {
   const state = randomToken(32);
@@ -45,7 +48,7 @@ export async function consumeOAuthState(
   db: Db,
   args: { state: string; userId: string },
   now = new Date(),
-): Promise<{ provider: ProviderId; codeVerifier?: string }> {
+): Promise<{ provider: StateOwner; codeVerifier?: string }> {
   if (!args.state || args.state.length > 512) throw new OAuthStateError("unknown");
   const key = sha256Hex(args.state);
   const [row] = await db

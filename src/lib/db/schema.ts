@@ -150,7 +150,8 @@ export const oauthStates = pgTable(
   {
     state: text("state").primaryKey(),
     userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
-    provider: text("provider").notNull().$type<ProviderId>(),
+    /** A provider id, or "beeminder" (a destination's connect flow). */
+    provider: text("provider").notNull().$type<ProviderId | "beeminder">(),
     codeVerifier: text("code_verifier"),
     createdAt: createdAt(),
     expiresAt: tz("expires_at").notNull(),
@@ -561,3 +562,76 @@ export const reconciledSleep = pgTable(
 export type User = typeof users.$inferSelect;
 export type ProviderConnection = typeof providerConnections.$inferSelect;
 export type ApiKey = typeof apiKeys.$inferSelect;
+
+// ───────────────────────── destinations: Beeminder (beeminder.md) ─────────────────────────
+
+/** A user's Beeminder authorization (app flow: the token arrives in the redirect; no refresh). */
+export const beeminderConnections = pgTable(
+  "beeminder_connection",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    username: text("username").notNull(),
+    accessTokenEnc: text("access_token_enc").notNull(),
+    /** SHA-256 of the token: the de-authorization callback names the token, nothing else. */
+    tokenHash: text("token_hash").notNull(),
+    status: connectionStatus("status").notNull().default("active"),
+    /** The Beeminder user's IANA zone (users/me), refreshed on every send. */
+    timezone: text("timezone").notNull().default("UTC"),
+    lastError: text("last_error"),
+    /** Start of the last send pass: data updated after it is due (see push.ts). */
+    lastPushedAt: tz("last_pushed_at"),
+    connectedAt: tz("connected_at").notNull().defaultNow(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("beeminder_connection_user_uq").on(t.userId),
+    // One Beeminder account feeds one Healthbridge user: two would send the same goals twice.
+    uniqueIndex("beeminder_connection_username_uq").on(t.username),
+    index("beeminder_connection_token_idx").on(t.tokenHash),
+  ],
+);
+
+/** What a goal is fed with (validated by `goalRule` in src/lib/destinations/beeminder/rules.ts). */
+export type BeeminderRuleJson = Record<string, unknown>;
+
+/** One Beeminder goal linked to a rule. */
+export const beeminderGoalLinks = pgTable(
+  "beeminder_goal_link",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    slug: text("slug").notNull(),
+    title: text("title"),
+    rule: jsonb("rule").$type<BeeminderRuleJson>().notNull(),
+    /** Data from this instant on is sent (link time minus the days asked for, or the last rule edit). */
+    sendFrom: tz("send_from").notNull(),
+    /** The goal's deadline (seconds from midnight, beeminder.md B.5) as last read. */
+    deadline: integer("deadline").notNull().default(0),
+    lastSentAt: tz("last_sent_at"),
+    lastError: text("last_error"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("beeminder_goal_link_user_slug_uq").on(t.userId, t.slug)],
+);
+
+/** Every datapoint Beeminder accepted for a link, by our requestid (its upsert key, scoped to the goal). */
+export const beeminderDatapoints = pgTable(
+  "beeminder_datapoint",
+  {
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    linkId: uuid("link_id")
+      .notNull()
+      .references(() => beeminderGoalLinks.id, { onDelete: "cascade" }),
+    requestid: text("requestid").notNull(),
+    daystamp: text("daystamp").notNull(),
+    value: doublePrecision("value").notNull(),
+    comment: text("comment").notNull(),
+    /** For per-reading points: the instant the point stands for (a later copy within 60 s reuses the id). */
+    anchorAt: tz("anchor_at"),
+    beeminderId: text("beeminder_id"),
+    sentAt: tz("sent_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.linkId, t.requestid] })],
+);

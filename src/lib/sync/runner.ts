@@ -1,5 +1,6 @@
 import { errorSummary } from "@/lib/db/schema-state";
 import { reconcileAllPending } from "@/lib/reconcile/store";
+import { pushBeeminderAfterLanding } from "@/lib/destinations/beeminder/run";
 import type { Db } from "@/lib/db";
 import { processSingleton, startPoller } from "@/lib/jobs/poller";
 import { executeRun, type ExecuteOptions, type RunOutcome } from "./execute";
@@ -55,6 +56,8 @@ export function startSyncRunner(getDb: () => Promise<Db>, opts: RunnerOptions = 
     const db = await getDb();
     // Days a crash left unreconciled (writers reconcile right after they commit; this is the net).
     await reconcileAllPending(db).catch((error: unknown) => console.error("[reconcile]", errorSummary(error)));
+    // Then what landed goes out to Beeminder goals (throttled, beside the tick; logs its own failures).
+    void pushBeeminderAfterLanding(db);
     const free = concurrency - inFlight.size;
     if (free <= 0) {
       lastTickFoundWork = true;

@@ -1,1 +1,0 @@
-ALTER TABLE "api_key" ADD COLUMN "kind" text DEFAULT 'ingest' NOT NULL;
