@@ -1,0 +1,105 @@
+import type { Db } from "@/lib/db";
+import type { BridgeProvider } from "@/lib/ingest/collector";
+import { recomputeDaily } from "@/lib/ingest/daily";
+import type { Refusal } from "@/lib/ingest/plausibility";
+import { addCounts, emptyUpsertCounts, upsertBatch, type UpsertCounts } from "@/lib/normalize/upsert";
+import { reconcileQuietly } from "@/lib/reconcile/store";
+import { AppleExportParser, FileCollector, MAX_ISSUES_LISTED, type XmlIssue } from "./apple-export";
+import { ImportFileError, readAppleExport } from "./apple-file";
+
+/**
+ * One uploaded file → rows, written in flushes through `upsertBatch` (idempotent: importing the
+ * same file twice updates nothing). Not one transaction: a ten-year export takes minutes, and what
+ * landed before a failure or a cancel is real data that a retry simply finds unchanged — the
+ * summary says exactly how far it got.
+ */
+
+export class ImportCancelled extends Error {
+  constructor() {
+    super("The import was cancelled.");
+    this.name = "ImportCancelled";
+  }
+}
+
+export type ImportProgress = { bytes: number; totalBytes: number; records: number; step: string };
+
+export type ImportSummary = {
+  format: "apple_health_export";
+  /** Records read per type (HealthKit identifier, Workout, ActivitySummary). */
+  records: Record<string, number>;
+  counts: UpsertCounts;
+  /** Rows that were already stored as they are, plus points repeated inside the file. */
+  duplicates: number;
+  unmapped: { count: number; names: Record<string, number> };
+  refused: { count: number; points: Refusal[] };
+  /** Damaged spots of the XML (the broken iOS 16 exports): each element there was skipped. */
+  damaged: { count: number; issues: XmlIssue[] };
+  routes: { read: number; missing: string[] };
+  warnings: string[];
+};
+
+export type ImportOptions = {
+  signal?: AbortSignal;
+  onProgress?: (p: ImportProgress) => void;
+  /** "Now" for the plausibility of dates. */
+  now?: Date;
+  flushRows?: number;
+};
+
+const DEFAULT_FLUSH_ROWS = 5000;
+/** More damage than this is not a few broken lines but a file that is not what it claims to be. */
+export const MAX_DAMAGED = 10_000;
+
+export async function importAppleExport(db: Db, userId: string, file: string, opts: ImportOptions = {}): Promise<ImportSummary> {
+  const flushRows = opts.flushRows ?? DEFAULT_FLUSH_ROWS;
+  const out = new FileCollector(opts.now ?? new Date());
+  const parser = new AppleExportParser(out);
+  const counts = emptyUpsertCounts();
+  let records = 0;
+  const flush = async () => {
+    const batch = out.drain();
+    records += batch.measurements.length + batch.activities.length + batch.sleepSessions.length + batch.raw.length;
+    addCounts(counts, await upsertBatch(db, userId, batch));
+  };
+  let step = "reading export.xml";
+  const progress = (bytes: number, totalBytes: number) => opts.onProgress?.({ bytes, totalBytes, records: records + out.pending, step });
+  let files: Awaited<ReturnType<typeof readAppleExport>> | null = null;
+  try {
+    files = await readAppleExport(file, parser, async ({ bytes, total }) => {
+      if (opts.signal?.aborted) throw new ImportCancelled();
+      if (parser.issueCount > MAX_DAMAGED)
+        throw new ImportFileError(
+          `More than ${MAX_DAMAGED} damaged spots (first at line ${parser.issues[0]?.line}: ${parser.issues[0]?.reason}); this is not a readable export.xml.`,
+        );
+      step = `reading export.xml, line ${parser.line}`;
+      if (out.pending >= flushRows) await flush();
+      progress(bytes, total);
+    });
+    step = "writing the last rows";
+    await flush();
+  } finally {
+    // Whatever landed (also before a failure or a cancel) gets its daily summaries and reconciled days.
+    step = "computing daily summaries";
+    const providers = new Set<BridgeProvider>([...out.days.keys(), ...out.sleepDays.keys()]);
+    for (const provider of providers) {
+      const daily = await recomputeDaily(db, userId, provider, out.days.get(provider) ?? new Set(), out.sleepDays.get(provider) ?? new Set());
+      addCounts(counts, await upsertBatch(db, userId, { dailySummaries: daily }));
+    }
+    await reconcileQuietly(db, userId);
+  }
+  const duplicates = out.repeated + Object.values(counts).reduce((a, c) => a + c.unchanged, 0);
+  return {
+    format: "apple_health_export",
+    records: Object.fromEntries([...parser.perType].sort((a, b) => b[1] - a[1])),
+    counts,
+    duplicates,
+    unmapped: { count: [...out.unmapped.values()].reduce((a, b) => a + b, 0), names: Object.fromEntries(out.unmapped) },
+    refused: { count: out.refusedCount, points: out.refusedList },
+    damaged: {
+      count: parser.issueCount,
+      issues: parser.issues.slice(0, MAX_ISSUES_LISTED),
+    },
+    routes: { read: files?.routesRead ?? 0, missing: files?.routesMissing ?? [] },
+    warnings: out.warnings,
+  };
+}
