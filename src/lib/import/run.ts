@@ -1,11 +1,13 @@
 import type { Db } from "@/lib/db";
-import type { BridgeProvider } from "@/lib/ingest/collector";
+import { Collector, type BridgeProvider } from "@/lib/ingest/collector";
 import { recomputeDaily } from "@/lib/ingest/daily";
 import type { Refusal } from "@/lib/ingest/plausibility";
 import { addCounts, emptyUpsertCounts, upsertBatch, type UpsertCounts } from "@/lib/normalize/upsert";
 import { reconcileQuietly } from "@/lib/reconcile/store";
 import { AppleExportParser, FileCollector, MAX_ISSUES_LISTED, type XmlIssue } from "./apple-export";
-import { ImportFileError, readAppleExport } from "./apple-file";
+import fs from "node:fs";
+import { readActivityFile } from "./activity-file";
+import { ImportFileError, readAppleExport, sniff } from "./apple-file";
 
 /**
  * One uploaded file → rows, written in flushes through `upsertBatch` (idempotent: importing the
@@ -23,8 +25,10 @@ export class ImportCancelled extends Error {
 
 export type ImportProgress = { bytes: number; totalBytes: number; records: number; step: string };
 
+export type ImportFormat = "apple_health_export" | "fit" | "gpx" | "tcx";
+
 export type ImportSummary = {
-  format: "apple_health_export";
+  format: ImportFormat;
   /** Records read per type (HealthKit identifier, Workout, ActivitySummary). */
   records: Record<string, number>;
   counts: UpsertCounts;
@@ -49,6 +53,54 @@ export type ImportOptions = {
 const DEFAULT_FLUSH_ROWS = 5000;
 /** More damage than this is not a few broken lines but a file that is not what it claims to be. */
 export const MAX_DAMAGED = 10_000;
+
+/** What an uploaded file is, from its bytes: Apple's zip or XML, FIT, GPX or TCX. */
+export async function detectFormat(file: string): Promise<ImportFormat> {
+  const kind = await sniff(file);
+  if (kind === "zip") return "apple_health_export";
+  if (kind === "fit") return "fit";
+  if (kind === "xml") {
+    const handle = await fs.promises.open(file, "r");
+    try {
+      const buf = Buffer.alloc(16 * 1024);
+      const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+      // The root element, after the prolog and Apple's long internal DTD.
+      const head = buf.subarray(0, bytesRead).toString("utf8").replace(/<!DOCTYPE[\s\S]*?\]>/, "");
+      const root = /<(?!\?|!)([\w:]+)/.exec(head)?.[1]?.replace(/^.*:/, "");
+      if (root === "gpx") return "gpx";
+      if (root === "TrainingCenterDatabase") return "tcx";
+      return "apple_health_export";
+    } finally {
+      await handle.close();
+    }
+  }
+  throw new ImportFileError("Unknown file type: send Apple Health's export.zip or export.xml, or FIT, GPX or TCX activity files.");
+}
+
+/** Imports one file of any accepted format. */
+export async function importFile(db: Db, userId: string, file: string, opts: ImportOptions = {}): Promise<ImportSummary> {
+  const format = await detectFormat(file);
+  if (format === "apple_health_export") return importAppleExport(db, userId, file, opts);
+  opts.onProgress?.({ bytes: 0, totalBytes: (await fs.promises.stat(file)).size, records: 0, step: `reading the ${format.toUpperCase()} file` });
+  const out = new Collector(opts.now ?? new Date());
+  const read = await readActivityFile(file, format === "fit" ? "fit" : "xml", out);
+  const batch = out.drain();
+  const counts = await upsertBatch(db, userId, batch);
+  await reconcileQuietly(db, userId);
+  const size = (await fs.promises.stat(file)).size;
+  opts.onProgress?.({ bytes: size, totalBytes: size, records: 1, step: "done" });
+  return {
+    format,
+    records: { activity: batch.activities.length, track_points: read.points },
+    counts,
+    duplicates: Object.values(counts).reduce((a, c) => a + c.unchanged, 0),
+    unmapped: { count: 0, names: {} },
+    refused: { count: out.refusedCount, points: out.refusedList },
+    damaged: { count: 0, issues: [] },
+    routes: { read: 0, missing: [] },
+    warnings: out.warnings,
+  };
+}
 
 export async function importAppleExport(db: Db, userId: string, file: string, opts: ImportOptions = {}): Promise<ImportSummary> {
   const flushRows = opts.flushRows ?? DEFAULT_FLUSH_ROWS;
