@@ -51,6 +51,10 @@ export type ImportOptions = {
 };
 
 const DEFAULT_FLUSH_ROWS = 5000;
+
+const landed = new WeakMap<object, ImportSummary>();
+/** What an import that failed or was cancelled had already written (its summary so far). */
+export const partialSummary = (err: unknown): ImportSummary | null => (err && typeof err === "object" ? (landed.get(err) ?? null) : null);
 /** More damage than this is not a few broken lines but a file that is not what it claims to be. */
 export const MAX_DAMAGED = 10_000;
 
@@ -116,6 +120,17 @@ export async function importAppleExport(db: Db, userId: string, file: string, op
   let step = "reading export.xml";
   const progress = (bytes: number, totalBytes: number) => opts.onProgress?.({ bytes, totalBytes, records: records + out.pending, step });
   let files: Awaited<ReturnType<typeof readAppleExport>> | null = null;
+  const summary = (): ImportSummary => ({
+    format: "apple_health_export",
+    records: Object.fromEntries([...parser.perType].sort((a, b) => b[1] - a[1])),
+    counts,
+    duplicates: out.repeated + Object.values(counts).reduce((a, c) => a + c.unchanged, 0),
+    unmapped: { count: [...out.unmapped.values()].reduce((a, b) => a + b, 0), names: Object.fromEntries(out.unmapped) },
+    refused: { count: out.refusedCount, points: out.refusedList },
+    damaged: { count: parser.issueCount, issues: parser.issues.slice(0, MAX_ISSUES_LISTED) },
+    routes: { read: files?.routesRead ?? 0, missing: files?.routesMissing ?? [] },
+    warnings: out.warnings,
+  });
   try {
     files = await readAppleExport(file, parser, async ({ bytes, total }) => {
       if (opts.signal?.aborted) throw new ImportCancelled();
@@ -129,6 +144,9 @@ export async function importAppleExport(db: Db, userId: string, file: string, op
     });
     step = "writing the last rows";
     await flush();
+  } catch (err) {
+    landed.set(err as object, summary());
+    throw err;
   } finally {
     // Whatever landed (also before a failure or a cancel) gets its daily summaries and reconciled days.
     step = "computing daily summaries";
@@ -139,19 +157,5 @@ export async function importAppleExport(db: Db, userId: string, file: string, op
     }
     await reconcileQuietly(db, userId);
   }
-  const duplicates = out.repeated + Object.values(counts).reduce((a, c) => a + c.unchanged, 0);
-  return {
-    format: "apple_health_export",
-    records: Object.fromEntries([...parser.perType].sort((a, b) => b[1] - a[1])),
-    counts,
-    duplicates,
-    unmapped: { count: [...out.unmapped.values()].reduce((a, b) => a + b, 0), names: Object.fromEntries(out.unmapped) },
-    refused: { count: out.refusedCount, points: out.refusedList },
-    damaged: {
-      count: parser.issueCount,
-      issues: parser.issues.slice(0, MAX_ISSUES_LISTED),
-    },
-    routes: { read: files?.routesRead ?? 0, missing: files?.routesMissing ?? [] },
-    warnings: out.warnings,
-  };
+  return summary();
 }
