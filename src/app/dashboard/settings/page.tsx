@@ -29,6 +29,9 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
         <Link href="/dashboard/settings/account" className="text-sm text-brand-dark underline">
           Your account: password, export, delete
         </Link>
+        <Link href="/dashboard/settings/import" className="text-sm text-brand-dark underline">
+          Import history from files
+        </Link>
       </div>
       {params.error ? (
         <p role="alert" className="rounded border border-red-200 bg-red-50 px-4 py-3 text-red-800">
