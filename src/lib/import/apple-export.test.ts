@@ -5,7 +5,7 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { activities, measurements, rawRecords, sleepSessions } from "@/lib/db/schema";
 import { post, userWithKey } from "@/lib/ingest/testing";
-import { dailySeries } from "@/lib/reconcile/read";
+import { dailySeries, latestActivities, latestNights } from "@/lib/reconcile/read";
 import { testDb, type TestDb } from "@/test/db";
 import { ImportFileError } from "./apple-file";
 import { importAppleExport } from "./run";
@@ -119,6 +119,43 @@ describe("Apple Health export import", () => {
     const stepRows = (uid: string) =>
       t.db.select().from(measurements).where(and(eq(measurements.userId, uid), eq(measurements.type, "steps")));
     expect(await stepRows(both.userId)).toHaveLength((await stepRows(fileOnly.userId)).length);
+  }, 60_000);
+
+  it("the workout and the night from the file and from the phone app are one reconciled episode each", async () => {
+    const phone = JSON.stringify({
+      data: {
+        workouts: [
+          {
+            id: "5A1E0000-0000-4000-8000-000000000001",
+            name: "Outdoor Run",
+            start: "2024-05-31 07:30:40 -0700",
+            end: "2024-05-31 08:00:55 -0700",
+            duration: 1815,
+            distance: { qty: 3.12, units: "mi" },
+          },
+        ],
+        metrics: [
+          {
+            name: "sleep_analysis",
+            units: "hr",
+            data: [
+              { startDate: "2024-05-30 23:04:30 -0700", endDate: "2024-05-30 23:39:30 -0700", value: "Core", source: "Alex’s Apple Watch" },
+              { startDate: "2024-05-30 23:39:30 -0700", endDate: "2024-05-31 00:20:00 -0700", value: "Deep", source: "Alex’s Apple Watch" },
+            ],
+          },
+        ],
+      },
+    });
+    const u = await userWithKey(t.db, "apple-episodes");
+    expect((await post(t.db, phone, { key: u.key })).status).toBe(200);
+    await importAppleExport(t.db, u.userId, fx("export.zip"), { now: NOW });
+    const stored = await t.db.select().from(activities).where(eq(activities.userId, u.userId));
+    expect(stored).toHaveLength(2); // the phone's copy and the file's copy, each kept per source
+    const episodes = await latestActivities(t.db, u.userId, 10);
+    expect(episodes).toHaveLength(1);
+    expect(episodes[0].copies).toHaveLength(2);
+    const nights = await latestNights(t.db, u.userId, 10);
+    expect(nights.filter((n) => !n.isNap)).toHaveLength(1);
   }, 60_000);
 
   it("skips and reports the damaged lines of a broken iOS 16 export, and imports the rest", async () => {
