@@ -1,10 +1,13 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { userWithKey } from "@/lib/ingest/testing";
 import { testDb, type TestDb } from "@/test/db";
 import { appendChunk, cancelJob, createUpload, getJob, ImportRequestError, partFile, runNextImport } from "./jobs";
+import type { ImportProgress, ImportSummary } from "./run";
+import { writeSyntheticExport } from "./synthetic-export";
 
 const fx = (name: string) => path.join(process.cwd(), "src/lib/import/fixtures", name);
 const NOW = () => new Date("2024-06-02T00:00:00Z");
@@ -98,4 +101,29 @@ describe("chunked upload and background import", () => {
     expect(fs.existsSync(partFile(dataDir, job.id))).toBe(false);
     await expect(appendChunk(t.db, userId, dataDir, job.id, "100", stream(bytes.subarray(100)))).rejects.toMatchObject({ status: 409 });
   }, 60_000);
+
+  it("a running import stops at the cancel and says what landed", async () => {
+    const { userId } = await userWithKey(t.db, "jobs-cancel-running");
+    const src = path.join(dataDir, "big.xml");
+    const made = await writeSyntheticExport(src, 8 * 1024 * 1024);
+    const job = await createUpload(t.db, userId, dataDir, { fileName: "export.xml", size: made.bytes });
+    fs.copyFileSync(src, partFile(dataDir, job.id));
+    await t.db.execute(sql`UPDATE import_job SET status = 'queued', received_bytes = size_bytes WHERE id = ${job.id}::uuid`);
+    const running = runNextImport(t.db, { dataDir, progressEveryMs: 0 });
+    // Wait until progress shows rows, then cancel.
+    for (let i = 0; i < 600; i++) {
+      const p = (await getJob(t.db, userId, job.id)).progress as Partial<ImportProgress>;
+      if ((p.records ?? 0) > 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await cancelJob(t.db, userId, dataDir, job.id);
+    await running;
+    const done = await getJob(t.db, userId, job.id);
+    expect(done.status).toBe("cancelled");
+    const summary = done.summary as ImportSummary;
+    const stored = (await t.db.execute(sql`SELECT count(*)::int AS n FROM measurement WHERE user_id = ${userId}::uuid`)) as unknown;
+    const n = (Array.isArray(stored) ? stored : (stored as { rows: Array<{ n: number }> }).rows)[0] as { n: number };
+    expect(n.n).toBe(summary.counts.measurement.inserted);
+    expect(n.n).toBeLessThan(made.heartRate + made.steps);
+  }, 300_000);
 });
