@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { Db } from "@/lib/db";
 import { errorSummary } from "@/lib/db/schema-state";
 import { importJobs } from "@/lib/db/schema";
+import { IngestLimitError } from "@/lib/ingest/collector";
 import { ImportFileError } from "./apple-file";
 import { ImportCancelled, importFile, partialSummary, type ImportProgress, type ImportSummary } from "./run";
 
@@ -217,7 +218,7 @@ export async function runNextImport(db: Db, opts: RunOptions): Promise<boolean> 
     if (err instanceof ImportCancelled) {
       status = "cancelled";
       error = "Cancelled; the rows read before the cancel were kept (importing the file again completes it without duplicates).";
-    } else if (err instanceof ImportFileError) {
+    } else if (err instanceof ImportFileError || err instanceof IngestLimitError) {
       status = "failed";
       error = err.message;
     } else {
