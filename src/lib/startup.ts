@@ -16,4 +16,8 @@ export async function startServer() {
   if (!env().DATABASE_URL) await getDbHandle();
   (await import("@/lib/sync/start")).startBackgroundSync();
   (await import("@/lib/webhooks/start")).startWebhookProcessing();
+  if (!process.env.VITEST) {
+    const { getDb } = await import("@/lib/db");
+    (await import("@/lib/import/runner")).startImportRunner(getDb, env().DATA_DIR);
+  }
 }

@@ -635,3 +635,31 @@ export const beeminderDatapoints = pgTable(
   },
   (t) => [primaryKey({ columns: [t.userId, t.linkId, t.requestid] })],
 );
+
+/** One uploaded file (Apple export, FIT, GPX, TCX): its chunked upload, then its background import. */
+export const importJobStatus = pgEnum("import_job_status", ["uploading", "queued", "running", "succeeded", "failed", "cancelled"]);
+
+export const importJobs = pgTable(
+  "import_job",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    status: importJobStatus("status").notNull().default("uploading"),
+    fileName: text("file_name").notNull(),
+    sizeBytes: bigint("size_bytes", { mode: "number" }).notNull(),
+    /** Bytes stored so far in the upload's temp file: where a resumed upload goes on. */
+    receivedBytes: bigint("received_bytes", { mode: "number" }).notNull().default(0),
+    format: text("format"),
+    /** {bytes, totalBytes, records, step} while the import runs. */
+    progress: jsonb("progress").notNull().default(sql`'{}'::jsonb`),
+    /** ImportSummary once it ends (also after a failure or a cancel: what landed). */
+    summary: jsonb("summary"),
+    error: text("error"),
+    cancelRequested: boolean("cancel_requested").notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    startedAt: tz("started_at"),
+    finishedAt: tz("finished_at"),
+  },
+  (t) => [index("import_job_user_idx").on(t.userId, t.createdAt), index("import_job_status_idx").on(t.status, t.createdAt)],
+);

@@ -150,6 +150,11 @@ export class Collector {
     this.unmapped.set(name, (this.unmapped.get(name) ?? 0) + 1);
   }
 
+  /** Keeps a record as raw that is understood but has no normalized table (e.g. Apple's ActivitySummary). */
+  keepRaw(row: RawRow): void {
+    this.raw.push(row);
+  }
+
   /** Hands over the pending rows and starts a new buffer. */
   drain(): NormalizedBatch {
     const batch: NormalizedBatch = {

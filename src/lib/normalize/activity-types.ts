@@ -148,3 +148,44 @@ export function haeWorkoutType(name: unknown): ActivityType {
   for (const [re, type] of HAE_NAME_RULES) if (re.test(name)) return type;
   return "other";
 }
+
+/** FIT `sport`/`sub_sport` values that the name rules below would miss or misread. */
+const FIT_SPORTS: Record<string, ActivityType> = {
+  training: "strength_training",
+  fitnessEquipment: "other",
+  indoorRowing: "rowing",
+  stairClimbing: "stair_climbing",
+  rockClimbing: "climbing",
+  bouldering: "climbing",
+  standUpPaddleboarding: "paddling",
+  eBiking: "cycling",
+  mountain: "cycling",
+  eMountain: "cycling",
+  treadmill: "running",
+  trail: "running",
+  lapSwimming: "swimming",
+  openWater: "swimming",
+  breathwork: "breathing",
+};
+
+const words = (camel: string) => camel.replace(/([a-z])([A-Z])/g, "$1 $2");
+
+/**
+ * A FIT session's sport (as @garmin/fitsdk decodes it: camelCase strings such as "running",
+ * "alpineSkiing", sub sport "indoorRowing"). The sub sport wins when it says more than "generic".
+ */
+export function fitSportType(sport: unknown, subSport?: unknown): ActivityType {
+  for (const v of [subSport, sport]) {
+    if (typeof v !== "string" || v === "generic" || v === "all") continue;
+    const mapped = FIT_SPORTS[v] ?? haeWorkoutType(words(v));
+    if (mapped !== "other" || v === sport) return mapped;
+  }
+  return "other";
+}
+
+/** TCX `Sport` ("Running", "Biking", "Other") and GPX `<type>` (free text, e.g. "running", "Ride"). */
+export function trackSportType(value: unknown): ActivityType {
+  if (typeof value !== "string") return "other";
+  if (/^ride$/i.test(value.trim())) return "cycling";
+  return haeWorkoutType(words(value));
+}

@@ -38,6 +38,9 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
         <Link href="/dashboard/settings/goals" className="text-sm text-brand-dark underline">
           Goals (Beeminder)
         </Link>
+        <Link href="/dashboard/settings/import" className="text-sm text-brand-dark underline">
+          Import history from files
+        </Link>
       </div>
       {params.error ? (
         <p role="alert" className="rounded border border-red-200 bg-red-50 px-4 py-3 text-red-800">

@@ -1,0 +1,161 @@
+import type { Db } from "@/lib/db";
+import { Collector, type BridgeProvider } from "@/lib/ingest/collector";
+import { recomputeDaily } from "@/lib/ingest/daily";
+import type { Refusal } from "@/lib/ingest/plausibility";
+import { addCounts, emptyUpsertCounts, upsertBatch, type UpsertCounts } from "@/lib/normalize/upsert";
+import { reconcileQuietly } from "@/lib/reconcile/store";
+import { AppleExportParser, FileCollector, MAX_ISSUES_LISTED, type XmlIssue } from "./apple-export";
+import fs from "node:fs";
+import { readActivityFile } from "./activity-file";
+import { ImportFileError, readAppleExport, sniff } from "./apple-file";
+
+/**
+ * One uploaded file → rows, written in flushes through `upsertBatch` (idempotent: importing the
+ * same file twice updates nothing). Not one transaction: a ten-year export takes minutes, and what
+ * landed before a failure or a cancel is real data that a retry simply finds unchanged — the
+ * summary says exactly how far it got.
+ */
+
+export class ImportCancelled extends Error {
+  constructor() {
+    super("The import was cancelled.");
+    this.name = "ImportCancelled";
+  }
+}
+
+export type ImportProgress = { bytes: number; totalBytes: number; records: number; step: string };
+
+export type ImportFormat = "apple_health_export" | "fit" | "gpx" | "tcx";
+
+export type ImportSummary = {
+  format: ImportFormat;
+  /** Records read per type (HealthKit identifier, Workout, ActivitySummary). */
+  records: Record<string, number>;
+  counts: UpsertCounts;
+  /** Rows that were already stored as they are, plus points repeated inside the file. */
+  duplicates: number;
+  unmapped: { count: number; names: Record<string, number> };
+  refused: { count: number; points: Refusal[] };
+  /** Damaged spots of the XML (the broken iOS 16 exports): each element there was skipped. */
+  damaged: { count: number; issues: XmlIssue[] };
+  routes: { read: number; missing: string[] };
+  warnings: string[];
+};
+
+export type ImportOptions = {
+  signal?: AbortSignal;
+  onProgress?: (p: ImportProgress) => void;
+  /** "Now" for the plausibility of dates. */
+  now?: Date;
+  flushRows?: number;
+};
+
+const DEFAULT_FLUSH_ROWS = 5000;
+
+const landed = new WeakMap<object, ImportSummary>();
+/** What an import that failed or was cancelled had already written (its summary so far). */
+export const partialSummary = (err: unknown): ImportSummary | null => (err && typeof err === "object" ? (landed.get(err) ?? null) : null);
+/** More damage than this is not a few broken lines but a file that is not what it claims to be. */
+export const MAX_DAMAGED = 10_000;
+
+/** What an uploaded file is, from its bytes: Apple's zip or XML, FIT, GPX or TCX. */
+export async function detectFormat(file: string): Promise<ImportFormat> {
+  const kind = await sniff(file);
+  if (kind === "zip") return "apple_health_export";
+  if (kind === "fit") return "fit";
+  if (kind === "xml") {
+    const handle = await fs.promises.open(file, "r");
+    try {
+      const buf = Buffer.alloc(16 * 1024);
+      const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+      // The root element, after the prolog and Apple's long internal DTD.
+      const head = buf.subarray(0, bytesRead).toString("utf8").replace(/<!DOCTYPE[\s\S]*?\]>/, "");
+      const root = /<(?!\?|!)([\w:]+)/.exec(head)?.[1]?.replace(/^.*:/, "");
+      if (root === "gpx") return "gpx";
+      if (root === "TrainingCenterDatabase") return "tcx";
+      return "apple_health_export";
+    } finally {
+      await handle.close();
+    }
+  }
+  throw new ImportFileError("Unknown file type: send Apple Health's export.zip or export.xml, or FIT, GPX or TCX activity files.");
+}
+
+/** Imports one file of any accepted format. */
+export async function importFile(db: Db, userId: string, file: string, opts: ImportOptions = {}): Promise<ImportSummary> {
+  const format = await detectFormat(file);
+  if (format === "apple_health_export") return importAppleExport(db, userId, file, opts);
+  opts.onProgress?.({ bytes: 0, totalBytes: (await fs.promises.stat(file)).size, records: 0, step: `reading the ${format.toUpperCase()} file` });
+  const out = new Collector(opts.now ?? new Date());
+  const read = await readActivityFile(file, format === "fit" ? "fit" : "xml", out);
+  const batch = out.drain();
+  const counts = await upsertBatch(db, userId, batch);
+  await reconcileQuietly(db, userId);
+  const size = (await fs.promises.stat(file)).size;
+  opts.onProgress?.({ bytes: size, totalBytes: size, records: 1, step: "done" });
+  return {
+    format,
+    records: { activity: batch.activities.length, track_points: read.points },
+    counts,
+    duplicates: Object.values(counts).reduce((a, c) => a + c.unchanged, 0),
+    unmapped: { count: 0, names: {} },
+    refused: { count: out.refusedCount, points: out.refusedList },
+    damaged: { count: 0, issues: [] },
+    routes: { read: 0, missing: [] },
+    warnings: out.warnings,
+  };
+}
+
+export async function importAppleExport(db: Db, userId: string, file: string, opts: ImportOptions = {}): Promise<ImportSummary> {
+  const flushRows = opts.flushRows ?? DEFAULT_FLUSH_ROWS;
+  const out = new FileCollector(opts.now ?? new Date());
+  const parser = new AppleExportParser(out);
+  const counts = emptyUpsertCounts();
+  let records = 0;
+  const flush = async () => {
+    const batch = out.drain();
+    records += batch.measurements.length + batch.activities.length + batch.sleepSessions.length + batch.raw.length;
+    addCounts(counts, await upsertBatch(db, userId, batch));
+  };
+  let step = "reading export.xml";
+  const progress = (bytes: number, totalBytes: number) => opts.onProgress?.({ bytes, totalBytes, records: records + out.pending, step });
+  let files: Awaited<ReturnType<typeof readAppleExport>> | null = null;
+  const summary = (): ImportSummary => ({
+    format: "apple_health_export",
+    records: Object.fromEntries([...parser.perType].sort((a, b) => b[1] - a[1])),
+    counts,
+    duplicates: out.repeated + Object.values(counts).reduce((a, c) => a + c.unchanged, 0),
+    unmapped: { count: [...out.unmapped.values()].reduce((a, b) => a + b, 0), names: Object.fromEntries(out.unmapped) },
+    refused: { count: out.refusedCount, points: out.refusedList },
+    damaged: { count: parser.issueCount, issues: parser.issues.slice(0, MAX_ISSUES_LISTED) },
+    routes: { read: files?.routesRead ?? 0, missing: files?.routesMissing ?? [] },
+    warnings: out.warnings,
+  });
+  try {
+    files = await readAppleExport(file, parser, async ({ bytes, total }) => {
+      if (opts.signal?.aborted) throw new ImportCancelled();
+      if (parser.issueCount > MAX_DAMAGED)
+        throw new ImportFileError(
+          `More than ${MAX_DAMAGED} damaged spots (first at line ${parser.issues[0]?.line}: ${parser.issues[0]?.reason}); this is not a readable export.xml.`,
+        );
+      step = `reading export.xml, line ${parser.line}`;
+      if (out.pending >= flushRows) await flush();
+      progress(bytes, total);
+    });
+    step = "writing the last rows";
+    await flush();
+  } catch (err) {
+    landed.set(err as object, summary());
+    throw err;
+  } finally {
+    // Whatever landed (also before a failure or a cancel) gets its daily summaries and reconciled days.
+    step = "computing daily summaries";
+    const providers = new Set<BridgeProvider>([...out.days.keys(), ...out.sleepDays.keys()]);
+    for (const provider of providers) {
+      const daily = await recomputeDaily(db, userId, provider, out.days.get(provider) ?? new Set(), out.sleepDays.get(provider) ?? new Set());
+      addCounts(counts, await upsertBatch(db, userId, { dailySummaries: daily }));
+    }
+    await reconcileQuietly(db, userId);
+  }
+  return summary();
+}
