@@ -7,7 +7,7 @@ const OAUTH2 = [
   { id: "strava", name: "Strava", refreshes: true },
   { id: "oura", name: "Oura", refreshes: true },
   { id: "whoop", name: "WHOOP", refreshes: true },
-  { id: "fitbit", name: "Fitbit", refreshes: true },
+  { id: "google_health", name: "Fitbit & Pixel — Google Health", refreshes: true },
   { id: "polar", name: "Polar", refreshes: false },
   { id: "coros", name: "COROS", refreshes: true },
   { id: "withings", name: "Withings", refreshes: true },
@@ -68,6 +68,15 @@ for (const provider of OAUTH2) {
     await expect(cardOf.getByTestId("provider-state")).toHaveText("Configured: not connected");
   });
 }
+
+test("the legacy Fitbit card says it is retired and offers Google Health instead of a Connect button", async ({ page }) => {
+  await signUp(page);
+  await page.goto("/dashboard/settings");
+  const fitbit = card(page, "fitbit");
+  await expect(fitbit.getByTestId("retired-notice")).toContainText("Google Health");
+  await expect(fitbit.getByRole("link", { name: /^Connect/ })).toHaveCount(0);
+  await expect(card(page, "google_health").getByRole("link", { name: "Connect Fitbit & Pixel — Google Health" })).toBeVisible();
+});
 
 test("denying consent comes back to settings with the provider's reason and stores nothing", async ({ page }) => {
   await signUp(page);

@@ -176,23 +176,26 @@ type RevokeAction = (state: RevokeKeyState, form: FormData) => Promise<RevokeKey
 export function KeyList({ keys, revoke = revokeKeyAction, caption = "Your API keys" }: { keys: PhoneAppKey[]; revoke?: RevokeAction; caption?: string }) {
   if (!keys.length) return <p className="text-sm text-slate-600">No keys yet.</p>;
   return (
-    <table className="w-full text-left text-sm">
-      <caption className="sr-only">{caption}</caption>
-      <thead className="text-slate-600">
-        <tr>
-          <th scope="col" className="py-2 pr-4 font-medium">Name</th>
-          <th scope="col" className="py-2 pr-4 font-medium">Key</th>
-          <th scope="col" className="py-2 pr-4 font-medium">Created</th>
-          <th scope="col" className="py-2 pr-4 font-medium">Last used</th>
-          <th scope="col" className="py-2 font-medium"><span className="sr-only">Actions</span></th>
-        </tr>
-      </thead>
-      <tbody>
-        {keys.map((k) => (
-          <KeyRow key={k.id} apiKey={k} revoke={revoke} />
-        ))}
-      </tbody>
-    </table>
+    // Five columns do not fit a phone: the table scrolls inside its box, the page does not.
+    <div className="overflow-x-auto">
+      <table className="w-full text-left text-sm">
+        <caption className="sr-only">{caption}</caption>
+        <thead className="text-slate-600">
+          <tr>
+            <th scope="col" className="py-2 pr-4 font-medium">Name</th>
+            <th scope="col" className="py-2 pr-4 font-medium">Key</th>
+            <th scope="col" className="py-2 pr-4 font-medium">Created</th>
+            <th scope="col" className="py-2 pr-4 font-medium">Last used</th>
+            <th scope="col" className="py-2 font-medium"><span className="sr-only">Actions</span></th>
+          </tr>
+        </thead>
+        <tbody>
+          {keys.map((k) => (
+            <KeyRow key={k.id} apiKey={k} revoke={revoke} />
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
