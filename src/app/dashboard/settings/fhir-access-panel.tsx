@@ -1,12 +1,11 @@
 "use client";
 
-import { useActionState, useId } from "react";
+import { useActionState } from "react";
 import { createFhirTokenAction, revokeFhirTokenAction, type CreateFhirTokenState } from "./fhir-token-actions";
-import { KeyList, NewKey, type PhoneAppKey } from "./phone-apps-panel";
+import { CreateKeyForm, KeyList, NewKey, type PhoneAppKey } from "./phone-apps-panel";
 
 export function FhirAccessPanel({ baseUrl, patientId, tokens }: { baseUrl: string; patientId: string; tokens: PhoneAppKey[] }) {
   const [created, createAction, creating] = useActionState<CreateFhirTokenState, FormData>(createFhirTokenAction, null);
-  const nameId = useId();
   return (
     <section aria-labelledby="fhir-heading" className="space-y-4">
       <div>
@@ -20,33 +19,7 @@ export function FhirAccessPanel({ baseUrl, patientId, tokens }: { baseUrl: strin
           token: tokens can only read, and revoking one stops that app at once.
         </p>
       </div>
-      <form action={createAction} className="flex flex-wrap items-end gap-3">
-        <div>
-          <label htmlFor={nameId} className="block text-sm font-medium">
-            Token name
-          </label>
-          <input
-            id={nameId}
-            name="name"
-            required
-            maxLength={60}
-            placeholder="Health record app"
-            className="mt-1 block w-56 rounded border border-slate-300 px-3 py-2 focus:border-brand"
-          />
-        </div>
-        <button
-          type="submit"
-          disabled={creating}
-          className="rounded bg-brand px-4 py-2 font-medium text-white hover:bg-brand-dark disabled:opacity-60"
-        >
-          {creating ? "Creating…" : "Create token"}
-        </button>
-      </form>
-      {created && !created.ok ? (
-        <p role="alert" className="rounded border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800">
-          {created.error}
-        </p>
-      ) : null}
+      <CreateKeyForm action={createAction} pending={creating} failed={created && !created.ok ? created.error : null} noun="token" placeholder="Health record app" />
       {created?.ok ? <NewKey name={created.name} value={created.key} what="Token" label="New FHIR access token" /> : null}
       {created?.ok ? (
         <p className="text-sm text-slate-600">

@@ -16,7 +16,6 @@ const when = (iso: string | null) => (iso ? `${iso.slice(0, 10)} ${iso.slice(11,
 
 export function PhoneAppsPanel({ ingestUrl, keys }: { ingestUrl: string; keys: PhoneAppKey[] }) {
   const [created, createAction, creating] = useActionState<CreateKeyState, FormData>(createKeyAction, null);
-  const nameId = useId();
   // Android apps send UTC times only; the browser's zone gives their data the right local days.
   const tz = useSyncExternalStore(
     noSubscription,
@@ -40,34 +39,7 @@ export function PhoneAppsPanel({ ingestUrl, keys }: { ingestUrl: string; keys: P
         </p>
       </div>
 
-      <form action={createAction} className="flex flex-wrap items-end gap-3">
-        <div>
-          <label htmlFor={nameId} className="block text-sm font-medium">
-            Key name
-          </label>
-          <input
-            id={nameId}
-            name="name"
-            required
-            maxLength={60}
-            placeholder="iPhone"
-            className="mt-1 block w-56 rounded border border-slate-300 px-3 py-2 focus:border-brand"
-          />
-        </div>
-        <button
-          type="submit"
-          disabled={creating}
-          className="rounded bg-brand px-4 py-2 font-medium text-white hover:bg-brand-dark disabled:opacity-60"
-        >
-          {creating ? "Creating…" : "Create key"}
-        </button>
-      </form>
-
-      {created && !created.ok ? (
-        <p role="alert" className="rounded border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800">
-          {created.error}
-        </p>
-      ) : null}
+      <CreateKeyForm action={createAction} pending={creating} failed={created && !created.ok ? created.error : null} noun="key" placeholder="iPhone" />
       {created?.ok ? <NewKey name={created.name} value={created.key} /> : null}
 
       <KeyList keys={keys} />
@@ -243,4 +215,52 @@ function Setup({ title, children }: { title: string; children: React.ReactNode }
 
 function Code({ children }: { children: React.ReactNode }) {
   return <code className="break-all rounded bg-slate-100 px-1 py-0.5 font-mono text-xs">{children}</code>;
+}
+
+/** The "name it, create it" form of a key or token, with the refusal under it. */
+export function CreateKeyForm({
+  action,
+  pending,
+  failed,
+  noun,
+  placeholder,
+}: {
+  action: (form: FormData) => void;
+  pending: boolean;
+  failed: string | null;
+  noun: "key" | "token";
+  placeholder: string;
+}) {
+  const nameId = useId();
+  return (
+    <>
+      <form action={action} className="flex flex-wrap items-end gap-3">
+        <div>
+          <label htmlFor={nameId} className="block text-sm font-medium">
+            {noun === "key" ? "Key name" : "Token name"}
+          </label>
+          <input
+            id={nameId}
+            name="name"
+            required
+            maxLength={60}
+            placeholder={placeholder}
+            className="mt-1 block w-56 rounded border border-slate-300 px-3 py-2 focus:border-brand"
+          />
+        </div>
+        <button
+          type="submit"
+          disabled={pending}
+          className="rounded bg-brand px-4 py-2 font-medium text-white hover:bg-brand-dark disabled:opacity-60"
+        >
+          {pending ? "Creating…" : `Create ${noun}`}
+        </button>
+      </form>
+      {failed ? (
+        <p role="alert" className="rounded border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800">
+          {failed}
+        </p>
+      ) : null}
+    </>
+  );
 }

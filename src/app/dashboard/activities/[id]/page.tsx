@@ -5,6 +5,7 @@ import { getDb } from "@/lib/db";
 import { activityDetail, ACTIVITY_FIELDS, type ActivityField } from "@/lib/dashboard/activities";
 import { formatDistance, formatElevation, formatHours, formatTime, type Units } from "@/lib/dashboard/format";
 import { homeZone } from "@/lib/dashboard/overview";
+import { EpisodeCopies } from "@/components/episode-copies";
 import { sourceLabel } from "@/lib/reconcile/priority";
 import { unitsPreference } from "../../units";
 
@@ -92,38 +93,24 @@ export default async function ActivityPage({ params }: { params: Promise<{ id: s
           })}
         </dl>
       </section>
-      <section aria-labelledby="copies-heading">
-        <h2 id="copies-heading" className="text-lg font-semibold">
-          Copies from each source ({detail.copies.length})
-        </h2>
-        <ul className="mt-2 space-y-3">
-          {detail.copies.map((c) => (
-            <li key={c.id} className="rounded-lg border border-slate-200 bg-white p-4 text-sm">
-              <p className="font-medium">
-                {sourceLabel(c)}
-                {c.primary ? " — primary copy" : ""}
-              </p>
-              <p className="text-slate-600">{c.reason}</p>
-              {c.fields.length ? <p className="text-xs text-slate-500">Fields taken from it: {c.fields.map((f) => FIELD_LABELS[f as ActivityField] ?? f).join(", ")}</p> : null}
-              {c.row ? (
-                <dl className="mt-2 grid grid-cols-1 gap-x-6 sm:grid-cols-2">
-                  {ACTIVITY_FIELDS.map((f) => (
-                    <div key={f} className="flex justify-between gap-2">
-                      <dt className="text-slate-500">{FIELD_LABELS[f]}</dt>
-                      <dd>{show(f, c.row as unknown as Fields, zone, units)}</dd>
-                    </div>
-                  ))}
-                </dl>
-              ) : (
-                <p className="text-slate-500">This copy is no longer stored.</p>
-              )}
-            </li>
-          ))}
-        </ul>
-        <Link href="/dashboard/settings/sources#activity" className="mt-2 inline-block text-sm text-brand-dark underline">
-          Reorder the sources of workouts
-        </Link>
-      </section>
+      <EpisodeCopies
+        title="Copies from each source"
+        copies={detail.copies}
+        reorder={{ href: "/dashboard/settings/sources#activity", label: "Reorder the sources of workouts" }}
+        details={(c, row) => (
+          <>
+            {c.fields.length ? <p className="text-xs text-slate-500">Fields taken from it: {c.fields.map((f) => FIELD_LABELS[f as ActivityField] ?? f).join(", ")}</p> : null}
+            <dl className="mt-2 grid grid-cols-1 gap-x-6 sm:grid-cols-2">
+              {ACTIVITY_FIELDS.map((f) => (
+                <div key={f} className="flex justify-between gap-2">
+                  <dt className="text-slate-500">{FIELD_LABELS[f]}</dt>
+                  <dd>{show(f, row as unknown as Fields, zone, units)}</dd>
+                </div>
+              ))}
+            </dl>
+          </>
+        )}
+      />
     </div>
   );
 }

@@ -5,7 +5,7 @@ import { getDb } from "@/lib/db";
 import { formatHours, formatTime } from "@/lib/dashboard/format";
 import { homeZone } from "@/lib/dashboard/overview";
 import { sleepDetail, STAGE_LABELS, STAGES } from "@/lib/dashboard/sleep";
-import { sourceLabel } from "@/lib/reconcile/priority";
+import { EpisodeCopies } from "@/components/episode-copies";
 
 export const dynamic = "force-dynamic";
 
@@ -61,26 +61,12 @@ export default async function NightPage({ params }: { params: Promise<{ id: stri
         </h2>
         <Fields n={n} zone={zone} />
       </section>
-      <section aria-labelledby="copies-heading">
-        <h2 id="copies-heading" className="text-lg font-semibold">
-          Copies from each tracker ({detail.copies.length})
-        </h2>
-        <ul className="mt-2 space-y-3">
-          {detail.copies.map((c) => (
-            <li key={c.id} className="rounded-lg border border-slate-200 bg-white p-4 text-sm">
-              <p className="font-medium">
-                {sourceLabel(c)}
-                {c.primary ? " — primary copy" : ""}
-              </p>
-              <p className="text-slate-600">{c.reason}</p>
-              {c.row ? <Fields n={c.row} zone={zone} /> : <p className="text-slate-500">This copy is no longer stored.</p>}
-            </li>
-          ))}
-        </ul>
-        <Link href="/dashboard/settings/sources#sleep" className="mt-2 inline-block text-sm text-brand-dark underline">
-          Reorder the sources of sleep
-        </Link>
-      </section>
+      <EpisodeCopies
+        title="Copies from each tracker"
+        copies={detail.copies}
+        reorder={{ href: "/dashboard/settings/sources#sleep", label: "Reorder the sources of sleep" }}
+        details={(_, row) => <Fields n={row} zone={zone} />}
+      />
     </div>
   );
 }
