@@ -272,9 +272,9 @@ async function readingRankings(db: Db, userId: string) {
 }
 
 /**
- * The search window widened by the twin distance, as constants on the twin side: without them the
- * planner hashes every reading of the type and filters by time (seconds for a one-day search over
- * ten years); with them it reads only the window.
+ * The search window widened by the twin distance, as constants on the twin side (with the types):
+ * without them the planner hashes every reading of the user and filters by time (seconds for a
+ * one-day search over ten years); with them it reads only the window through the index.
  */
 function twinBounds(b: Bounds): SQL {
   return instantBounds(sql`o.measured_at`, { lo: b.lo === null ? null : b.lo - SAME_READING_MS, hi: b.hi === null ? null : b.hi + SAME_READING_MS + 1 });
@@ -287,7 +287,7 @@ function readingWhere(c: Ctx, types: string[], rank: (t: string) => (p: string) 
     AND ${instantBounds(sql`m.measured_at`, c.q.date)} AND ${instantBounds(sql`m.updated_at`, c.q.lastUpdated)} AND ${device}
     ${idFilter ? sql`AND m.id = ${idFilter}::uuid` : sql``}
     AND NOT EXISTS (SELECT 1 FROM measurement o WHERE o.user_id = m.user_id AND o.type = m.type AND o.provider <> m.provider
-      AND ${twinBounds(c.q.date)} AND o.measured_at BETWEEN m.measured_at - ${`${SAME_READING_MS / 1000} seconds`}::interval AND m.measured_at + ${`${SAME_READING_MS / 1000} seconds`}::interval
+      AND o.type = ANY(${textArray(types)}) AND ${twinBounds(c.q.date)} AND o.measured_at BETWEEN m.measured_at - ${`${SAME_READING_MS / 1000} seconds`}::interval AND m.measured_at + ${`${SAME_READING_MS / 1000} seconds`}::interval
       AND ${better})`;
 }
 
