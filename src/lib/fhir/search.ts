@@ -288,7 +288,9 @@ function readingWhere(c: Ctx, types: string[], rank: (t: string) => (p: string) 
     ${idFilter ? sql`AND m.id = ${idFilter}::uuid` : sql``}
     AND NOT EXISTS (SELECT 1 FROM measurement o WHERE o.user_id = m.user_id AND o.type = m.type AND o.provider <> m.provider
       AND o.type = ANY(${textArray(types)}) AND ${twinBounds(c.q.date)} AND o.measured_at BETWEEN m.measured_at - ${`${SAME_READING_MS / 1000} seconds`}::interval AND m.measured_at + ${`${SAME_READING_MS / 1000} seconds`}::interval
-      AND ${better})`;
+      AND ${better}
+      -- OFFSET 0 keeps this a per-row index probe; pulled up into an anti join it is hashed on (user, type) and compares every pair.
+      OFFSET 0)`;
 }
 
 async function readingItems(c: Ctx, count: boolean, idFilter?: string): Promise<Item[] | number> {
