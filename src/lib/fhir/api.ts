@@ -49,10 +49,13 @@ export const fhirLimiter = new TokenBucketLimiter({ capacity: 120, refillPerSeco
 
 export const fhirBase = (request: Request) => new URL("/api/fhir", request.url).toString();
 
-type Caller = { userId: string; tz: string; user: { id: string; name: string | null; email: string } };
+export type Caller = { userId: string; tz: string; user: { id: string; name: string | null; email: string } };
 
-/** The caller, or the 401/429 OperationOutcome to answer with. */
-async function authorize(db: Db, request: Request, o: FhirOptions): Promise<Caller | Response> {
+/** Why a request is refused before it reaches a handler (the FHIR and the simple JSON API answer it in their own envelope). */
+export type Refusal = { status: 401 | 429; why: string; headers: Record<string, string> };
+
+/** The caller from a bearer FHIR token (else the signed-in session), rate-limited per token or user. */
+export async function authenticate(db: Db, request: Request, o: FhirOptions): Promise<Caller | Refusal> {
   const header = request.headers.get("authorization");
   let userId: string | null = null;
   let bucket: string;
@@ -69,13 +72,22 @@ async function authorize(db: Db, request: Request, o: FhirOptions): Promise<Call
   }
   const limited = o.limiter?.take(bucket, (o.now?.() ?? new Date()).getTime());
   if (limited && !limited.ok)
-    return outcomeResponse(429, "throttled", `Too many requests; retry in ${limited.retryAfterSeconds} s.`, { "retry-after": String(limited.retryAfterSeconds) });
+    return { status: 429, why: `Too many requests; retry in ${limited.retryAfterSeconds} s.`, headers: { "retry-after": String(limited.retryAfterSeconds) } };
   const [user] = await db.select({ id: users.id, name: users.name, email: users.email, tz: users.timeZone }).from(users).where(eq(users.id, userId));
   if (!user) return unauthorized("This account no longer exists.");
   return { userId, tz: user.tz, user: { id: user.id, name: user.name, email: user.email } };
 }
 
-const unauthorized = (why: string) => outcomeResponse(401, "login", why, { "www-authenticate": 'Bearer realm="fhir"' });
+export const isRefusal = (c: Caller | Refusal): c is Refusal => "why" in c;
+
+/** The caller, or the 401/429 OperationOutcome to answer with. */
+async function authorize(db: Db, request: Request, o: FhirOptions): Promise<Caller | Response> {
+  const c = await authenticate(db, request, o);
+  if (!isRefusal(c)) return c;
+  return outcomeResponse(c.status, c.status === 429 ? "throttled" : "login", c.why, c.headers);
+}
+
+const unauthorized = (why: string): Refusal => ({ status: 401, why, headers: { "www-authenticate": 'Bearer realm="fhir"' } });
 
 /** Runs `f` for an authorized caller; a bug answers 500 as an OperationOutcome without details. */
 async function guarded(db: Db, request: Request, o: FhirOptions, f: (c: Caller) => Promise<Response>): Promise<Response> {

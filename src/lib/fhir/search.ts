@@ -271,6 +271,15 @@ async function readingRankings(db: Db, userId: string) {
   };
 }
 
+/**
+ * The search window widened by the twin distance, as constants on the twin side (with the types):
+ * without them the planner hashes every reading of the user and filters by time (seconds for a
+ * one-day search over ten years); with them it reads only the window through the index.
+ */
+function twinBounds(b: Bounds): SQL {
+  return instantBounds(sql`o.measured_at`, { lo: b.lo === null ? null : b.lo - SAME_READING_MS, hi: b.hi === null ? null : b.hi + SAME_READING_MS + 1 });
+}
+
 function readingWhere(c: Ctx, types: string[], rank: (t: string) => (p: string) => number, idFilter?: string): SQL {
   const device = c.q.device ? sql`m.provider = ${c.q.device.provider} AND m.source IS NOT DISTINCT FROM ${c.q.device.source}` : sql`true`;
   const better = sql`(${rankSql("o", rank, types)} < ${rankSql("m", rank, types)} OR (${rankSql("o", rank, types)} = ${rankSql("m", rank, types)} AND o.provider < m.provider))`;
@@ -278,8 +287,10 @@ function readingWhere(c: Ctx, types: string[], rank: (t: string) => (p: string) 
     AND ${instantBounds(sql`m.measured_at`, c.q.date)} AND ${instantBounds(sql`m.updated_at`, c.q.lastUpdated)} AND ${device}
     ${idFilter ? sql`AND m.id = ${idFilter}::uuid` : sql``}
     AND NOT EXISTS (SELECT 1 FROM measurement o WHERE o.user_id = m.user_id AND o.type = m.type AND o.provider <> m.provider
-      AND o.measured_at BETWEEN m.measured_at - ${`${SAME_READING_MS / 1000} seconds`}::interval AND m.measured_at + ${`${SAME_READING_MS / 1000} seconds`}::interval
-      AND ${better})`;
+      AND o.type = ANY(${textArray(types)}) AND ${twinBounds(c.q.date)} AND o.measured_at BETWEEN m.measured_at - ${`${SAME_READING_MS / 1000} seconds`}::interval AND m.measured_at + ${`${SAME_READING_MS / 1000} seconds`}::interval
+      AND ${better}
+      -- OFFSET 0 keeps this a per-row index probe; pulled up into an anti join it is hashed on (user, type) and compares every pair.
+      OFFSET 0)`;
 }
 
 async function readingItems(c: Ctx, count: boolean, idFilter?: string): Promise<Item[] | number> {

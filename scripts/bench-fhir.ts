@@ -1,0 +1,158 @@
+/**
+ * `npm run bench:fhir` — what the FHIR Observation search costs over its bare SQL, for a ten-year
+ * user: 5 M Garmin heart-rate samples, hourly iPhone steps plus Garmin and Fitbit daily summaries
+ * (reconciled into daily_value). Two searches, each as /api/fhir/Observation runs it (total, then
+ * the first page of up to 1000 through the real search functions) against bare SQL selecting the
+ * same rows (count, then the page):
+ *
+ *   - one day of heart rate (code 8867-4, date=eqYYYY-MM-DD),
+ *   - one year of daily steps (code 41950-7, date=geYYYY-MM-DD&date=ltYYYY-MM-DD).
+ *
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:fhir
+ *
+ * p50/p95 of each and their ratio are printed, never asserted (target under 2×). The data is
+ * generated set-wise in SQL in a throwaway database dropped at the end unless BENCH_KEEP=1.
+ * BENCH_YEARS (default 10), BENCH_HR (default 5000000) and BENCH_RUNS (default 50) scale it down.
+ */
+import { randomBytes } from "node:crypto";
+import { sql } from "drizzle-orm";
+import { openPostgres } from "@/lib/db";
+import { users } from "@/lib/db/schema";
+import { DAILY_KINDS, READING_KINDS } from "@/lib/fhir/codes";
+import { dailyObservationId, dayStart, readingObservationId } from "@/lib/fhir/resources";
+import { countObservations, dateBounds, MAX_COUNT, type ObservationQuery, searchObservations } from "@/lib/fhir/search";
+import { addDays } from "@/lib/normalize/dates";
+import { recomputeUser } from "@/lib/reconcile/store";
+
+const baseUrl = process.env.DATABASE_URL;
+if (!baseUrl) {
+  console.error("Set DATABASE_URL to a PostgreSQL server (a throwaway database is created there).");
+  process.exit(2);
+}
+const years = Number(process.env.BENCH_YEARS ?? 10);
+const hrSamples = Number(process.env.BENCH_HR ?? 5_000_000);
+const runs = Number(process.env.BENCH_RUNS ?? 50);
+const days = Math.round(years * 365.25);
+const end = "2026-11-30";
+const start = addDays(end, -days + 1);
+const TZ = "UTC";
+
+const admin = await openPostgres(baseUrl, { max: 1 });
+const name = `hb_bench_fhir_${randomBytes(3).toString("hex")}`;
+await admin.db.execute(sql.raw(`CREATE DATABASE ${name}`));
+const url = new URL(baseUrl);
+url.pathname = `/${name}`;
+const { db, close } = await openPostgres(url.toString(), { migrate: true });
+
+const rowsOf = <T>(r: unknown): T[] => (Array.isArray(r) ? r : (r as { rows: T[] }).rows) as T[];
+const step = async (label: string, run: () => Promise<unknown>) => {
+  const t0 = performance.now();
+  await run();
+  console.log(`${label.padEnd(44)} ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+};
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
+
+try {
+  const [user] = await db.insert(users).values({ email: `bench-${name}@example.test`, timeZone: TZ }).returning({ id: users.id });
+  const uid = user.id;
+  console.log(`user: ${days} days from ${start} to ${end}, ${hrSamples.toLocaleString("en")} heart-rate samples, ${runs} runs per search`);
+  await step("generate heart-rate samples (Garmin)", () =>
+    db.execute(sql`
+      INSERT INTO measurement (user_id, provider, type, measured_at, local_date, utc_offset_minutes, value, unit, source)
+      SELECT ${uid}::uuid, 'garmin', 'heart_rate', t, (t AT TIME ZONE 'UTC')::date, 0, 60 + (i % 40), 'bpm', NULL
+      FROM (SELECT i, ${start}::timestamptz + (i * (${days}::float8 * 86400 / ${hrSamples})) * interval '1 second' AS t
+            FROM generate_series(0, ${hrSamples - 1}) i) s`),
+  );
+  await step("generate hourly iPhone steps", () =>
+    db.execute(sql`
+      INSERT INTO measurement (user_id, provider, type, measured_at, local_date, utc_offset_minutes, value, unit, source)
+      SELECT ${uid}::uuid, 'apple_health', 'steps', h, (h AT TIME ZONE 'UTC')::date, 0, 350, 'count', 'iPhone'
+      FROM generate_series(${start}::timestamptz, ${end}::timestamptz + interval '23 hours', interval '1 hour') h`),
+  );
+  await step("generate daily steps (Garmin, Fitbit)", () =>
+    db.execute(sql`
+      INSERT INTO daily_summary (user_id, provider, date, steps, resting_hr)
+      SELECT ${uid}::uuid, p.provider, d::date, 8000 + p.delta, 55
+      FROM generate_series(${start}::date, ${end}::date, interval '1 day') d
+      CROSS JOIN (VALUES ('garmin', 0), ('fitbit', 300)) AS p(provider, delta)`),
+  );
+  await step("reconcile the user (daily_value)", () => recomputeUser(db, uid));
+  await db.execute(sql`ANALYZE`);
+
+  const query = (kinds: ObservationQuery["kinds"], dates: string[]): ObservationQuery => ({
+    kinds,
+    date: dateBounds(dates, TZ),
+    lastUpdated: { lo: null, hi: null },
+    device: null,
+    subjectMatches: true,
+    descending: false,
+    count: MAX_COUNT,
+    after: null,
+  });
+  const viaSearch = async (q: ObservationQuery) => {
+    const total = await countObservations(db, uid, TZ, q);
+    const page = await searchObservations(db, uid, TZ, q, { descending: false, after: null });
+    return { total, ids: page.items.map((i) => i.resource.id as string) };
+  };
+
+  type Case = { label: string; search: (i: number) => Promise<{ total: number; ids: string[] }>; bare: (i: number) => Promise<{ total: number; ids: string[] }> };
+  // Spread over the user's history so no run re-reads the previous one's pages.
+  const dayOf = (i: number) => addDays(start, Math.floor(((i * 7919) % Math.max(1, days - 366)) + 1));
+  const cases: Case[] = [
+    {
+      label: "one day of heart rate",
+      search: (i) => viaSearch(query([READING_KINDS.heart_rate], [`eq${dayOf(i)}`])),
+      bare: async (i) => {
+        const lo = new Date(dayStart(dayOf(i), TZ)).toISOString();
+        const hi = new Date(dayStart(addDays(dayOf(i), 1), TZ)).toISOString();
+        const where = sql`user_id = ${uid}::uuid AND type = 'heart_rate' AND measured_at >= ${lo}::timestamptz AND measured_at < ${hi}::timestamptz`;
+        const [{ n }] = rowsOf<{ n: number }>(await db.execute(sql`SELECT count(*)::int AS n FROM measurement WHERE ${where}`));
+        const rows = rowsOf<{ id: string }>(
+          await db.execute(sql`SELECT id::text AS id, measured_at, value, provider, source, updated_at FROM measurement WHERE ${where} ORDER BY measured_at, id LIMIT ${MAX_COUNT}`),
+        );
+        return { total: n, ids: rows.map((r) => readingObservationId(r.id)) };
+      },
+    },
+    {
+      label: "one year of daily steps",
+      search: (i) => viaSearch(query([DAILY_KINDS.steps], [`ge${dayOf(i)}`, `lt${addDays(dayOf(i), 365)}`])),
+      bare: async (i) => {
+        const where = sql`user_id = ${uid}::uuid AND metric = 'steps' AND date >= ${dayOf(i)}::date AND date < ${addDays(dayOf(i), 365)}::date`;
+        const [{ n }] = rowsOf<{ n: number }>(await db.execute(sql`SELECT count(*)::int AS n FROM daily_value WHERE ${where}`));
+        const rows = rowsOf<{ date: string }>(
+          await db.execute(sql`SELECT date::text AS date, value, unit, sources, updated_at FROM daily_value WHERE ${where} ORDER BY date LIMIT ${MAX_COUNT}`),
+        );
+        return { total: n, ids: rows.map((r) => dailyObservationId("steps", r.date)) };
+      },
+    },
+  ];
+
+  for (const c of cases) {
+    // Same rows both ways (checked once, outside the timing), then warm up.
+    const a = await c.search(0);
+    const b = await c.bare(0);
+    if (a.total !== b.total || a.ids.join() !== b.ids.join())
+      throw new Error(`${c.label}: the search and the bare SQL disagree (${a.total}/${a.ids.length} vs ${b.total}/${b.ids.length})`);
+    for (let i = 0; i < 3; i++) await Promise.all([c.search(i), c.bare(i)]);
+    const searchMs: number[] = [];
+    const bareMs: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      // Alternate which goes first so neither always gets the warmer cache.
+      const order = i % 2 ? ([["bare", c.bare], ["search", c.search]] as const) : ([["search", c.search], ["bare", c.bare]] as const);
+      for (const [kind, f] of order) {
+        const t0 = performance.now();
+        await f(i);
+        (kind === "search" ? searchMs : bareMs).push(performance.now() - t0);
+      }
+    }
+    const [s50, s95, b50, b95] = [pct(searchMs, 50), pct(searchMs, 95), pct(bareMs, 50), pct(bareMs, 95)];
+    console.log(
+      `${c.label} (${a.total} rows, page of ${a.ids.length}): search p50 ${s50.toFixed(1)} ms p95 ${s95.toFixed(1)} ms | bare SQL p50 ${b50.toFixed(1)} ms p95 ${b95.toFixed(1)} ms | ratio p50 ${(s50 / b50).toFixed(2)}× p95 ${(s95 / b95).toFixed(2)}×`,
+    );
+  }
+} finally {
+  await close();
+  if (process.env.BENCH_KEEP !== "1") await admin.db.execute(sql.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+  else console.log(`kept database ${name}`);
+  await admin.close();
+}
