@@ -148,8 +148,9 @@ type RevokeAction = (state: RevokeKeyState, form: FormData) => Promise<RevokeKey
 export function KeyList({ keys, revoke = revokeKeyAction, caption = "Your API keys" }: { keys: PhoneAppKey[]; revoke?: RevokeAction; caption?: string }) {
   if (!keys.length) return <p className="text-sm text-slate-600">No keys yet.</p>;
   return (
-    // Five columns do not fit a phone: the table scrolls inside its box, the page does not.
-    <div className="overflow-x-auto">
+    // Five columns do not fit a phone: the table scrolls inside its box, the page does not (`relative`
+    // also holds the screen-reader-only "Actions" header, which is positioned absolutely).
+    <div className="relative overflow-x-auto">
       <table className="w-full text-left text-sm">
         <caption className="sr-only">{caption}</caption>
         <thead className="text-slate-600">
