@@ -14,21 +14,15 @@
  * generated set-wise in SQL in a throwaway database dropped at the end unless BENCH_KEEP=1.
  * BENCH_YEARS (default 10), BENCH_HR (default 5000000) and BENCH_RUNS (default 50) scale it down.
  */
-import { randomBytes } from "node:crypto";
 import { sql } from "drizzle-orm";
-import { openPostgres } from "@/lib/db";
 import { users } from "@/lib/db/schema";
 import { DAILY_KINDS, READING_KINDS } from "@/lib/fhir/codes";
 import { dailyObservationId, dayStart, readingObservationId } from "@/lib/fhir/resources";
 import { countObservations, dateBounds, MAX_COUNT, type ObservationQuery, searchObservations } from "@/lib/fhir/search";
 import { addDays } from "@/lib/normalize/dates";
 import { recomputeUser } from "@/lib/reconcile/store";
+import { dailyStepTotals, heartRateSamples, hourlyPhoneSteps, step, throwawayDatabase } from "./bench-user";
 
-const baseUrl = process.env.DATABASE_URL;
-if (!baseUrl) {
-  console.error("Set DATABASE_URL to a PostgreSQL server (a throwaway database is created there).");
-  process.exit(2);
-}
 const years = Number(process.env.BENCH_YEARS ?? 10);
 const hrSamples = Number(process.env.BENCH_HR ?? 5_000_000);
 const runs = Number(process.env.BENCH_RUNS ?? 50);
@@ -37,45 +31,18 @@ const end = "2026-11-30";
 const start = addDays(end, -days + 1);
 const TZ = "UTC";
 
-const admin = await openPostgres(baseUrl, { max: 1 });
-const name = `hb_bench_fhir_${randomBytes(3).toString("hex")}`;
-await admin.db.execute(sql.raw(`CREATE DATABASE ${name}`));
-const url = new URL(baseUrl);
-url.pathname = `/${name}`;
-const { db, close } = await openPostgres(url.toString(), { migrate: true });
+const { db, name, drop } = await throwawayDatabase("hb_bench_fhir");
 
 const rowsOf = <T>(r: unknown): T[] => (Array.isArray(r) ? r : (r as { rows: T[] }).rows) as T[];
-const step = async (label: string, run: () => Promise<unknown>) => {
-  const t0 = performance.now();
-  await run();
-  console.log(`${label.padEnd(44)} ${((performance.now() - t0) / 1000).toFixed(2)} s`);
-};
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
 
 try {
   const [user] = await db.insert(users).values({ email: `bench-${name}@example.test`, timeZone: TZ }).returning({ id: users.id });
   const uid = user.id;
   console.log(`user: ${days} days from ${start} to ${end}, ${hrSamples.toLocaleString("en")} heart-rate samples, ${runs} runs per search`);
-  await step("generate heart-rate samples (Garmin)", () =>
-    db.execute(sql`
-      INSERT INTO measurement (user_id, provider, type, measured_at, local_date, utc_offset_minutes, value, unit, source)
-      SELECT ${uid}::uuid, 'garmin', 'heart_rate', t, (t AT TIME ZONE 'UTC')::date, 0, 60 + (i % 40), 'bpm', NULL
-      FROM (SELECT i, ${start}::timestamptz + (i * (${days}::float8 * 86400 / ${hrSamples})) * interval '1 second' AS t
-            FROM generate_series(0, ${hrSamples - 1}) i) s`),
-  );
-  await step("generate hourly iPhone steps", () =>
-    db.execute(sql`
-      INSERT INTO measurement (user_id, provider, type, measured_at, local_date, utc_offset_minutes, value, unit, source)
-      SELECT ${uid}::uuid, 'apple_health', 'steps', h, (h AT TIME ZONE 'UTC')::date, 0, 350, 'count', 'iPhone'
-      FROM generate_series(${start}::timestamptz, ${end}::timestamptz + interval '23 hours', interval '1 hour') h`),
-  );
-  await step("generate daily steps (Garmin, Fitbit)", () =>
-    db.execute(sql`
-      INSERT INTO daily_summary (user_id, provider, date, steps, resting_hr)
-      SELECT ${uid}::uuid, p.provider, d::date, 8000 + p.delta, 55
-      FROM generate_series(${start}::date, ${end}::date, interval '1 day') d
-      CROSS JOIN (VALUES ('garmin', 0), ('fitbit', 300)) AS p(provider, delta)`),
-  );
+  await step("generate heart-rate samples (Garmin)", () => heartRateSamples(db, uid, start, days, hrSamples));
+  await step("generate hourly iPhone steps", () => hourlyPhoneSteps(db, uid, start, end));
+  await step("generate daily steps (Garmin, Fitbit)", () => dailyStepTotals(db, uid, start, end));
   await step("reconcile the user (daily_value)", () => recomputeUser(db, uid));
   await db.execute(sql`ANALYZE`);
 
@@ -151,8 +118,5 @@ try {
     );
   }
 } finally {
-  await close();
-  if (process.env.BENCH_KEEP !== "1") await admin.db.execute(sql.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-  else console.log(`kept database ${name}`);
-  await admin.close();
+  await drop();
 }

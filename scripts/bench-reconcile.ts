@@ -13,39 +13,21 @@
  * The data is generated set-wise in SQL (fast), in a throwaway database dropped at the end unless
  * BENCH_KEEP=1. BENCH_YEARS (default 10) and BENCH_HR (default 5000000) scale it down for a quick look.
  */
-import { randomBytes } from "node:crypto";
 import { sql } from "drizzle-orm";
-import { openPostgres } from "@/lib/db";
 import { users } from "@/lib/db/schema";
 import { markDirty } from "@/lib/reconcile/dirty";
 import { reconcilePending, recomputeUser } from "@/lib/reconcile/store";
 import { addDays } from "@/lib/normalize/dates";
+import { dailyStepTotals, heartRateSamples, hourlyPhoneSteps, step, throwawayDatabase } from "./bench-user";
 
-const baseUrl = process.env.DATABASE_URL;
-if (!baseUrl) {
-  console.error("Set DATABASE_URL to a PostgreSQL server (a throwaway database is created there).");
-  process.exit(2);
-}
 const years = Number(process.env.BENCH_YEARS ?? 10);
 const hrSamples = Number(process.env.BENCH_HR ?? 5_000_000);
 const days = Math.round(years * 365.25);
 const end = "2026-11-30";
 const start = addDays(end, -days + 1);
 
-const admin = await openPostgres(baseUrl, { max: 1 });
-const name = `hb_bench_reconcile_${randomBytes(3).toString("hex")}`;
-await admin.db.execute(sql.raw(`CREATE DATABASE ${name}`));
-const url = new URL(baseUrl);
-url.pathname = `/${name}`;
-const { db, close } = await openPostgres(url.toString(), { migrate: true });
-
-const time = async <T>(label: string, run: () => Promise<T>): Promise<{ ms: number; value: T }> => {
-  const t0 = performance.now();
-  const value = await run();
-  const ms = performance.now() - t0;
-  if (label) console.log(`${label.padEnd(44)} ${(ms / 1000).toFixed(2)} s`);
-  return { ms, value };
-};
+const { db, name, drop } = await throwawayDatabase("hb_bench_reconcile");
+const time = step;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 try {
@@ -70,26 +52,9 @@ try {
       FROM generate_series(${start}::date, ${end}::date, interval '1 day') d
       CROSS JOIN (VALUES ('oura', 0), ('apple_health', 10)) AS p(provider, shift)`),
   );
-  await time("generate daily steps (Garmin, Fitbit)", () =>
-    db.execute(sql`
-      INSERT INTO daily_summary (user_id, provider, date, steps, resting_hr)
-      SELECT ${uid}::uuid, p.provider, d::date, 8000 + p.delta, 55
-      FROM generate_series(${start}::date, ${end}::date, interval '1 day') d
-      CROSS JOIN (VALUES ('garmin', 0), ('fitbit', 300)) AS p(provider, delta)`),
-  );
-  await time("generate hourly iPhone steps", () =>
-    db.execute(sql`
-      INSERT INTO measurement (user_id, provider, type, measured_at, local_date, utc_offset_minutes, value, unit, source)
-      SELECT ${uid}::uuid, 'apple_health', 'steps', h, (h AT TIME ZONE 'UTC')::date, 0, 350, 'count', 'iPhone'
-      FROM generate_series(${start}::timestamptz, ${end}::timestamptz + interval '23 hours', interval '1 hour') h`),
-  );
-  await time("generate heart-rate samples", () =>
-    db.execute(sql`
-      INSERT INTO measurement (user_id, provider, type, measured_at, local_date, utc_offset_minutes, value, unit, source)
-      SELECT ${uid}::uuid, 'garmin', 'heart_rate', t, (t AT TIME ZONE 'UTC')::date, 0, 60 + (i % 40), 'bpm', NULL
-      FROM (SELECT i, ${start}::timestamptz + (i * (${days}::float8 * 86400 / ${hrSamples})) * interval '1 second' AS t
-            FROM generate_series(0, ${hrSamples - 1}) i) s`),
-  );
+  await time("generate daily steps (Garmin, Fitbit)", () => dailyStepTotals(db, uid, start, end));
+  await time("generate hourly iPhone steps", () => hourlyPhoneSteps(db, uid, start, end));
+  await time("generate heart-rate samples", () => heartRateSamples(db, uid, start, days, hrSamples));
   await db.execute(sql`ANALYZE`);
 
   const full = await time("full recompute of the user", () => recomputeUser(db, uid));
@@ -120,8 +85,5 @@ try {
            (SELECT count(*) FROM daily_value)::int AS values, (SELECT count(*) FROM activity)::int AS activity_rows`)) as unknown as Array<Record<string, number>>;
   console.log("reconciled:", JSON.stringify(counts[0]));
 } finally {
-  await close();
-  if (process.env.BENCH_KEEP !== "1") await admin.db.execute(sql.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-  else console.log(`kept database ${name}`);
-  await admin.close();
+  await drop();
 }
