@@ -74,6 +74,9 @@ export async function completeBeeminderConnect(
     status: "active" as const,
     timezone: me.timezone,
     lastError: null,
+    // Due at once: a pass refused while the token was revoked must not make what came meanwhile
+    // wait for the hourly catch-up.
+    lastPushedAt: null,
     connectedAt: now,
     updatedAt: now,
   };
