@@ -14,7 +14,6 @@ import { ProviderError, ProviderNotConfiguredError, safeReason } from "@/lib/pro
 import { providerContext } from "@/lib/providers/shared/http";
 import type { TokenSet } from "@/lib/providers/types";
 import { markProviderDays } from "@/lib/reconcile/dirty";
-import { reconcileQuietly } from "@/lib/reconcile/store";
 import { oauth1Context } from "./oauth1";
 import { tokensFromRow } from "./store";
 import { getValidTokens } from "./tokens";
@@ -88,7 +87,8 @@ export async function disconnect(
       }
     }
   });
-  if (opts.deleteData) await reconcileQuietly(db, userId);
+  // The marked days are rebuilt by the next read or the runner's sweep, not here: a history of years
+  // would hold the Disconnect click for as long.
 
   return {
     disconnected: Boolean(row),

@@ -8,6 +8,7 @@ import { runSync } from "@/lib/sync/execute";
 import { applySimulatorEnv, connectAs } from "@/lib/sync/test-support";
 import { testDb, type TestDb } from "@/test/db";
 import { dailySeries } from "./read";
+import { reconcilePending } from "./store";
 
 /**
  * The reconciled record fed by the sync path (the simulator over HTTP) and the phone ingest at once:
@@ -83,6 +84,7 @@ it("one run from Strava (synced), Apple Health and Health Connect is one workout
   expect(episode.startAt.getTime()).toBe(start);
 
   await disconnect(t.db, u.userId, "strava", { deleteData: true });
+  await reconcilePending(t.db, u.userId); // what the next read (or the runner's sweep) does
   const [haeRow] = await t.db.select().from(activities).where(sql`${activities.userId} = ${u.userId} AND ${activities.externalId} = 'hae-run'`);
   episode = (await episodeWith(haeRow.id))!;
   expect(episode.copies.map((c) => c.provider)).toEqual(["apple_health", "health_connect"]);
