@@ -72,20 +72,7 @@ export function TimeChart({ points, from, to, label, kind, format, zero }: Chart
 
   return (
     <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`${label}, ${from} to ${to}: ${points.length} points, first ${format(first.value)} on ${first.date}, last ${format(last.value)} on ${last.date}`} className="h-auto w-full max-w-3xl">
-      {ticks.map((t) => (
-        <g key={t}>
-          <line x1={PAD.left} x2={W - PAD.right} y1={y(t)} y2={y(t)} className="stroke-slate-200" />
-          <text x={PAD.left - 6} y={y(t) + 4} textAnchor="end" className="fill-slate-500 text-[12px]">
-            {format(t)}
-          </text>
-        </g>
-      ))}
-      <text x={PAD.left} y={H - 8} className="fill-slate-500 text-[12px]">
-        {from}
-      </text>
-      <text x={W - PAD.right} y={H - 8} textAnchor="end" className="fill-slate-500 text-[12px]">
-        {to}
-      </text>
+      <Axes ticks={ticks} y={y} format={format} from={from} to={to} />
       {kind === "bar"
         ? points.map((p) => (
             <rect key={startOf(p)} x={x(startOf(p)) + slotOf(p) * 0.1} width={Math.max(1, slotOf(p) * 0.8)} y={y(Math.max(p.value, 0))} height={Math.max(0, y(lo) - y(Math.max(p.value, 0)))} className="fill-brand">
@@ -133,20 +120,7 @@ export function StackedChart({ bars, keys, labels, from, to, label, format }: { 
   return (
     <figure>
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`${label}, ${from} to ${to}: ${bars.length} nights`} className="h-auto w-full max-w-3xl">
-        {ticks.map((t) => (
-          <g key={t}>
-            <line x1={PAD.left} x2={W - PAD.right} y1={y(t)} y2={y(t)} className="stroke-slate-200" />
-            <text x={PAD.left - 6} y={y(t) + 4} textAnchor="end" className="fill-slate-500 text-[12px]">
-              {format(t)}
-            </text>
-          </g>
-        ))}
-        <text x={PAD.left} y={H - 8} className="fill-slate-500 text-[12px]">
-          {from}
-        </text>
-        <text x={W - PAD.right} y={H - 8} textAnchor="end" className="fill-slate-500 text-[12px]">
-          {to}
-        </text>
+        <Axes ticks={ticks} y={y} format={format} from={from} to={to} />
         {bars.map((b) => {
           let acc = 0;
           return (
@@ -188,5 +162,27 @@ export function Sparkline({ points, from, to, label }: { points: Array<{ date: s
     <svg viewBox={`0 0 ${w} ${h}`} width={w} height={h} role="img" aria-label={`${label}, ${from} to ${to}: ${points.length} days`} className="mt-2">
       <path d={d} fill="none" strokeWidth={1.5} className="stroke-brand" />
     </svg>
+  );
+}
+
+/** Horizontal grid lines with their labels, and the first and last date under the plot. */
+function Axes({ ticks, y, format, from, to }: { ticks: number[]; y: (v: number) => number; format: (v: number) => string; from: string; to: string }) {
+  return (
+    <>
+        {ticks.map((t) => (
+          <g key={t}>
+            <line x1={PAD.left} x2={W - PAD.right} y1={y(t)} y2={y(t)} className="stroke-slate-200" />
+            <text x={PAD.left - 6} y={y(t) + 4} textAnchor="end" className="fill-slate-500 text-[12px]">
+              {format(t)}
+            </text>
+          </g>
+        ))}
+        <text x={PAD.left} y={H - 8} className="fill-slate-500 text-[12px]">
+          {from}
+        </text>
+        <text x={W - PAD.right} y={H - 8} textAnchor="end" className="fill-slate-500 text-[12px]">
+          {to}
+        </text>
+    </>
   );
 }
