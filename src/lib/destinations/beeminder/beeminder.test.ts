@@ -284,6 +284,21 @@ describe.each(engines)("Beeminder on $name", ({ name, open }) => {
     expect(me()).toBe(before + 1);
   });
 
+  it("a Send now of one goal leaves what landed for the other goals due", async () => {
+    const userId = await newUser(t.db, "bm-send-one");
+    await connect(t.db, userId, acct("bee_kim"));
+    await linkGoal(t.db, userId, { slug: "steps", rule: { kind: "activity", metric: "steps" }, backfillDays: 2 }, NOW);
+    await linkGoal(t.db, userId, { slug: "weighin", rule: { kind: "measurements", types: ["weight"], providers: ["withings"] }, backfillDays: 2 }, NOW);
+    await pushDueBeeminder(t.db, { now: NOW, retry: fastRetry, limit: 1000 });
+    // A weigh-in lands; before the regular pass, the user presses Send now on the steps goal.
+    await upsertBatch(t.db, userId, { measurements: [{ provider: "withings", type: "weight", measuredAt: new Date("2026-03-24T12:00:00Z"), value: 70, unit: "kg", source: null }] });
+    await reconcilePending(t.db, userId);
+    await pushBeeminder(t.db, userId, { now: NOW, slug: "steps", force: true, retry: fastRetry });
+    expect(goalPoints(acct("bee_kim"), "weighin")).toHaveLength(0);
+    await pushDueBeeminder(t.db, { now: NOW, retry: fastRetry, limit: 1000 });
+    expect(goalPoints(acct("bee_kim"), "weighin")).toHaveLength(1);
+  });
+
   it("the runner's hook starts one pass at a time and at most one per interval", async () => {
     // The hook's memory is per process: each engine's run starts far after the last one's.
     const base = (hookRuns += 1e9);

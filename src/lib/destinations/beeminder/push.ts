@@ -28,7 +28,8 @@ export async function pushBeeminder(db: Db, userId: string, opts: PushOptions = 
   if (!conn) return { status: "not_connected", links: [] };
   if (conn.status !== "active") return { status: "revoked", links: [] };
   // The database's clock, like the updated_at it is compared with (an injected `now` only moves the data window).
-  await db.update(beeminderConnections).set({ lastPushedAt: sql`now()` }).where(eq(beeminderConnections.id, conn.id));
+  // Only a pass over every goal: a "Send now" of one goal must leave what landed for the others due.
+  if (!opts.slug) await db.update(beeminderConnections).set({ lastPushedAt: sql`now()` }).where(eq(beeminderConnections.id, conn.id));
   const token = connectionToken(conn);
   const links = (await db.select().from(beeminderGoalLinks).where(eq(beeminderGoalLinks.userId, userId)).orderBy(beeminderGoalLinks.slug)).filter((l) => !opts.slug || l.slug === opts.slug);
   if (!links.length) return { status: "pushed", links: [] };
