@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { Sparkline } from "@/components/charts/svg-chart";
+import { Sparkline } from "@/components/charts/time-chart";
 import { requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db";
 import { formatMetric, type Units } from "@/lib/dashboard/format";

@@ -2,7 +2,9 @@ import { and, desc, eq, gte, inArray, lte, or, lt, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/lib/db";
 import { activities, reconciledActivities } from "@/lib/db/schema";
+import type { ProviderId } from "@/lib/providers/ids";
 import { reconcilePending } from "@/lib/reconcile/store";
+import { bucketSamples, heartRateBuckets, WORKOUT_STEPS_MS, type HeartBucket } from "./heart";
 
 /** Workout history from reconciled_activity: filtered, keyset-paged newest first, and one workout in full. */
 
@@ -114,4 +116,61 @@ export async function activityTotals(db: Db, userId: string, by: "week" | "month
     .orderBy(desc(period))
     .limit(limit);
   return rows.map((r) => ({ period: r.period, count: Number(r.count), distanceM: Number(r.distanceM), durationS: Number(r.durationS), energyKcal: Number(r.energyKcal) }));
+}
+
+type Detail = NonNullable<Awaited<ReturnType<typeof activityDetail>>>;
+
+/** The parts of activity.samples the detail page draws (see ingest/hae.ts and import/activity-file.ts). */
+const storedSamples = z.object({
+  heart_rate: z.array(z.object({ t: z.string(), bpm: z.number(), min: z.number().optional(), max: z.number().optional() })).optional().catch(undefined),
+  route: z.array(z.object({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) })).optional().catch(undefined),
+});
+/** The copies' stored series, best-ranked copy first. */
+function copySamples(detail: Detail) {
+  return [...detail.copies]
+    .sort((a, b) => Number(b.primary) - Number(a.primary))
+    .flatMap((c) => {
+      const parsed = storedSamples.safeParse(c.row?.samples);
+      return parsed.success ? [{ provider: c.provider as ProviderId, source: c.source, ...parsed.data }] : [];
+    });
+}
+
+/** When the workout ran: its end, else its start plus its duration; null when neither tells. */
+export function activityInterval(a: Detail["activity"]): { fromMs: number; toMs: number } | null {
+  const fromMs = a.startAt.getTime();
+  const toMs = a.endAt ? a.endAt.getTime() : a.durationS != null ? fromMs + a.durationS * 1000 : null;
+  return toMs != null && toMs > fromMs ? { fromMs, toMs } : null;
+}
+
+export type ActivityHeartRate = { size: number; buckets: HeartBucket[]; from: "recording" | "readings" };
+
+/**
+ * Heart rate during a workout, bucketed on the server: the series a copy recorded with the workout
+ * (the device that tracked it), else the heart-rate readings within its start and end.
+ */
+export async function activityHeartRate(db: Db, userId: string, detail: Detail): Promise<ActivityHeartRate | null> {
+  const range = activityInterval(detail.activity);
+  if (!range) return null;
+  for (const c of copySamples(detail)) {
+    if (!c.heart_rate?.length) continue;
+    const own = bucketSamples(c.heart_rate, range, c);
+    if (own.buckets.length) return { ...own, from: "recording" };
+  }
+  const readings = await heartRateBuckets(db, userId, range, WORKOUT_STEPS_MS);
+  return readings.buckets.length ? { ...readings, from: "readings" } : null;
+}
+
+/** Past this many points a route is thinned (every n-th point, the last kept): a phone draws it as well. */
+export const MAX_ROUTE_POINTS = 1000;
+
+export type ActivityRoute = { points: Array<[lat: number, lon: number]>; recorded: number; provider: ProviderId; source: string | null };
+
+/** The GPS track of the best-ranked copy that has one (Health Auto Export workouts, imported FIT/GPX/TCX files). */
+export function activityRoute(detail: Detail): ActivityRoute | null {
+  const c = copySamples(detail).find((x) => (x.route?.length ?? 0) >= 2);
+  if (!c) return null;
+  const route = c.route!;
+  const step = Math.ceil(route.length / MAX_ROUTE_POINTS);
+  const kept = route.filter((_, i) => i % step === 0 || i === route.length - 1);
+  return { points: kept.map((p) => [p.lat, p.lon]), recorded: route.length, provider: c.provider, source: c.source };
 }

@@ -4,9 +4,9 @@ import { measurements, providerConnections, sourcePriority, users } from "@/lib/
 import { post, userWithKey } from "@/lib/ingest/testing";
 import { upsertBatch } from "@/lib/normalize/upsert";
 import { testDb, type TestDb } from "@/test/db";
-import { activityDetail, activityFacets, activityPage, activityFilters, activityTotals } from "./activities";
+import { activityDetail, activityFacets, activityHeartRate, activityPage, activityFilters, activityRoute, activityTotals, MAX_ROUTE_POINTS } from "./activities";
 import { formatTime } from "./format";
-import { bucketSize, heartRateBuckets, MAX_BUCKETS } from "./heart";
+import { bucketLabel, bucketSize, heartRateBuckets, MAX_BUCKETS } from "./heart";
 import { chartPoints, metricDays, resolveRange } from "./metric";
 import { overview, sourceProblems } from "./overview";
 import { moveSource, PreferenceError, setHomeTimeZone, sourceOrders } from "./preferences";
@@ -305,5 +305,47 @@ describe("heart rate", () => {
     ]);
     // A range that ends before the readings holds none.
     expect((await heartRateBuckets(t.db, u.userId, { fromMs, toMs: Date.parse("2024-05-10T00:00:00Z") })).buckets).toEqual([]);
+  });
+});
+
+describe("a workout's heart rate and route", () => {
+  // "2024-05-10 05:00:05 +0000", the bridge's own date format.
+  const bridgeDate = (ms: number) => `${new Date(ms).toISOString().slice(0, 19).replace("T", " ")} +0000`;
+  const start = Date.parse("2024-05-10T05:00:00Z");
+
+  it("its own recording in buckets of 10 s, the route thinned to at most 1000 points, first and last kept", async () => {
+    const u = await userWithKey(t.db, "workout-hr");
+    // 45 minutes, a sample every 5 s at 100 + its index: bucket k holds samples 2k and 2k + 1.
+    const heartRateData = Array.from({ length: 540 }, (_, i) => ({ date: bridgeDate(start + i * 5000), Avg: 100 + i, units: "count/min" }));
+    const route = Array.from({ length: 2500 }, (_, i) => ({ latitude: 52.5 + i * 1e-5, longitude: 13.4 + i * 2e-5, timestamp: bridgeDate(start + i * 1000) }));
+    await ingest(u.key, hae([], [{ id: "hr-run", name: "Outdoor Run", start: bridgeDate(start), end: bridgeDate(start + 45 * 60_000), heartRateData, route }]));
+    const [row] = (await activityPage(t.db, u.userId, {})).rows;
+    const detail = (await activityDetail(t.db, u.userId, row.id))!;
+
+    const hr = (await activityHeartRate(t.db, u.userId, detail))!;
+    expect([hr.from, hr.size, bucketLabel(hr.size), hr.buckets.length]).toEqual(["recording", 10_000, "10 s", 270]);
+    expect(hr.buckets[3]).toMatchObject({ t: start + 30_000, min: 106, avg: 106.5, max: 107, n: 2, provider: "apple_health" });
+
+    const r = activityRoute(detail)!;
+    expect(r.recorded).toBe(2500);
+    expect(r.points.length).toBeLessThanOrEqual(MAX_ROUTE_POINTS);
+    expect(r.points[0]).toEqual([52.5, 13.4]);
+    expect(r.points[r.points.length - 1][0]).toBeCloseTo(52.5 + 2499e-5, 9);
+  });
+
+  it("else the heart-rate readings within its start and end, and no route", async () => {
+    const u = await userWithKey(t.db, "workout-readings");
+    const hr = (ms: number, qty: number) => ({ date: bridgeDate(ms), Avg: qty, units: "count/min", source: "Apple Watch" });
+    // Readings a minute apart from 10 minutes before to 10 minutes after a 30-minute walk.
+    const readings = Array.from({ length: 51 }, (_, i) => hr(start + (i - 10) * 60_000, 90 + i));
+    await ingest(u.key, hae([{ name: "heart_rate", units: "count/min", data: readings }], [{ id: "walk", name: "Outdoor Walk", start: bridgeDate(start), end: bridgeDate(start + 30 * 60_000) }]));
+    const [row] = (await activityPage(t.db, u.userId, {})).rows;
+    const detail = (await activityDetail(t.db, u.userId, row.id))!;
+    const got = (await activityHeartRate(t.db, u.userId, detail))!;
+    expect(got.from).toBe("readings");
+    // 30 min / 300 buckets = 6 s → 10 s buckets, one reading each: the 30 within the walk, 100…129 bpm.
+    expect(got.buckets.map((b) => b.avg)).toEqual(Array.from({ length: 30 }, (_, i) => 100 + i));
+    expect(got.buckets[0]).toMatchObject({ t: start, provider: "apple_health", source: "Apple Watch" });
+    expect(activityRoute(detail)).toBeNull();
   });
 });

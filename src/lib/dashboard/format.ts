@@ -23,13 +23,20 @@ export function displayValue(metric: MetricId, value: number, units: Units): { v
 
 const DIGITS: Partial<Record<MetricId, number>> = { sleep: 1, distance: 2, weight: 1, body_fat: 1, spo2: 1, respiratory_rate: 1, vo2max: 1 };
 
+/** Decimals a metric is shown with. */
+export const displayDigits = (metric: MetricId): number => DIGITS[metric] ?? 0;
+
 /** "8,412", "7.4 h", "71.3 kg" */
 export function formatMetric(metric: MetricId, value: number | null | undefined, units: Units): string {
   if (value == null || !Number.isFinite(value)) return "—";
   const d = displayValue(metric, value, units);
-  const digits = DIGITS[metric] ?? 0;
-  const n = d.value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
-  return d.unit ? `${n} ${d.unit}` : n;
+  return formatNumber(d.value, d.unit, displayDigits(metric));
+}
+
+/** "8,412", "71.3 kg": fixed decimals, the unit after a space (none for counts). */
+export function formatNumber(value: number, unit: string, digits: number): string {
+  const n = value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return unit ? `${n} ${unit}` : n;
 }
 
 export function formatDistance(metres: number | null | undefined, units: Units): string {
@@ -65,8 +72,13 @@ export function formatTime(instant: Date, offsetMinutes: number | null | undefin
     const iso = new Date(instant.getTime() + offsetMinutes * 60_000).toISOString();
     return `${iso.slice(0, 10)} ${iso.slice(11, 16)} ${offsetLabel(offsetMinutes)}`;
   }
+  return `${wallClock(instant, homeZone)} ${homeZone}`;
+}
+
+/** `YYYY-MM-DD HH:mm` on the clock of `zone` (an IANA name), without naming it. */
+export function wallClock(instant: Date, zone: string): string {
   const parts = new Intl.DateTimeFormat("en-CA", {
-    timeZone: homeZone,
+    timeZone: zone,
     hourCycle: "h23",
     year: "numeric",
     month: "2-digit",
@@ -75,7 +87,7 @@ export function formatTime(instant: Date, offsetMinutes: number | null | undefin
     minute: "2-digit",
   }).formatToParts(instant);
   const p = Object.fromEntries(parts.map((x) => [x.type, x.value]));
-  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute} ${homeZone}`;
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
 }
 
 /** Change against the previous period, worded: "+4 % vs previous 7 days". */

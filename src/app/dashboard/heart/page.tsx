@@ -1,9 +1,9 @@
 import Link from "next/link";
-import { TimeChart } from "@/components/charts/svg-chart";
+import { TimeChart } from "@/components/charts/time-chart";
 import { requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db";
-import { displayValue, formatMetric } from "@/lib/dashboard/format";
-import { heartRateBuckets } from "@/lib/dashboard/heart";
+import { displayDigits, displayValue, formatMetric } from "@/lib/dashboard/format";
+import { bucketLabel, heartRateBuckets } from "@/lib/dashboard/heart";
 import { metricDays, RANGE_LABELS, rangeParams, resolveRange, type RangeId } from "@/lib/dashboard/metric";
 import { homeZone, todayIn } from "@/lib/dashboard/overview";
 import { addDays, startOfLocalDay, zoneOffsetMinutes } from "@/lib/normalize/dates";
@@ -26,8 +26,9 @@ export default async function HeartPage({ searchParams }: { searchParams: Promis
   const parsed = rangeParams.parse(await searchParams);
   const range = await resolveRange(db, user.id, "resting_hr", { ...parsed, range: parsed.range === "all" || (!parsed.range && !parsed.from) ? "7d" : parsed.range }, todayIn(zone, now));
   const offset = zoneOffsetMinutes(zone, now);
-  const hr = await heartRateBuckets(db, user.id, { fromMs: startOfLocalDay(range.from, offset), toMs: startOfLocalDay(addDays(range.to, 1), offset) });
-  const hrPoints = hr.buckets.map((b) => ({ date: new Date(b.t).toISOString().slice(0, 10), t: b.t, w: b.w, value: b.avg, min: b.min, max: b.max }));
+  const hrRange: [number, number] = [startOfLocalDay(range.from, offset), startOfLocalDay(addDays(range.to, 1), offset)];
+  const hr = await heartRateBuckets(db, user.id, { fromMs: hrRange[0], toMs: hrRange[1] });
+  const hrPoints = hr.buckets.map((b) => ({ t: b.t, w: b.w, value: b.avg, min: b.min, max: b.max }));
   const hrSources = [...new Set(hr.buckets.map((b) => sourceLabel(b)))];
   const trends = await Promise.all(TRENDS.map(async (m) => ({ metric: m, days: await metricDays(db, user.id, m, range) })));
 
@@ -56,10 +57,10 @@ export default async function HeartPage({ searchParams }: { searchParams: Promis
           Heart rate
         </h2>
         <p className="text-xs text-slate-500">
-          Average per {hr.size >= 3_600_000 ? `${hr.size / 3_600_000} h` : `${hr.size / 60_000} min`}, band from lowest to highest
+          Average per {bucketLabel(hr.size)}, band from lowest to highest
           {hrSources.length ? `; from ${hrSources.join(", ")}` : ""}.
         </p>
-        <TimeChart points={hrPoints} from={range.from} to={range.to} label="Heart rate" kind="line" format={(v) => `${Math.round(v)} bpm`} />
+        <TimeChart points={hrPoints} from={range.from} to={range.to} label="Heart rate" kind="line" unit="bpm" zone={zone} rangeMs={hrRange} />
         {hr.buckets.length ? (
           <p className="mt-1 text-sm text-slate-700">
             Lowest {Math.round(Math.min(...hr.buckets.map((b) => b.min)))} bpm · highest {Math.round(Math.max(...hr.buckets.map((b) => b.max)))} bpm ·{" "}
@@ -82,7 +83,8 @@ export default async function HeartPage({ searchParams }: { searchParams: Promis
               to={range.to}
               label={METRICS[metric].label}
               kind="line"
-              format={(v) => `${Number(v.toFixed(1))}${unit ? ` ${unit}` : ""}`}
+              unit={unit}
+              digits={displayDigits(metric)}
             />
             {days.length ? <p className="mt-1 text-sm text-slate-700">Latest {formatMetric(metric, days[days.length - 1].value, units)} on {days[days.length - 1].date}</p> : null}
           </section>

@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { StackedChart } from "@/components/charts/svg-chart";
+import { StackedChart } from "@/components/charts/time-chart";
 import { requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db";
 import { formatHours, formatTime } from "@/lib/dashboard/format";
@@ -53,7 +53,7 @@ export default async function SleepPage({ searchParams }: { searchParams: Promis
         <h2 id="nights-chart-heading" className="text-sm font-medium text-slate-600">
           Nights by stage (hours)
         </h2>
-        <StackedChart bars={bars} keys={[...STAGES, "asleepS"]} labels={labels} from={range.from} to={range.to} label="Sleep stages per night" format={(v) => `${Number(v.toFixed(1))} h`} />
+        <StackedChart bars={bars} keys={[...STAGES, "asleepS"]} labels={labels} from={range.from} to={range.to} label="Sleep stages per night" unit="h" digits={1} />
       </section>
       <section aria-labelledby="nights-heading">
         <h2 id="nights-heading" className="text-lg font-semibold">

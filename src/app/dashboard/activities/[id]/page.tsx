@@ -2,8 +2,11 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db";
-import { activityDetail, ACTIVITY_FIELDS, type ActivityField } from "@/lib/dashboard/activities";
-import { formatDistance, formatElevation, formatHours, formatTime, type Units } from "@/lib/dashboard/format";
+import { RouteMap } from "@/components/charts/route-map";
+import { TimeChart } from "@/components/charts/time-chart";
+import { activityDetail, activityHeartRate, activityInterval, activityRoute, ACTIVITY_FIELDS, type ActivityField } from "@/lib/dashboard/activities";
+import { formatDistance, formatElevation, formatHours, formatTime, offsetLabel, type Units } from "@/lib/dashboard/format";
+import { bucketLabel } from "@/lib/dashboard/heart";
 import { homeZone } from "@/lib/dashboard/overview";
 import { EpisodeCopies } from "@/components/episode-copies";
 import { sourceLabel } from "@/lib/reconcile/priority";
@@ -62,6 +65,10 @@ export default async function ActivityPage({ params }: { params: Promise<{ id: s
   if (!detail) notFound();
   const [zone, units] = [await homeZone(db, user.id), await unitsPreference()];
   const a = detail.activity;
+  const [hr, route, interval] = [await activityHeartRate(db, user.id, detail), activityRoute(detail), activityInterval(a)];
+  // The chart reads on the clock where the workout happened when its source gave the offset, like the times above.
+  const shift = (a.utcOffsetMinutes ?? 0) * 60_000;
+  const chartZone = a.utcOffsetMinutes != null ? { zone: "UTC", zoneLabel: offsetLabel(a.utcOffsetMinutes) } : { zone };
 
   return (
     <div className="space-y-6">
@@ -92,6 +99,44 @@ export default async function ActivityPage({ params }: { params: Promise<{ id: s
             );
           })}
         </dl>
+      </section>
+      <section aria-labelledby="hr-heading" className="rounded-lg border border-slate-200 bg-white p-3">
+        <h2 id="hr-heading" className="font-semibold">
+          Heart rate during the workout
+        </h2>
+        {hr && interval ? (
+          <>
+            <p className="text-xs text-slate-500">
+              Average per {bucketLabel(hr.size)}, band from lowest to highest; {hr.from === "recording" ? "recorded with the workout by" : "heart-rate readings from"}{" "}
+              {[...new Set(hr.buckets.map((b) => sourceLabel(b)))].join(", ")}.
+            </p>
+            <TimeChart
+              points={hr.buckets.map((b) => ({ t: b.t + shift, w: b.w, value: b.avg, min: b.min, max: b.max }))}
+              rangeMs={[interval.fromMs + shift, interval.toMs + shift]}
+              from={a.localDate}
+              to={a.localDate}
+              label="Heart rate during the workout"
+              kind="line"
+              unit="bpm"
+              {...chartZone}
+            />
+          </>
+        ) : (
+          <p className="mt-1 text-sm text-slate-600">{interval ? "No heart rate was recorded during this workout." : "The workout has no end time or duration, so there is no interval to show heart rate for."}</p>
+        )}
+      </section>
+      <section aria-labelledby="route-heading" className="rounded-lg border border-slate-200 bg-white p-3">
+        <h2 id="route-heading" className="font-semibold">
+          Route
+        </h2>
+        {route ? (
+          <>
+            <p className="text-xs text-slate-500">From {sourceLabel(route)}.</p>
+            <RouteMap route={route} />
+          </>
+        ) : (
+          <p className="mt-1 text-sm text-slate-600">No GPS route was stored for this workout.</p>
+        )}
       </section>
       <EpisodeCopies
         title="Copies from each source"

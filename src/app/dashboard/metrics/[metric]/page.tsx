@@ -1,9 +1,9 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { TimeChart } from "@/components/charts/svg-chart";
+import { TimeChart } from "@/components/charts/time-chart";
 import { requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db";
-import { displayValue, formatMetric } from "@/lib/dashboard/format";
+import { displayDigits, displayValue, formatMetric } from "@/lib/dashboard/format";
 import { chartPoints, metricDays, RANGE_LABELS, RANGES, rangeParams, rangeStats, resolveRange, type RangeId } from "@/lib/dashboard/metric";
 import { homeZone, todayIn } from "@/lib/dashboard/overview";
 import { isMetricId, METRICS } from "@/lib/reconcile/metrics";
@@ -33,7 +33,6 @@ export default async function MetricPage({ params, searchParams }: { params: Pro
   const unit = displayValue(metric, 0, units).unit;
   // The chart's y values in display units, so the axis reads like the table.
   const shown = points.map((p) => ({ ...p, value: displayValue(metric, p.value, units).value, min: displayValue(metric, p.min, units).value, max: displayValue(metric, p.max, units).value }));
-  const axis = (v: number) => `${Number(v.toFixed(2)).toLocaleString("en-US")}${unit ? ` ${unit}` : ""}`;
 
   return (
     <div className="space-y-6">
@@ -78,7 +77,7 @@ export default async function MetricPage({ params, searchParams }: { params: Pro
         <h2 id="chart-heading" className="text-sm font-medium text-slate-600">
           {bucket === "week" ? "Weekly average (band: the week's lowest and highest day)" : "Per day"}
         </h2>
-        <TimeChart points={shown} from={range.from} to={range.to} label={spec.label} kind={spec.kind === "sum" ? "bar" : "line"} zero={spec.kind === "sum" || metric === "sleep"} format={axis} />
+        <TimeChart points={shown} from={range.from} to={range.to} label={spec.label} kind={spec.kind === "sum" ? "bar" : "line"} zero={spec.kind === "sum" || metric === "sleep"} unit={unit} digits={displayDigits(metric)} />
         {stats ? (
           <p className="mt-2 text-sm text-slate-700" data-testid="stats">
             {stats.days} days with data · average {formatMetric(metric, stats.mean, units)} · lowest {formatMetric(metric, stats.min, units)} · highest {formatMetric(metric, stats.max, units)}
