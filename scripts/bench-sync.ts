@@ -8,12 +8,12 @@
  * and range limits allow for the account's record counts: per resource max(⌈records ÷ page⌉,
  * ⌈dates ÷ range cap⌉, 1) — the limits as each provider folder declares them (`pageSize`,
  * `windowDays`, `maxHistoryDays` in src/lib/providers/<id>/fetch.ts), never the engine's windows or
- * the simulator's. Our one extra call is a time-zone read where records carry no offset (WHOOP,
- * Fitbit). Also the rows written per second and the peak memory (RSS high-water mark, sampled, and
+ * the simulator's. Our one extra call is a time-zone read (WHOOP, where records carry no offset;
+ * Google Health's settings, the zone of days without records). Also the rows written per second and the peak memory (RSS high-water mark, sampled, and
  * the kernel's max RSS). Target: at most 1.1× the minimum on both accounts.
  *
- * Rate limits are switched off on both sides (the simulator's and ours): at the real budgets a
- * 10-year Fitbit backfill alone takes hours by design. The table shows that floor as well.
+ * Rate limits are switched off on both sides (the simulator's and ours): at the real budgets
+ * a dense 10-year backfill takes a long while for some providers by design. The table shows that floor.
  *
  * Env: DATABASE_URL (a throwaway database is created on that server and dropped after; default
  * in-memory PGlite), BENCH_YEARS (default 10), BENCH_CONCURRENCY (runs at once, default 4).
@@ -32,7 +32,7 @@ import { pgliteTestDb, postgresTestDb, type TestDb } from "@/test/db";
 
 const YEARS = Number(process.env.BENCH_YEARS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
-const PROVIDERS = ["strava", "oura", "whoop", "fitbit", "polar", "coros", "withings", "hevy", "eightsleep"] as const;
+const PROVIDERS = ["strava", "oura", "whoop", "google_health", "polar", "coros", "withings", "hevy", "eightsleep"] as const;
 type Provider = (typeof PROVIDERS)[number];
 type Density = "sparse" | "dense";
 /** Hevy and Eight Sleep accounts are fixed demo identities (an API key, a sign-in). */
