@@ -27,7 +27,7 @@ import { providerList, pullProvider } from "@/lib/providers";
 import { startSyncRunner } from "@/lib/sync/runner";
 import { DAY_MS } from "@/lib/sync/engine";
 import type { ResourceFetcher } from "@/lib/sync/types";
-import { connectAs, newUser, applySimulatorEnv } from "@/lib/sync/test-support";
+import { applySimulatorEnv, connectAs, dataRequests, newUser } from "@/lib/sync/test-support";
 import { pgliteTestDb, postgresTestDb, type TestDb } from "@/test/db";
 
 const YEARS = Number(process.env.BENCH_YEARS ?? 10);
@@ -103,12 +103,9 @@ async function backfillAll(handle: TestDb, sim: Awaited<ReturnType<typeof startS
   await runner.stop();
   const after = sim.state.stats();
   const runs = await handle.db.select().from(syncRuns).where(inArray(syncRuns.id, runIds));
-  const isData = (k: string) => !k.startsWith("token") && !k.startsWith("authorize") && !k.startsWith("fault:") && !k.startsWith("data:");
   return PROVIDERS.map((p) => {
     const run = runs.find((r) => r.connectionId === connections.get(p))!;
-    const requests = Object.entries(after[p] ?? {})
-      .filter(([k]) => isData(k))
-      .reduce((a, [k, n]) => a + n - (before[p]?.[k] ?? 0), 0);
+    const requests = dataRequests(sim, p, after) - dataRequests(sim, p, before);
     let minimum = 0;
     for (const r of pullProvider(p)!.fetcher.resources) {
       minimum += minimumRequests(r, data.expectedRecords(p, accountOf(p, density), r.resource).length, datesToCover(r, backfillDays));

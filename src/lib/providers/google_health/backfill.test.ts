@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { simData } from "@sim/data/generator";
-import { startSimulator, type RunningSimulator } from "@sim/server";
 import { executeRun } from "@/lib/sync/execute";
 import { createRun } from "@/lib/sync/runs";
 import { landedDifferences, TABLES } from "@/lib/sync/test-landed";
-import { applySimulatorEnv, connectAs, newUser } from "@/lib/sync/test-support";
+import { simulatorForFile } from "@/lib/sync/test-simulator";
+import { connectAs, dataRequests, newUser } from "@/lib/sync/test-support";
 import { pgliteTestDb, type TestDb } from "@/test/db";
 
 /**
@@ -19,23 +19,8 @@ const fast = { rateLimits: false, baseDelayMs: 1, maxDelayMs: 5, backfillMaxDays
 const TIMEOUT_MS = 300_000;
 const PROVIDER = "google_health";
 
-let sim: RunningSimulator;
-const saved = { ...process.env };
-const requests = () =>
-  Object.entries(sim.state.stats()[PROVIDER] ?? {})
-    .filter(([k]) => !k.startsWith("token") && !k.startsWith("authorize") && !k.startsWith("fault:") && !k.startsWith("data:"))
-    .reduce((a, [, n]) => a + n, 0);
-
-beforeAll(async () => {
-  sim = await startSimulator({ port: 0 });
-  applySimulatorEnv(sim);
-  simData(sim.state).enforceRateLimits = false;
-});
-afterAll(async () => {
-  for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
-  Object.assign(process.env, saved);
-  await sim?.close();
-});
+const simulator = simulatorForFile();
+const requests = () => dataRequests(simulator.sim, PROVIDER);
 
 describe("google_health backfill", () => {
   const dbs: TestDb[] = [];
@@ -45,14 +30,14 @@ describe("google_health backfill", () => {
     const t = await pgliteTestDb();
     dbs.push(t);
     const userId = await newUser(t.db, PROVIDER);
-    const connection = await connectAs(t.db, sim, userId, PROVIDER, account);
+    const connection = await connectAs(t.db, simulator.sim, userId, PROVIDER, account);
     const run = await createRun(t.db, { connectionId: connection.id, trigger: "connect" });
     return { t, userId, connection, run };
   }
 
   it("a walk stopped after a page goes on at the next page token: no page is read twice", async () => {
     const account = "gh-resume";
-    simData(sim.state).configure({ provider: PROVIDER, account }, { years: 1 });
+    simData(simulator.sim.state).configure({ provider: PROVIDER, account }, { years: 1 });
 
     const whole = await firstRun(account);
     let before = requests();
@@ -69,7 +54,7 @@ describe("google_health backfill", () => {
     expect(resumed.status).toBe("succeeded");
     expect(requests() - before).toBe(uninterrupted + 2);
 
-    const landed = await landedDifferences(cut.t.db, sim, { userId: cut.userId, provider: PROVIDER, account, connectionId: cut.connection.id });
+    const landed = await landedDifferences(cut.t.db, simulator.sim, { userId: cut.userId, provider: PROVIDER, account, connectionId: cut.connection.id });
     expect(landed.differences).toEqual(Object.fromEntries(TABLES.map((x) => [x, []])));
   }, TIMEOUT_MS);
 });
