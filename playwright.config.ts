@@ -7,10 +7,15 @@ const simulatorPort = Number(process.env.E2E_SIMULATOR_PORT ?? 4015);
 const appUrl = `http://127.0.0.1:${appPort}`;
 // A second instance of the same build configured with Garmin's OAuth 1.0a consumer only (the
 // environment chooses Garmin's flow). On PostgreSQL both share one database, so an OAuth 1.0a
-// connection made there can be migrated to OAuth 2.0 from the main instance.
+// connection made there can be migrated to OAuth 2.0 from the main instance. It also keeps a
+// backfill reach of a little over three years (the main instance's is 120 days), for the one spec
+// that backfills three years (google-health.spec.ts): Garmin, the only other provider connected
+// there, is push-only and never walks a backfill, so nothing else runs longer.
 const oauth1AppPort = Number(process.env.E2E_APP2_PORT ?? 3106);
 const oauth1AppUrl = `http://127.0.0.1:${oauth1AppPort}`;
 const simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
+/** Three years (1,096 days with a leap day) and a few days for the zones either side. */
+const THREE_YEARS_BACKFILL_DAYS = 1100;
 
 const pgliteDir = process.env.E2E_PGLITE_DIR ?? ".data/e2e-pglite";
 const database = (instance: string): Record<string, string> =>
@@ -92,7 +97,7 @@ export default defineConfig({
       url: `${oauth1AppUrl}/api/health`,
       reuseExistingServer: false,
       timeout: 120_000,
-      env: { ...appEnv(oauth1AppUrl), ...database("-oauth1"), GARMIN_CLIENT_ID: "", GARMIN_CLIENT_SECRET: "" },
+      env: { ...appEnv(oauth1AppUrl), ...database("-oauth1"), GARMIN_CLIENT_ID: "", GARMIN_CLIENT_SECRET: "", SYNC_BACKFILL_MAX_DAYS: String(THREE_YEARS_BACKFILL_DAYS) },
     },
   ],
 });

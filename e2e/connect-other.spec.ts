@@ -1,10 +1,8 @@
 import { expect, test, type Page } from "@playwright/test";
 import { DEMO_EIGHTSLEEP_PASSWORD, DEMO_HEVY_API_KEYS } from "./simulator/clients";
-import { signUp } from "./helpers";
+import { card, secondAppUrl as oauth1AppUrl, signUp } from "./helpers";
 
-const card = (page: Page, id: string) => page.locator(`li[data-provider="${id}"]`);
 const run = Date.now().toString(36);
-const oauth1AppUrl = `http://127.0.0.1:${process.env.E2E_APP2_PORT ?? 3106}`;
 
 async function approve(page: Page, account: string) {
   await page.getByLabel("Account").fill(account);
@@ -31,7 +29,7 @@ test("Garmin connects over OAuth 2.0 (PKCE) when its client credentials are set,
 });
 
 test("Garmin connects over OAuth 1.0a when only the consumer key is set, and disconnects", async ({ page }) => {
-  await signUpAt(page, oauth1AppUrl);
+  await signUp(page, undefined, oauth1AppUrl);
   await page.goto(`${oauth1AppUrl}/dashboard/settings`);
   await card(page, "garmin").getByRole("link", { name: "Connect Garmin" }).click();
   await expect(page).toHaveURL(/connect\.garmin\.com\/oauthConfirm\?oauth_token=/);
@@ -43,7 +41,7 @@ test("Garmin connects over OAuth 1.0a when only the consumer key is set, and dis
 
 test("an OAuth 1.0a Garmin connection is migrated in place to OAuth 2.0 from its card", async ({ page }) => {
   test.skip(!process.env.E2E_DATABASE_URL, "needs both app instances on one PostgreSQL database (CI runs it)");
-  await signUpAt(page, oauth1AppUrl);
+  await signUp(page, undefined, oauth1AppUrl);
   await page.goto(`${oauth1AppUrl}/dashboard/settings`);
   await card(page, "garmin").getByRole("link", { name: "Connect Garmin" }).click();
   await approve(page, `e2e-garmin-migrate-${run}`);
@@ -87,12 +85,3 @@ test("Eight Sleep: a wrong password is refused; the right one connects without s
   await expect(eight.getByTestId("provider-state")).toContainText("Connected");
   await disconnect(page, "eightsleep", "Eight Sleep");
 });
-
-async function signUpAt(page: Page, baseUrl: string) {
-  const email = `user-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.test`;
-  await page.goto(`${baseUrl}/signup`);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill("correct-horse-42");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page).toHaveURL(new RegExp(`^${baseUrl}/dashboard$`));
-}

@@ -1,15 +1,7 @@
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-import { signUp } from "./helpers";
+import { expect, test } from "@playwright/test";
+import { admin, card, signUp } from "./helpers";
 
-const simulatorUrl = `http://127.0.0.1:${process.env.E2E_SIMULATOR_PORT ?? 4015}`;
-const card = (page: Page, id: string) => page.locator(`li[data-provider="${id}"]`);
 const run = Date.now().toString(36);
-
-async function admin(request: APIRequestContext, path: string, body?: unknown) {
-  const res = body === undefined ? await request.get(`${simulatorUrl}${path}`) : await request.post(`${simulatorUrl}${path}`, { data: body });
-  expect(res.ok(), `${path}: ${res.status()}`).toBe(true);
-  return res.json();
-}
 
 test("Sync now refreshes an expired token, shows progress, and the records appear on the dashboard", async ({ page, request }) => {
   const account = `e2e-sync-${run}`;

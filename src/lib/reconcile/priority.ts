@@ -21,6 +21,25 @@ const DEFAULT_ORDER: Record<(typeof METRICS)[MetricId]["family"] | "activity", r
   activity: ["garmin", "coros", "polar", "google_health", "fitbit", "whoop", "withings", "oura", "strava", "hevy"],
 };
 
+/**
+ * Providers that read the same devices, newest first: Fitbit's old Web API was switched off and the
+ * same trackers are now read through Google Health. Side by side in the default orders, the newer
+ * first; a user order that names one and not the other gets the other next to it (a user who put
+ * Fitbit above Garmin keeps their Fitbit's data above Garmin after reconnecting through Google).
+ * A user order that names both keeps the user's choice.
+ */
+const SAME_DEVICES: readonly (readonly string[])[] = [["google_health", "fitbit"]];
+
+/** The user's order, each same-device sibling the user did not name placed beside the named one, then the defaults. */
+function fullOrder(userOrder: readonly string[], defaults: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const p of userOrder) {
+    const group = SAME_DEVICES.find((g) => g.includes(p));
+    for (const q of group ? group.filter((q) => q === p || !userOrder.includes(q)) : [p]) if (!out.includes(q)) out.push(q);
+  }
+  return [...out, ...defaults.filter((p) => !out.includes(p))];
+}
+
 /** A wearable writing into a phone's health store ranks above the phone itself. */
 const WEARABLE_SOURCE = /watch|band|ring|oura|garmin|fitbit|pixel|whoop|polar|coros|withings|wear ?os|galaxy/i;
 
@@ -36,11 +55,12 @@ export function defaultProviderOrder(family: Family): string[] {
 }
 
 /**
- * Lower is better. `userOrder` (provider ids) comes first; then the default order; inside a bridge,
- * a wearable's samples before the phone's; ties broken by name so the choice never flips between runs.
+ * Lower is better. `userOrder` (provider ids) comes first, with the same-device siblings of the ones
+ * it names (SAME_DEVICES); then the default order; inside a bridge, a wearable's samples before the
+ * phone's; ties broken by name so the choice never flips between runs.
  */
 export function ranking(family: Family, userOrder: readonly string[] = []): Ranking {
-  const order = [...userOrder, ...defaultProviderOrder(family).filter((p) => !userOrder.includes(p))];
+  const order = fullOrder(userOrder, defaultProviderOrder(family));
   return ({ provider, source }) => {
     const i = order.indexOf(provider);
     const base = (i === -1 ? order.length : i) * 10;

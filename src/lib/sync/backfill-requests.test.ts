@@ -2,11 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { simData } from "@sim/data/generator";
 import { STRAVA_MAX_PER_PAGE } from "@sim/providers/strava/endpoints";
 import { WITHINGS_PAGE_SIZE } from "@sim/providers/withings/endpoints";
-import { startSimulator, type RunningSimulator } from "@sim/server";
 import { engines, type TestDb } from "@/test/db";
 import { executeRun } from "./execute";
 import { createRun } from "./runs";
-import { connectAs, newUser, applySimulatorEnv } from "./test-support";
+import { simulatorForFile } from "./test-simulator";
+import { connectAs, dataRequests, newUser } from "./test-support";
 import { landedDifferences, TABLES } from "./test-landed";
 
 /**
@@ -36,23 +36,8 @@ const CASES = {
 } as const;
 type Provider = keyof typeof CASES;
 
-let sim: RunningSimulator;
-const saved = { ...process.env };
-const requestsTo = (provider: string) =>
-  Object.entries(sim.state.stats()[provider] ?? {})
-    .filter(([k]) => !k.startsWith("token") && !k.startsWith("authorize") && !k.startsWith("fault:") && !k.startsWith("data:"))
-    .reduce((a, [, n]) => a + n, 0);
-
-beforeAll(async () => {
-  sim = await startSimulator({ port: 0 });
-  applySimulatorEnv(sim);
-  simData(sim.state).enforceRateLimits = false;
-});
-afterAll(async () => {
-  for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
-  Object.assign(process.env, saved);
-  await sim?.close();
-});
+const simulator = simulatorForFile();
+const requestsTo = (provider: string) => dataRequests(simulator.sim, provider);
 
 let seq = 0;
 
@@ -65,7 +50,7 @@ describe.each(engines)("backfill requests ($name)", ({ name, open }) => {
 
   /** The walk cost of every resource of the account, from what the simulator holds for it. */
   function expectedRequests(provider: Provider, account: string): { requests: number; records: number } {
-    const data = simData(sim.state);
+    const data = simData(simulator.sim.state);
     let requests = 0;
     let records = 0;
     for (const resource of CASES[provider].resources) {
@@ -79,7 +64,7 @@ describe.each(engines)("backfill requests ($name)", ({ name, open }) => {
   /** A first sync of a fresh connection; `prepare` gets the run's clock before anything is fetched. */
   async function syncAndCheck(provider: Provider, account: string, prepare: (now: Date) => void = () => {}) {
     const userId = await newUser(t.db, provider);
-    const connection = await connectAs(t.db, sim, userId, provider, account);
+    const connection = await connectAs(t.db, simulator.sim, userId, provider, account);
     const run = await createRun(t.db, { connectionId: connection.id, trigger: "connect" });
     // After the run was queued (so it is due), and half a second into a second: an end that is not
     // a whole second, as the real clock's nearly always is.
@@ -89,14 +74,14 @@ describe.each(engines)("backfill requests ($name)", ({ name, open }) => {
     const outcome = await executeRun(t.db, run.id, { ...fast, now: () => now });
     expect(outcome.status, "error" in outcome ? String(outcome.error) : "").toBe("succeeded");
     const made = requestsTo(provider) - before;
-    const landed = await landedDifferences(t.db, sim, { userId, provider, account, connectionId: connection.id });
+    const landed = await landedDifferences(t.db, simulator.sim, { userId, provider, account, connectionId: connection.id });
     expect(landed.differences).toEqual(Object.fromEntries(TABLES.map((x) => [x, []])));
     return { made, landed };
   }
 
   it.each(Object.keys(CASES) as Provider[])("%s, sparse: one request per resource for ten years, records on the range's first and last second included", async (provider) => {
     const account = `quota-sparse-${provider}-${name}-${++seq}`;
-    const data = simData(sim.state);
+    const data = simData(simulator.sim.state);
     data.configure({ provider, account }, { years: 2 / 365.25 });
     const { made, landed } = await syncAndCheck(provider, account, (now) => {
       // The backfill covers exactly [now − BACKFILL_DAYS, now): records on both of its edges.
@@ -114,7 +99,7 @@ describe.each(engines)("backfill requests ($name)", ({ name, open }) => {
 
   it.each(Object.keys(CASES) as Provider[])("%s, dense: years of history cost ⌈records ÷ page⌉ per resource, nothing missed at page edges", async (provider) => {
     const account = `quota-dense-${provider}-${name}-${++seq}`;
-    simData(sim.state).configure({ provider, account }, { years: CASES[provider].denseYears });
+    simData(simulator.sim.state).configure({ provider, account }, { years: CASES[provider].denseYears });
     const expected = expectedRequests(provider, account);
     // Dense enough that every resource spans pages (Withings: at least two).
     expect(expected.requests).toBeGreaterThan(CASES[provider].resources.length * 2);
@@ -125,10 +110,10 @@ describe.each(engines)("backfill requests ($name)", ({ name, open }) => {
 
   it.each(Object.keys(CASES) as Provider[])("%s: a walk stopped after a page goes on from that page, and only it is read twice", async (provider) => {
     const account = `quota-resume-${provider}-${name}-${++seq}`;
-    simData(sim.state).configure({ provider, account }, { years: 3 });
+    simData(simulator.sim.state).configure({ provider, account }, { years: 3 });
     const expected = expectedRequests(provider, account);
     const userId = await newUser(t.db, provider);
-    const connection = await connectAs(t.db, sim, userId, provider, account);
+    const connection = await connectAs(t.db, simulator.sim, userId, provider, account);
     const run = await createRun(t.db, { connectionId: connection.id, trigger: "connect" });
     const crash = new AbortController();
     const start = requestsTo(provider);
@@ -141,7 +126,7 @@ describe.each(engines)("backfill requests ($name)", ({ name, open }) => {
     expect(resumed.status).toBe("succeeded");
     // The walk: every page once, the committed one twice; plus the delta of the one resource that had started.
     expect(requestsTo(provider) - start).toBe(expected.requests + 1 + 1);
-    const landed = await landedDifferences(t.db, sim, { userId, provider, account, connectionId: connection.id });
+    const landed = await landedDifferences(t.db, simulator.sim, { userId, provider, account, connectionId: connection.id });
     expect(landed.differences).toEqual(Object.fromEntries(TABLES.map((x) => [x, []])));
   }, TIMEOUT_MS);
 });

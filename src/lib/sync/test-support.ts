@@ -56,3 +56,10 @@ export async function connectAs(
   const { connection } = await completeConnect(db, { userId, query: Object.fromEntries(outcome.location.searchParams) });
   return connection;
 }
+
+/** Data requests the simulator has answered for `provider` (not OAuth, faults or admin calls). */
+export function dataRequests(sim: RunningSimulator, provider: string, stats = sim.state.stats()): number {
+  return Object.entries(stats[provider] ?? {})
+    .filter(([k]) => !k.startsWith("token") && !k.startsWith("authorize") && !k.startsWith("fault:") && !k.startsWith("data:"))
+    .reduce((a, [, n]) => a + n, 0);
+}

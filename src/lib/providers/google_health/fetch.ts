@@ -1,4 +1,4 @@
-import type { FetchContext, Page, ProviderFetcher, TimeWindow, WindowResource } from "@/lib/sync/types";
+import type { FeedCursor, FetchContext, ProviderFetcher, TimeWindow, WalkPage, WindowResource } from "@/lib/sync/types";
 import { bearer, DAY_MS, isObject, listOf, MINUTE_MS, perWindow, stringAt, ymd } from "../shared/fetch";
 import { hasScope, type GoogleHealthScope } from "./auth";
 import { GH_API } from "./errors";
@@ -14,6 +14,8 @@ type GhResource = keyof typeof googleHealthTransforms;
  *   `sample_time.physical_time`, daily types on `date`, exercise (a session) on
  *   `interval.civil_start_time` (a physical-time filter is refused for sessions), sleep on
  *   `interval.end_time`. Sleep and exercise page at 25 (their maximum); the rest at 10,000.
+ *   `list` documents no cap on a filter's range, so a backfill is one paged walk over the whole
+ *   history (no `windowDays`), resumable at the page token of the page after the last committed one.
  * - Daily totals (steps, distance, active energy, floors) through `dataPoints:dailyRollUp`: one
  *   point per local day, at most 90 days per call for these types (14 for heart-rate,
  *   active-minutes and calorie types, which we do not roll up).
@@ -43,13 +45,14 @@ const between = (field: string, lo: string, hi: string) => `${field} >= "${lo}" 
 const sampleFilter = (t: string): Filter => (w) => between(`${t}.sample_time.physical_time`, rfc3339(w.from), rfc3339(w.to));
 const dailyFilter = (t: string): Filter => (w) => between(`${t}.date`, ymd(w.from), ymd(w.to));
 
-async function* pages(ctx: FetchContext, url: string, what: string, query: Record<string, string | number>): AsyncIterable<Page<GhResource>> {
-  let pageToken: string | undefined;
+/** A page's `next` is the token of the page after it (tokens are bound to the same filter and page size). */
+async function* pages(ctx: FetchContext, url: string, what: string, query: Record<string, string | number>, resume?: FeedCursor): AsyncIterable<WalkPage<GhResource>> {
+  let pageToken = typeof resume?.pageToken === "string" ? resume.pageToken : undefined;
   do {
     const json = await ctx.http.json(url, { query: { ...query, pageToken }, what });
     const records = listOf("google_health", json, "dataPoints", what);
-    if (records.length) yield { records };
     pageToken = stringAt(json, "nextPageToken");
+    if (records.length) yield { records, ...(pageToken ? { next: { pageToken } } : {}) };
   } while (pageToken);
 }
 
@@ -59,20 +62,19 @@ function list(
   dataType: string,
   scope: GoogleHealthScope,
   filter: Filter,
-  opts: { windowDays: number; dayAligned: boolean; pageSize?: number; overlapMs?: number },
+  opts: { dayAligned: boolean; pageSize?: number; overlapMs?: number },
 ): WindowResource<GhResource> {
   const pageSize = opts.pageSize ?? GH_PAGE_SIZE;
   return {
     kind: "window",
     resource,
     label,
-    windowDays: opts.windowDays,
     pageSize,
     dayAligned: opts.dayAligned,
     overlapMs: opts.overlapMs ?? 3 * DAY_MS,
-    async *fetchWindow(ctx, w) {
+    async *fetchWindow(ctx, w, resume) {
       if (!hasScope(ctx.connection.scopes, scope)) return;
-      yield* pages(ctx, `${GH_API}/users/me/dataTypes/${dataType}/dataPoints`, resource, { filter: filter(w), pageSize });
+      yield* pages(ctx, `${GH_API}/users/me/dataTypes/${dataType}/dataPoints`, resource, { filter: filter(w), pageSize }, resume);
     },
   };
 }
@@ -104,8 +106,8 @@ function dailyRollUp(resource: GhResource, label: string, dataType: string): Win
   };
 }
 
-const SAMPLES = { windowDays: 90, dayAligned: false };
-const DAILY = { windowDays: 365, dayAligned: true };
+const SAMPLES = { dayAligned: false };
+const DAILY = { dayAligned: true };
 
 export const googleHealthFetcher: ProviderFetcher<GhResource> = {
   authorize: (req, token) => bearer(req, token),
@@ -117,12 +119,10 @@ export const googleHealthFetcher: ProviderFetcher<GhResource> = {
   },
   resources: [
     list("exercise", "Exercise", "exercise", "activity", (w) => between("exercise.interval.civil_start_time", ymd(w.from), ymd(w.to)), {
-      windowDays: 365,
       dayAligned: true,
       pageSize: GH_SESSION_PAGE_SIZE,
     }),
     list("sleep", "Sleep", "sleep", "sleep", (w) => between("sleep.interval.end_time", rfc3339(w.from), rfc3339(w.to)), {
-      windowDays: 60,
       dayAligned: false,
       pageSize: GH_SESSION_PAGE_SIZE,
     }),
@@ -135,9 +135,9 @@ export const googleHealthFetcher: ProviderFetcher<GhResource> = {
     list("heart_rate_variability", "Heart rate variability", "heart-rate-variability", "metrics", sampleFilter("heart_rate_variability"), SAMPLES),
     list("daily_heart_rate_variability", "Daily HRV", "daily-heart-rate-variability", "metrics", dailyFilter("daily_heart_rate_variability"), DAILY),
     list("daily_oxygen_saturation", "SpO2", "daily-oxygen-saturation", "metrics", dailyFilter("daily_oxygen_saturation"), DAILY),
-    list("respiratory_rate_sleep_summary", "Respiratory rate", "respiratory-rate-sleep-summary", "metrics", sampleFilter("respiratory_rate_sleep_summary"), { windowDays: 365, dayAligned: false }),
-    list("vo2_max", "VO2 max", "vo2-max", "activity", sampleFilter("vo2_max"), { windowDays: 365, dayAligned: false }),
-    list("weight", "Weight", "weight", "metrics", sampleFilter("weight"), { windowDays: 365, dayAligned: false }),
-    list("body_fat", "Body fat", "body-fat", "metrics", sampleFilter("body_fat"), { windowDays: 365, dayAligned: false }),
+    list("respiratory_rate_sleep_summary", "Respiratory rate", "respiratory-rate-sleep-summary", "metrics", sampleFilter("respiratory_rate_sleep_summary"), SAMPLES),
+    list("vo2_max", "VO2 max", "vo2-max", "activity", sampleFilter("vo2_max"), SAMPLES),
+    list("weight", "Weight", "weight", "metrics", sampleFilter("weight"), SAMPLES),
+    list("body_fat", "Body fat", "body-fat", "metrics", sampleFilter("body_fat"), SAMPLES),
   ],
 };
