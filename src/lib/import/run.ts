@@ -32,7 +32,9 @@ export type ImportSummary = {
   /** Records read per type (HealthKit identifier, Workout, ActivitySummary). */
   records: Record<string, number>;
   counts: UpsertCounts;
-  /** Rows that were already stored as they are, plus points repeated inside the file. */
+  /** Records written (new or changed): measurements, activities, nights, raw records — not the daily summaries derived from them. */
+  stored: number;
+  /** Records that were already stored as they are, plus points repeated inside the file. */
   duplicates: number;
   unmapped: { count: number; names: Record<string, number> };
   refused: { count: number; points: Refusal[] };
@@ -51,6 +53,13 @@ export type ImportOptions = {
 };
 
 const DEFAULT_FLUSH_ROWS = 5000;
+
+/** The tables that hold what the file said (daily_summary is derived from them, so not counted as records). */
+const RECORD_TABLES = ["measurement", "activity", "sleep_session", "raw_record"] as const;
+const recordCounts = (counts: UpsertCounts) => ({
+  stored: RECORD_TABLES.reduce((a, t) => a + counts[t].inserted + counts[t].updated, 0),
+  unchanged: RECORD_TABLES.reduce((a, t) => a + counts[t].unchanged, 0),
+});
 
 const landed = new WeakMap<object, ImportSummary>();
 /** What an import that failed or was cancelled had already written (its summary so far). */
@@ -97,7 +106,8 @@ export async function importFile(db: Db, userId: string, file: string, opts: Imp
     format,
     records: { activity: batch.activities.length, track_points: read.points },
     counts,
-    duplicates: Object.values(counts).reduce((a, c) => a + c.unchanged, 0),
+    stored: recordCounts(counts).stored,
+    duplicates: recordCounts(counts).unchanged,
     unmapped: { count: 0, names: {} },
     refused: { count: out.refusedCount, points: out.refusedList },
     damaged: { count: 0, issues: [] },
@@ -124,7 +134,8 @@ export async function importAppleExport(db: Db, userId: string, file: string, op
     format: "apple_health_export",
     records: Object.fromEntries([...parser.perType].sort((a, b) => b[1] - a[1])),
     counts,
-    duplicates: out.repeated + Object.values(counts).reduce((a, c) => a + c.unchanged, 0),
+    stored: recordCounts(counts).stored,
+    duplicates: out.repeated + recordCounts(counts).unchanged,
     unmapped: { count: [...out.unmapped.values()].reduce((a, b) => a + b, 0), names: Object.fromEntries(out.unmapped) },
     refused: { count: out.refusedCount, points: out.refusedList },
     damaged: { count: parser.issueCount, issues: parser.issues.slice(0, MAX_ISSUES_LISTED) },
