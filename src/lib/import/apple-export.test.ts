@@ -205,6 +205,24 @@ describe("Apple Health export import", () => {
     expect(await types(userId)).toEqual((await types(whole.userId)).filter((ty) => ty !== "weight"));
   }, 60_000);
 
+  it("bytes that are not UTF-8 (byte 2183, line 25) are reported with their line and byte; the record is kept as decoded", async () => {
+    const { userId } = await userWithKey(t.db, "apple-utf8");
+    const summary = await importAppleExport(t.db, userId, fx("export-bad-utf8.xml"), { now: NOW });
+    expect(summary.damaged).toEqual({
+      count: 1,
+      issues: [{ line: 25, column: 69, reason: "bytes that are not UTF-8 at byte 2,183, read as U+FFFD." }],
+    });
+    const [rhr] = await t.db.select().from(measurements).where(and(eq(measurements.userId, userId), eq(measurements.type, "resting_heart_rate")));
+    expect(rhr.source).toBe("\uFFFDAlex’s Apple Watch");
+    // A U+FFFD the file itself spells out (EF BF BD) is text, not damage.
+    const other = await userWithKey(t.db, "apple-fffd");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "import-"));
+    const spelled = path.join(dir, "export.xml");
+    fs.writeFileSync(spelled, fs.readFileSync(fx("export.xml"), "utf8").replace('sourceName="Withings"', 'sourceName="With\uFFFDings"'));
+    expect((await importAppleExport(t.db, other.userId, spelled, { now: NOW })).damaged.count).toBe(0);
+    fs.rmSync(dir, { recursive: true });
+  }, 60_000);
+
   it("an export.xml cut short fails with the line, the open element and exactly what landed", async () => {
     const { userId } = await userWithKey(t.db, "apple-cut");
     const err = await importAppleExport(t.db, userId, fx("export-cut.xml"), { now: NOW }).catch((e: unknown) => e);

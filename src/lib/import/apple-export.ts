@@ -96,6 +96,15 @@ export class FileCollector extends Collector {
   }
 }
 
+const REPLACEMENT_UTF8 = Buffer.from("\uFFFD");
+const count = (text: string, char: string) => text.split(char).length - 1;
+function countBytes(raw: Uint8Array, seq: Buffer): number {
+  const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  let n = 0;
+  for (let i = buf.indexOf(seq); i >= 0; i = buf.indexOf(seq, i + seq.length)) n++;
+  return n;
+}
+
 export type XmlIssue = { line: number; column: number; reason: string };
 
 /** At most this many damaged spots are listed; the rest are counted. */
@@ -174,7 +183,27 @@ export class AppleExportParser {
     return this.sax.line;
   }
 
-  write(text: string): void {
+  /** Bytes of input behind the text written so far (exact while it was valid UTF-8). */
+  private textBytes = 0;
+
+  /**
+   * `text` decoded from `raw` (when given): a U+FFFD that `raw` did not spell out is where the
+   * decoder met bytes that are not UTF-8 — reported with its line and byte, the text kept as decoded.
+   */
+  write(text: string, raw?: Uint8Array): void {
+    const at = text.indexOf("\uFFFD");
+    if (raw && at >= 0 && count(text, "\uFFFD") > countBytes(raw, REPLACEMENT_UTF8)) {
+      const before = text.slice(0, at);
+      const nl = before.lastIndexOf("\n");
+      this.issueCount++;
+      if (this.issues.length < MAX_ISSUES_LISTED)
+        this.issues.push({
+          line: this.sax.line + count(before, "\n"),
+          column: nl < 0 ? this.sax.column + at : at - nl - 1,
+          reason: `bytes that are not UTF-8 at byte ${(this.textBytes + Buffer.byteLength(before)).toLocaleString("en-US")}, read as U+FFFD.`,
+        });
+    }
+    this.textBytes += Buffer.byteLength(text);
     this.sax.write(text);
   }
 

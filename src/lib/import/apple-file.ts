@@ -135,7 +135,7 @@ export async function readAppleExport(
     try {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         bytes += chunk.byteLength;
-        parser.write(decoder.decode(chunk, { stream: true }));
+        parser.write(decoder.decode(chunk, { stream: true }), chunk);
         await drainWorkouts();
         await afterChunk({ bytes, total });
       }

@@ -104,7 +104,7 @@ function JobRow({ job, onCancel }: { job: ImportJobView; onCancel: (id: string) 
           {s.unmapped.count ? <p>Kept but not understood: {Object.entries(s.unmapped.names).map(([k, n]) => `${k} (${n})`).join(", ")}</p> : null}
           {s.damaged.count ? (
             <p>
-              {s.damaged.count} damaged spot(s) skipped:{" "}
+              {s.damaged.count} damaged spot(s) in the file:{" "}
               {s.damaged.issues.slice(0, 5).map((i) => `line ${i.line}: ${i.reason}`).join("; ")}
             </p>
           ) : null}
