@@ -19,12 +19,11 @@
  * from outside; use PostgreSQL.
  */
 import fs from "node:fs";
-import { Readable } from "node:stream";
 import { eq, sql } from "drizzle-orm";
 import { createApiKey } from "@/lib/api-keys";
 import { openPostgres } from "@/lib/db";
 import { users } from "@/lib/db/schema";
-import { benchPoints, haePayload, pointCount } from "./ingest-payload";
+import { benchPoints, haePayload, pointCount, timedIngest } from "./ingest-payload";
 
 const baseUrl = process.env.BENCH_URL ?? "http://127.0.0.1:3000";
 const databaseUrl = process.env.DATABASE_URL;
@@ -87,20 +86,6 @@ async function withPeakRss<T>(pid: number | null, run: () => Promise<T>) {
   }
 }
 
-async function post(key: string) {
-  const t0 = performance.now();
-  const res = await fetch(new URL("/api/webhooks/ingest", baseUrl), {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-api-key": key },
-    body: Readable.toWeb(Readable.from(haePayload(days))) as ReadableStream<Uint8Array>,
-    duplex: "half",
-  } as RequestInit);
-  const json = (await res.json()) as { counts?: Record<string, { inserted: number; updated: number; unchanged: number }>; error?: string };
-  const ms = performance.now() - t0;
-  if (res.status !== 200) throw new Error(`ingest answered ${res.status}: ${json.error}`);
-  return { ms, counts: json.counts! };
-}
-
 async function main() {
   const handle = await openPostgres(databaseUrl!, { max: 2 });
   const db = handle.db;
@@ -118,7 +103,7 @@ async function main() {
     console.log(`payload: ${points} points (${days} days of minute heart rate + daily metrics), ${mb(payloadBytes)} of JSON`);
     console.log(`app: ${baseUrl}, server pid ${pid ?? "unknown (set BENCH_SERVER_PID)"}`);
 
-    const first = await withPeakRss(pid, () => post(key));
+    const first = await withPeakRss(pid, () => timedIngest(fetch, baseUrl, key, days));
     const m = first.result.counts.measurement;
     console.log(
       `ingest (new):       ${m.inserted} measurements in ${(first.result.ms / 1000).toFixed(1)} s = ${rate(points, first.result.ms)} rows/s`,
@@ -126,7 +111,7 @@ async function main() {
     if (first.before !== null && first.peak !== null)
       console.log(`server memory:      ${mb(first.before)} before, ${mb(first.peak)} peak (+${mb(first.peak - first.before)} for a ${mb(payloadBytes)} body)`);
 
-    const again = await withPeakRss(pid, () => post(key));
+    const again = await withPeakRss(pid, () => timedIngest(fetch, baseUrl, key, days));
     console.log(
       `ingest (re-send):   ${again.result.counts.measurement.unchanged} unchanged in ${(again.result.ms / 1000).toFixed(1)} s = ${rate(points, again.result.ms)} rows/s`,
     );

@@ -3,6 +3,7 @@
  * heart rate plus one point per day of eight daily metrics, deterministic, generated as a stream so
  * the generator itself never holds the body.
  */
+import { Readable } from "node:stream";
 
 export type BenchPoint = { metric: string; units: string; at: Date; value: number; type: string; unit: string };
 
@@ -82,4 +83,25 @@ export async function* haePayload(days: number): AsyncGenerator<Uint8Array> {
 export function daysForBytes(bytes: number): number {
   const perDay = 1440 * `,{"date":"2023-01-01 00:00:00 +0100","Min":60,"Avg":60,"Max":60,"source":"Apple Watch"}`.length;
   return Math.max(1, Math.ceil(bytes / perDay));
+}
+
+export type IngestCounts = Record<string, { inserted: number; updated: number; unchanged: number }>;
+
+/**
+ * POSTs `haePayload(days)` to the ingest endpoint with `key` through `send` — `fetch` for a running
+ * app (bench:ingest), `handleIngest` in-process (bench:import) — and times it.
+ */
+export async function timedIngest(send: (request: Request) => Promise<Response>, baseUrl: string, key: string, days: number) {
+  const t0 = performance.now();
+  const request = new Request(new URL("/api/webhooks/ingest", baseUrl), {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-api-key": key },
+    body: Readable.toWeb(Readable.from(haePayload(days))) as ReadableStream<Uint8Array>,
+    duplex: "half",
+  } as RequestInit);
+  const res = await send(request);
+  const json = (await res.json()) as { counts?: IngestCounts; error?: string };
+  const ms = performance.now() - t0;
+  if (res.status !== 200) throw new Error(`ingest answered ${res.status}: ${json.error}`);
+  return { ms, counts: json.counts!, rowsPerSecond: Math.round(pointCount(days) / (ms / 1000)) };
 }

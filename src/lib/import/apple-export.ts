@@ -96,6 +96,15 @@ export class FileCollector extends Collector {
   }
 }
 
+const REPLACEMENT_UTF8 = Buffer.from("\uFFFD");
+const count = (text: string, char: string) => text.split(char).length - 1;
+function countBytes(raw: Uint8Array, seq: Buffer): number {
+  const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  let n = 0;
+  for (let i = buf.indexOf(seq); i >= 0; i = buf.indexOf(seq, i + seq.length)) n++;
+  return n;
+}
+
 export type XmlIssue = { line: number; column: number; reason: string };
 
 /** At most this many damaged spots are listed; the rest are counted. */
@@ -135,17 +144,38 @@ export class AppleExportParser {
     this.sax.on("doctype", (dt) => {
       this.exportVersion = /HealthKit Export Version:\s*(\d+)/.exec(dt)?.[1] ?? null;
     });
+    this.sax.on("opentagstart", () => {
+      this.inStartTag = true;
+      this.tagError = false;
+      // saxes 6 keeps the text of an unmatched close tag outside the root in its buffer, and its
+      // attribute parser prepends that buffer to the next value ("</Record>HKQuantity…"). Text
+      // before a start tag is already emitted (or, outside the root, only whitespace we ignore).
+      const buffered = this.sax as unknown as { text: string };
+      if (buffered.text) buffered.text = "";
+    });
     this.sax.on("opentag", (tag) => this.open(tag as SaxesTagPlain));
     this.sax.on("closetag", (tag) => this.close(tag.name));
     // saxes reports and carries on: the element being read is dropped, the rest still lands.
     this.sax.on("error", (err) => {
+      // At the end of the input, an open element means the file is cut short (see `truncated`), not a damaged spot.
+      if (this.ending) {
+        const open = /unclosed tag: (\S+)/.exec(err.message);
+        if (open) this.truncated ??= { ...this.endAt, inside: this.record ? "Record" : this.workout ? "Workout" : open[1] };
+        return;
+      }
+      // A stray close tag makes saxes close every open element, <HealthData> too: what follows is
+      // reported as a second root. Those elements are fine (an export's records are flat under the
+      // root), so they still land; the damage itself was reported where it was.
+      const reason = err.message.replace(/^(?:[^:\d][^:]*:)?\d+:\d+: /, "");
+      if (reason === "documents may contain only one root." || reason === "unmatched closing tag: HealthData.") return;
       this.issueCount++;
       // An error inside a start tag comes before its "opentag" event: the tag is marked when it opens.
-      this.tagError = true;
+      // (Only there: an error after a close tag must not mark the next element.)
+      if (this.inStartTag) this.tagError = true;
       if (this.record) this.record.damaged = true;
       if (this.workout) this.workout.damaged = true;
       if (this.issues.length < MAX_ISSUES_LISTED)
-        this.issues.push({ line: this.sax.line, column: this.sax.column, reason: err.message.replace(/^[^:]*:\d+:\d+: /, "") });
+        this.issues.push({ line: this.sax.line, column: this.sax.column, reason });
     });
   }
 
@@ -153,11 +183,38 @@ export class AppleExportParser {
     return this.sax.line;
   }
 
-  write(text: string): void {
+  /** Bytes of input behind the text written so far (exact while it was valid UTF-8). */
+  private textBytes = 0;
+
+  /**
+   * `text` decoded from `raw` (when given): a U+FFFD that `raw` did not spell out is where the
+   * decoder met bytes that are not UTF-8 — reported with its line and byte, the text kept as decoded.
+   */
+  write(text: string, raw?: Uint8Array): void {
+    const at = text.indexOf("\uFFFD");
+    if (raw && at >= 0 && count(text, "\uFFFD") > countBytes(raw, REPLACEMENT_UTF8)) {
+      const before = text.slice(0, at);
+      const nl = before.lastIndexOf("\n");
+      this.issueCount++;
+      if (this.issues.length < MAX_ISSUES_LISTED)
+        this.issues.push({
+          line: this.sax.line + count(before, "\n"),
+          column: nl < 0 ? this.sax.column + at : at - nl - 1,
+          reason: `bytes that are not UTF-8 at byte ${(this.textBytes + Buffer.byteLength(before)).toLocaleString("en-US")}, read as U+FFFD.`,
+        });
+    }
+    this.textBytes += Buffer.byteLength(text);
     this.sax.write(text);
   }
 
+  /** Where the input ended with elements still open: the file is cut short (an interrupted copy or download). */
+  truncated: { line: number; column: number; inside: string } | null = null;
+  private ending = false;
+  private endAt = { line: 0, column: 0 };
+
   end(): void {
+    this.endAt = { line: this.sax.line, column: this.sax.column };
+    this.ending = true;
     this.sax.close();
     for (const i of this.indexes.values()) this.hae.closeMetric(i);
     this.indexes.clear();
@@ -197,11 +254,13 @@ export class AppleExportParser {
   }
 
   private tagError = false;
+  private inStartTag = false;
 
   private open(tag: SaxesTagPlain): void {
     const a = tag.attributes as Attrs;
     const damaged = this.tagError;
     this.tagError = false;
+    this.inStartTag = false;
     if (damaged && this.record) this.record.damaged = true;
     if (damaged && this.workout) this.workout.damaged = true;
     switch (tag.name) {

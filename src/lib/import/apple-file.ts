@@ -21,6 +21,9 @@ export class ImportFileError extends Error {
   }
 }
 
+/** An error's message as the end of our sentence (libraries differ on the final period). */
+const sentence = (err: unknown) => `${(err as Error).message.replace(/\.+$/, "")}.`;
+
 export type ByteProgress = { bytes: number; total: number };
 
 /** What a file's first bytes say it is. */
@@ -71,10 +74,10 @@ export async function readAppleExport(
     try {
       zip = await yauzl.openPromise(file, { lazyEntries: true, autoClose: false });
     } catch (err) {
-      throw new ImportFileError(`The zip file cannot be read (truncated or damaged): ${(err as Error).message}.`);
+      throw new ImportFileError(`The zip file cannot be read (truncated or damaged): ${sentence(err)}`);
     }
     const all = await entries(zip).catch((err: Error) => {
-      throw new ImportFileError(`The zip file's directory is damaged: ${err.message}.`);
+      throw new ImportFileError(`The zip file's directory is damaged: ${sentence(err)}`);
     });
     const xml = [...all.values()].find((e) => /(^|\/)export\.xml$/.test(e.fileName));
     if (!xml) {
@@ -132,13 +135,13 @@ export async function readAppleExport(
     try {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         bytes += chunk.byteLength;
-        parser.write(decoder.decode(chunk, { stream: true }));
+        parser.write(decoder.decode(chunk, { stream: true }), chunk);
         await drainWorkouts();
         await afterChunk({ bytes, total });
       }
     } catch (err) {
       if (err instanceof ImportFileError || (err as Error).name === "ImportCancelled") throw err;
-      throw new ImportFileError(`Reading ${exportEntry ?? "export.xml"} failed after ${bytes} bytes: ${(err as Error).message}.`);
+      throw new ImportFileError(`Reading ${exportEntry ?? "export.xml"} failed after ${bytes.toLocaleString("en-US")} bytes: ${sentence(err)}`);
     }
     parser.write(decoder.decode());
     parser.end();

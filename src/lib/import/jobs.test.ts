@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { sql } from "drizzle-orm";
+import { count, eq, sql } from "drizzle-orm";
+import { measurements } from "@/lib/db/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { userWithKey } from "@/lib/ingest/testing";
 import { testDb, type TestDb } from "@/test/db";
@@ -30,6 +31,9 @@ const stream = (bytes: Uint8Array) =>
       c.close();
     },
   });
+
+const measurementCount = async (userId: string) =>
+  (await t.db.select({ n: count() }).from(measurements).where(eq(measurements.userId, userId)))[0].n;
 
 /** Uploads `bytes` in `size`-byte chunks like the page does. */
 async function upload(userId: string, id: string, bytes: Buffer, size: number) {
@@ -85,10 +89,37 @@ describe("chunked upload and background import", () => {
     expect(await runNextImport(t.db, { dataDir, now: NOW })).toBe(true);
     const failed = await getJob(t.db, userId, job.id);
     expect(failed.status).toBe("failed");
-    expect(failed.error).toMatch(/CRC/);
+    expect(failed.error).toBe("The FIT file is damaged (size or CRC check failed): FIT Runtime Error at byte 1831 CRC error.");
+    expect(failed.summary).toBeNull(); // nothing of it was written
     // Another user's job is not found.
     const other = await userWithKey(t.db, "jobs-other");
     await expect(getJob(t.db, other.userId, job.id)).rejects.toMatchObject({ status: 404 });
+  }, 60_000);
+
+  it("a file whose name is accepted but whose bytes are not an export or an activity file fails with the types it takes", async () => {
+    const { userId } = await userWithKey(t.db, "jobs-png");
+    const png = Buffer.concat([Buffer.from("\x89PNG\r\n\x1a\n", "latin1"), Buffer.alloc(100)]);
+    const job = await createUpload(t.db, userId, dataDir, { fileName: "export.zip", size: png.length });
+    await upload(userId, job.id, png, 64);
+    expect(await runNextImport(t.db, { dataDir, now: NOW })).toBe(true);
+    const failed = await getJob(t.db, userId, job.id);
+    expect(failed.status).toBe("failed");
+    expect(failed.error).toBe("Unknown file type: send Apple Health's export.zip or export.xml, or FIT, GPX or TCX activity files.");
+  }, 60_000);
+
+  it("a cut-short export.xml fails with its line, and its summary is what landed", async () => {
+    const { userId } = await userWithKey(t.db, "jobs-cut");
+    const bytes = fs.readFileSync(fx("export-cut.xml"));
+    const job = await createUpload(t.db, userId, dataDir, { fileName: "export.xml", size: bytes.length });
+    await upload(userId, job.id, bytes, 1000);
+    expect(await runNextImport(t.db, { dataDir, now: NOW })).toBe(true);
+    const failed = await getJob(t.db, userId, job.id);
+    expect(failed.status).toBe("failed");
+    expect(failed.error).toMatch(/^export\.xml ends at line 35, column 0 \(after 3,384 bytes\) inside an unclosed <Record>: /);
+    const n = await measurementCount(userId);
+    expect(n).toBeGreaterThan(0);
+    expect((failed.summary as ImportSummary).stored).toBe(n);
+    expect(failed.error).toContain(`What was read before it landed: ${n} records stored, 0 already there.`);
   }, 60_000);
 
   it("a cancelled upload is dropped with its bytes", async () => {
@@ -121,9 +152,9 @@ describe("chunked upload and background import", () => {
     const done = await getJob(t.db, userId, job.id);
     expect(done.status).toBe("cancelled");
     const summary = done.summary as ImportSummary;
-    const stored = (await t.db.execute(sql`SELECT count(*)::int AS n FROM measurement WHERE user_id = ${userId}::uuid`)) as unknown;
-    const n = (Array.isArray(stored) ? stored : (stored as { rows: Array<{ n: number }> }).rows)[0] as { n: number };
-    expect(n.n).toBe(summary.counts.measurement.inserted);
-    expect(n.n).toBeLessThan(made.heartRate + made.steps);
+    const n = await measurementCount(userId);
+    expect(n).toBe(summary.counts.measurement.inserted);
+    expect(n).toBe(summary.stored);
+    expect(n).toBeLessThan(made.heartRate + made.steps);
   }, 300_000);
 });

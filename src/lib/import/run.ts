@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import type { Db } from "@/lib/db";
 import { Collector, type BridgeProvider } from "@/lib/ingest/collector";
 import { recomputeDaily } from "@/lib/ingest/daily";
@@ -32,7 +33,9 @@ export type ImportSummary = {
   /** Records read per type (HealthKit identifier, Workout, ActivitySummary). */
   records: Record<string, number>;
   counts: UpsertCounts;
-  /** Rows that were already stored as they are, plus points repeated inside the file. */
+  /** Records written (new or changed): measurements, activities, nights, raw records — not the daily summaries derived from them. */
+  stored: number;
+  /** Records that were already stored as they are, plus points repeated inside the file. */
   duplicates: number;
   unmapped: { count: number; names: Record<string, number> };
   refused: { count: number; points: Refusal[] };
@@ -48,9 +51,18 @@ export type ImportOptions = {
   /** "Now" for the plausibility of dates. */
   now?: Date;
   flushRows?: number;
+  /** Rows written to a table past which it is ANALYZEd before the daily summaries (default ANALYZE_AFTER_ROWS). */
+  analyzeAfterRows?: number;
 };
 
 const DEFAULT_FLUSH_ROWS = 5000;
+
+/** The tables that hold what the file said (daily_summary is derived from them, so not counted as records). */
+const RECORD_TABLES = ["measurement", "activity", "sleep_session", "raw_record"] as const;
+const recordCounts = (counts: UpsertCounts) => ({
+  stored: RECORD_TABLES.reduce((a, t) => a + counts[t].inserted + counts[t].updated, 0),
+  unchanged: RECORD_TABLES.reduce((a, t) => a + counts[t].unchanged, 0),
+});
 
 const landed = new WeakMap<object, ImportSummary>();
 /** What an import that failed or was cancelled had already written (its summary so far). */
@@ -97,7 +109,8 @@ export async function importFile(db: Db, userId: string, file: string, opts: Imp
     format,
     records: { activity: batch.activities.length, track_points: read.points },
     counts,
-    duplicates: Object.values(counts).reduce((a, c) => a + c.unchanged, 0),
+    stored: recordCounts(counts).stored,
+    duplicates: recordCounts(counts).unchanged,
     unmapped: { count: 0, names: {} },
     refused: { count: out.refusedCount, points: out.refusedList },
     damaged: { count: 0, issues: [] },
@@ -112,19 +125,31 @@ export async function importAppleExport(db: Db, userId: string, file: string, op
   const parser = new AppleExportParser(out);
   const counts = emptyUpsertCounts();
   let records = 0;
+  // One batch is written while the next is read (the parser's CPU overlaps the database's wait);
+  // never more than one in flight, so memory stays two batches.
+  let writing: Promise<void> = Promise.resolve();
+  let writingRows = 0;
   const flush = async () => {
+    await writing;
     const batch = out.drain();
-    records += batch.measurements.length + batch.activities.length + batch.sleepSessions.length + batch.raw.length;
-    addCounts(counts, await upsertBatch(db, userId, batch));
+    writingRows = batch.measurements.length + batch.activities.length + batch.sleepSessions.length + batch.raw.length;
+    writing = upsertBatch(db, userId, batch).then((c) => {
+      addCounts(counts, c);
+      records += writingRows;
+      writingRows = 0;
+    });
+    writing.catch(() => {}); // awaited at the next flush or the end; not an unhandled rejection meanwhile
   };
   let step = "reading export.xml";
-  const progress = (bytes: number, totalBytes: number) => opts.onProgress?.({ bytes, totalBytes, records: records + out.pending, step });
+  let lastBytes = { bytes: 0, total: 0 };
+  const progress = () => opts.onProgress?.({ bytes: lastBytes.bytes, totalBytes: lastBytes.total, records: records + writingRows + out.pending, step });
   let files: Awaited<ReturnType<typeof readAppleExport>> | null = null;
   const summary = (): ImportSummary => ({
     format: "apple_health_export",
     records: Object.fromEntries([...parser.perType].sort((a, b) => b[1] - a[1])),
     counts,
-    duplicates: out.repeated + Object.values(counts).reduce((a, c) => a + c.unchanged, 0),
+    stored: recordCounts(counts).stored,
+    duplicates: out.repeated + recordCounts(counts).unchanged,
     unmapped: { count: [...out.unmapped.values()].reduce((a, b) => a + b, 0), names: Object.fromEntries(out.unmapped) },
     refused: { count: out.refusedCount, points: out.refusedList },
     damaged: { count: parser.issueCount, issues: parser.issues.slice(0, MAX_ISSUES_LISTED) },
@@ -139,23 +164,49 @@ export async function importAppleExport(db: Db, userId: string, file: string, op
           `More than ${MAX_DAMAGED} damaged spots (first at line ${parser.issues[0]?.line}: ${parser.issues[0]?.reason}); this is not a readable export.xml.`,
         );
       step = `reading export.xml, line ${parser.line}`;
+      lastBytes = { bytes, total };
       if (out.pending >= flushRows) await flush();
-      progress(bytes, total);
+      progress();
     });
     step = "writing the last rows";
+    progress();
     await flush();
+    await writing;
+    const cut = parser.truncated;
+    if (cut) {
+      const { stored, unchanged } = recordCounts(counts);
+      throw new ImportFileError(
+        `${files.exportEntry ?? "export.xml"} ends at line ${cut.line}, column ${cut.column} (after ${lastBytes.bytes.toLocaleString("en-US")} bytes) inside an unclosed <${cut.inside}>: ` +
+          `the file is cut short (an interrupted copy or download?). What was read before it landed: ${stored.toLocaleString("en-US")} records stored, ${unchanged.toLocaleString("en-US")} already there. ` +
+          `Export again from the Health app and import the new file for the rest (nothing is duplicated).`,
+      );
+    }
   } catch (err) {
+    await writing.catch(() => {});
     landed.set(err as object, summary());
     throw err;
   } finally {
-    // Whatever landed (also before a failure or a cancel) gets its daily summaries and reconciled days.
+    // Whatever landed (also before a failure or a cancel) gets its daily summaries and reconciled days,
+    // planned with statistics that know about the rows just written.
+    await analyzeIfLarge(db, counts, opts.analyzeAfterRows ?? ANALYZE_AFTER_ROWS);
     step = "computing daily summaries";
+    progress();
     const providers = new Set<BridgeProvider>([...out.days.keys(), ...out.sleepDays.keys()]);
     for (const provider of providers) {
       const daily = await recomputeDaily(db, userId, provider, out.days.get(provider) ?? new Set(), out.sleepDays.get(provider) ?? new Set());
       addCounts(counts, await upsertBatch(db, userId, { dailySummaries: daily }));
     }
+    step = "reconciling the days";
+    progress();
     await reconcileQuietly(db, userId);
   }
   return summary();
+}
+
+/** Rows written to one table past which its planner statistics are refreshed at once (autovacuum's analyze comes late). */
+export const ANALYZE_AFTER_ROWS = 100_000;
+
+async function analyzeIfLarge(db: Db, counts: UpsertCounts, threshold: number): Promise<void> {
+  const tables = RECORD_TABLES.filter((t) => counts[t].inserted + counts[t].updated >= threshold);
+  if (tables.length) await db.execute(sql.raw(`ANALYZE ${tables.join(", ")}`));
 }

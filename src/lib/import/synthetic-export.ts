@@ -17,7 +17,13 @@ function appleDate(ms: number): string {
 
 export type SyntheticExport = { bytes: number; heartRate: number; steps: number; days: number };
 
-export async function writeSyntheticExport(file: string, targetBytes: number, start = Date.UTC(2015, 0, 1)): Promise<SyntheticExport> {
+/** Stops at about `targetBytes` or at the minute `until` (for data that ends now), whichever comes first. */
+export async function writeSyntheticExport(
+  file: string,
+  targetBytes: number,
+  start = Date.UTC(2015, 0, 1),
+  until = Infinity,
+): Promise<SyntheticExport> {
   const out = fs.createWriteStream(file);
   const result: SyntheticExport = { bytes: 0, heartRate: 0, steps: 0, days: 0 };
   const write = async (s: string) => {
@@ -31,10 +37,11 @@ export async function writeSyntheticExport(file: string, targetBytes: number, st
   const phoneDevice = `device="&lt;&lt;HKDevice: 0x1&gt;, name:iPhone, manufacturer:Apple Inc., model:iPhone, hardware:iPhone15,2, software:17.5&gt;"`;
   let minute = 0;
   const closing = " </HealthData>\n";
-  while (result.bytes + closing.length < targetBytes) {
+  while (result.bytes + closing.length < targetBytes && start + minute * 60_000 < until) {
     let chunk = "";
     for (let i = 0; i < 1440; i++, minute++) {
       const t = start + minute * 60_000;
+      if (t >= until) break;
       const d = appleDate(t);
       chunk += ` <Record type="HKQuantityTypeIdentifierHeartRate" ${watch} unit="count/min" startDate="${d}" endDate="${d}" value="${60 + (minute % 60)}"/>\n`;
       result.heartRate++;

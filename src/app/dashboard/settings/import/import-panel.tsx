@@ -63,12 +63,14 @@ function JobRow({ job, onCancel }: { job: ImportJobView; onCancel: (id: string) 
       {ACTIVE.has(job.status) ? (
         <div className="mt-2 space-y-1">
           <progress className="w-full" max={100} value={value} aria-label={`${job.fileName} progress`} />
-          <p className="text-sm text-slate-600">
+          <p className="text-sm text-slate-600" data-testid="import-progress">
             {uploading
               ? `Uploading: ${job.received.toLocaleString()} of ${job.size.toLocaleString()} bytes`
               : job.status === "queued"
                 ? "Waiting to be read"
-                : `${p.step ?? "Reading"} — ${(p.records ?? 0).toLocaleString()} records`}
+                : p.step === undefined
+                  ? "Starting to read…"
+                  : `${p.step}: ${(p.bytes ?? 0).toLocaleString()} of ${(p.totalBytes ?? 0).toLocaleString()} bytes read, ${(p.records ?? 0).toLocaleString()} records`}
           </p>
           {!job.cancelRequested ? (
             <button type="button" className="text-sm text-red-700 underline" onClick={() => onCancel(job.id)}>
@@ -87,9 +89,11 @@ function JobRow({ job, onCancel }: { job: ImportJobView; onCancel: (id: string) 
       {s ? (
         <details className="mt-2 text-sm" open={job.status !== "succeeded" || undefined}>
           <summary>
-            {Object.values(s.counts).reduce((a, c) => a + c.inserted + c.updated, 0).toLocaleString()} rows stored,{" "}
-            {s.duplicates.toLocaleString()} already there
+            {(s.stored ?? 0).toLocaleString()} records stored, {s.duplicates.toLocaleString()} already there
           </summary>
+          {s.counts.daily_summary.inserted + s.counts.daily_summary.updated ? (
+            <p>{(s.counts.daily_summary.inserted + s.counts.daily_summary.updated).toLocaleString()} daily summaries recomputed</p>
+          ) : null}
           <ul className="mt-1 list-disc pl-5">
             {Object.entries(s.records).map(([type, n]) => (
               <li key={type}>
@@ -100,7 +104,7 @@ function JobRow({ job, onCancel }: { job: ImportJobView; onCancel: (id: string) 
           {s.unmapped.count ? <p>Kept but not understood: {Object.entries(s.unmapped.names).map(([k, n]) => `${k} (${n})`).join(", ")}</p> : null}
           {s.damaged.count ? (
             <p>
-              {s.damaged.count} damaged spot(s) skipped:{" "}
+              {s.damaged.count} damaged spot(s) in the file:{" "}
               {s.damaged.issues.slice(0, 5).map((i) => `line ${i.line}: ${i.reason}`).join("; ")}
             </p>
           ) : null}
