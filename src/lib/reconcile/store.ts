@@ -36,6 +36,11 @@ export type ReconcileResult = { days: number };
 
 /** Rebuilds every day marked for `userId`. Safe to call concurrently (one runs, the other waits). */
 export async function reconcilePending(db: Db, userId: string): Promise<ReconcileResult> {
+  // Every dashboard read starts here: one indexed probe, not a locking transaction, when nothing
+  // is marked (the common case). A mark committed before this read is seen; one being rebuilt
+  // right now is still there until that rebuild commits, so the read waits on its lock below.
+  const [anyMark] = await db.select({ one: sql`1` }).from(reconcileDirty).where(eq(reconcileDirty.userId, userId)).limit(1);
+  if (!anyMark) return { days: 0 };
   let days = 0;
   for (;;) {
     const done = await db.transaction(async (tx) => {

@@ -1,3 +1,4 @@
+import { analyzeAfterBulkWrite, BULK_WRITE_ROWS } from "@/lib/db/analyze";
 import { reconcileQuietly } from "@/lib/reconcile/store";
 import { eq } from "drizzle-orm";
 import type { Db } from "@/lib/db";
@@ -66,6 +67,8 @@ export async function executeRun(db: Db, runId: string, opts: ExecuteOptions = {
     const ok = await finishRun(db, run, end, { progress, counts, claimedAt, ...windowPatch() });
     // Whatever landed (even in a failed run) is in the reconciled record before the run reports.
     if (counts.inserted + counts.updated > 0) await reconcileQuietly(db, run.userId);
+    // A backfill's worth of rows: the planner's statistics are stale until the tables are analyzed.
+    if (counts.inserted + counts.updated >= BULK_WRITE_ROWS) await analyzeAfterBulkWrite(db);
     if (!ok) return { runId, status: "lost" };
     if (end.status === "rescheduled") return { runId, status: "rescheduled", runAfter: end.runAfter, error: end.error, counts, requests };
     return { runId, status: end.status, error: end.error ?? null, counts, requests };
