@@ -57,11 +57,15 @@ test("dashboard pages at 390 px: overview, metric chart and provenance, source o
   const res = await page.request.post("/api/webhooks/ingest", { headers: { "X-API-Key": key, "Content-Type": "application/json" }, data: JSON.stringify(body) });
   expect(res.status()).toBe(200);
 
-  // Overview: this week's steps are the 6 days 1–6 days ago: mean of 1100…1600 = 1350.
+  // Overview: this week (from Monday, the default first day) holds the k days since Monday before
+  // today, 1…k days ago: mean of 1100…1000 + 100k. On a Monday it holds none yet.
   await page.goto("/dashboard");
   const stepsTile = page.locator('li[data-metric="steps"]');
-  await expect(stepsTile.getByTestId("week")).toContainText("1,350 avg/day over 6 days");
-  await expect(stepsTile).toContainText("vs previous 7 days");
+  const k = (new Date().getUTCDay() + 6) % 7;
+  await expect(stepsTile.getByTestId("week")).toContainText(
+    k ? `${Math.round(1000 + (100 * (k + 1)) / 2).toLocaleString("en-US")} avg/day over ${k} day${k === 1 ? "" : "s"}` : "This week: —",
+  );
+  if (k) await expect(stepsTile).toContainText("vs the week before");
   await expect(page.locator('li[data-metric="weight"]').getByTestId("today")).toHaveText("72.4 kg");
   await expect(page.getByRole("region", { name: "Recent activities" }).getByRole("listitem").filter({ hasText: "Outdoor Run" })).toContainText("UTC+02:00");
   await checkPage(page, info, "overview");
