@@ -28,6 +28,8 @@ export type ExecuteOptions = Partial<EngineOptions> & {
   maxAttempts?: number;
   /** On abort (shutdown), put the run back in the queue instead of leaving it to go stale. */
   releaseOnAbort?: boolean;
+  /** Rows written from which the run ends by analyzing the tables (default BULK_WRITE_ROWS). */
+  analyzeAfterRows?: number;
 };
 
 export type RunOutcome =
@@ -68,7 +70,7 @@ export async function executeRun(db: Db, runId: string, opts: ExecuteOptions = {
     // Whatever landed (even in a failed run) is in the reconciled record before the run reports.
     if (counts.inserted + counts.updated > 0) await reconcileQuietly(db, run.userId);
     // A backfill's worth of rows: the planner's statistics are stale until the tables are analyzed.
-    if (counts.inserted + counts.updated >= BULK_WRITE_ROWS) await analyzeAfterBulkWrite(db);
+    if (counts.inserted + counts.updated >= (opts.analyzeAfterRows ?? BULK_WRITE_ROWS)) await analyzeAfterBulkWrite(db);
     if (!ok) return { runId, status: "lost" };
     if (end.status === "rescheduled") return { runId, status: "rescheduled", runAfter: end.runAfter, error: end.error, counts, requests };
     return { runId, status: end.status, error: end.error ?? null, counts, requests };
