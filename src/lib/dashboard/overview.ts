@@ -1,4 +1,4 @@
-import { and, between, eq, isNotNull, or } from "drizzle-orm";
+import { and, between, eq, isNotNull, or, sql } from "drizzle-orm";
 import type { Db } from "@/lib/db";
 import { dailySummaries, users, type WeekStart } from "@/lib/db/schema";
 import { addDays, isTimeZone, localDateAt, zoneOffsetMinutes } from "@/lib/normalize/dates";
@@ -14,9 +14,19 @@ export const OVERVIEW_METRICS = ["steps", "sleep", "resting_hr", "hrv_rmssd", "h
 
 export type Period = { from: string; to: string };
 
+/** Every page reads these first: the statement is built once per database handle. */
+const preferencesQueries = new WeakMap<Db, ReturnType<typeof buildPreferences>>();
+const buildPreferences = (db: Db) =>
+  db.select({ timeZone: users.timeZone, weekStart: users.weekStartsOn }).from(users).where(eq(users.id, sql.placeholder("userId"))).prepare("display_preferences");
+function preferencesQuery(db: Db) {
+  let q = preferencesQueries.get(db);
+  if (!q) preferencesQueries.set(db, (q = buildPreferences(db)));
+  return q;
+}
+
 /** The user's home zone (UTC when unset or unknown to this runtime) and first day of the week. */
 export async function displayPreferences(db: Db, userId: string): Promise<{ zone: string; weekStart: WeekStart }> {
-  const [u] = await db.select({ timeZone: users.timeZone, weekStart: users.weekStartsOn }).from(users).where(eq(users.id, userId));
+  const [u] = await preferencesQuery(db).execute({ userId });
   return { zone: u && isTimeZone(u.timeZone) ? u.timeZone : "UTC", weekStart: u?.weekStart === "sunday" ? "sunday" : "monday" };
 }
 
