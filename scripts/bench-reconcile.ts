@@ -18,7 +18,7 @@ import { users } from "@/lib/db/schema";
 import { markDirty } from "@/lib/reconcile/dirty";
 import { reconcilePending, recomputeUser } from "@/lib/reconcile/store";
 import { addDays } from "@/lib/normalize/dates";
-import { dailyStepTotals, heartRateSamples, hourlyPhoneSteps, step, throwawayDatabase } from "./bench-user";
+import { dailyStepTotals, heartRateSamples, hourlyPhoneSteps, nightlySleep, overlappingWorkouts, step, throwawayDatabase } from "./bench-user";
 
 const years = Number(process.env.BENCH_YEARS ?? 10);
 const hrSamples = Number(process.env.BENCH_HR ?? 5_000_000);
@@ -34,24 +34,8 @@ try {
   const [user] = await db.insert(users).values({ email: `bench-${name}@example.test` }).returning({ id: users.id });
   const uid = user.id;
   console.log(`user: ${days} days from ${start} to ${end}, ${hrSamples.toLocaleString("en")} heart-rate samples`);
-  await time("generate activities (3 copies × 5 a day)", () =>
-    db.execute(sql`
-      INSERT INTO activity (user_id, provider, external_id, type, start_at, end_at, local_date, utc_offset_minutes, duration_s, distance_m, avg_hr)
-      SELECT ${uid}::uuid, p.provider, p.provider || '-' || d::date || '-' || k, 'running',
-             d + make_interval(hours => 6 + 3 * k) + make_interval(secs => p.shift),
-             d + make_interval(hours => 6 + 3 * k, mins => 45) + make_interval(secs => p.shift),
-             d::date, 0, 2700, 9000 + k * 100 + p.shift, 140 + k
-      FROM generate_series(${start}::date, ${end}::date, interval '1 day') d
-      CROSS JOIN generate_series(0, 4) k
-      CROSS JOIN (VALUES ('garmin', 0), ('strava', 15), ('apple_health', 40)) AS p(provider, shift)`),
-  );
-  await time("generate nights (Oura + Apple Health)", () =>
-    db.execute(sql`
-      INSERT INTO sleep_session (user_id, provider, external_id, start_at, end_at, local_date, utc_offset_minutes, asleep_s, is_nap)
-      SELECT ${uid}::uuid, p.provider, p.provider || '-' || d::date, d - interval '2 hours' + make_interval(mins => p.shift), d + interval '6 hours', d::date, 0, 27000 - p.shift * 60, false
-      FROM generate_series(${start}::date, ${end}::date, interval '1 day') d
-      CROSS JOIN (VALUES ('oura', 0), ('apple_health', 10)) AS p(provider, shift)`),
-  );
+  await time("generate activities (3 copies × 5 a day)", () => overlappingWorkouts(db, uid, start, end));
+  await time("generate nights (Oura + Apple Health)", () => nightlySleep(db, uid, start, end));
   await time("generate daily steps (Garmin, Fitbit)", () => dailyStepTotals(db, uid, start, end));
   await time("generate hourly iPhone steps", () => hourlyPhoneSteps(db, uid, start, end));
   await time("generate heart-rate samples", () => heartRateSamples(db, uid, start, days, hrSamples));

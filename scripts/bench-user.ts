@@ -63,3 +63,23 @@ export const dailyStepTotals = (db: Db, uid: string, start: string, end: string)
     SELECT ${uid}::uuid, p.provider, d::date, 8000 + p.delta, 55
     FROM generate_series(${start}::date, ${end}::date, interval '1 day') d
     CROSS JOIN (VALUES ('garmin', 0), ('fitbit', 300)) AS p(provider, delta)`);
+
+/** Five runs a day from `start` to `end`, each recorded by Garmin, Strava and Apple Health (seconds apart). */
+export const overlappingWorkouts = (db: Db, uid: string, start: string, end: string) =>
+  db.execute(sql`
+    INSERT INTO activity (user_id, provider, external_id, type, start_at, end_at, local_date, utc_offset_minutes, duration_s, distance_m, avg_hr)
+    SELECT ${uid}::uuid, p.provider, p.provider || '-' || d::date || '-' || k, 'running',
+           d + make_interval(hours => 6 + 3 * k) + make_interval(secs => p.shift),
+           d + make_interval(hours => 6 + 3 * k, mins => 45) + make_interval(secs => p.shift),
+           d::date, 0, 2700, 9000 + k * 100 + p.shift, 140 + k
+    FROM generate_series(${start}::date, ${end}::date, interval '1 day') d
+    CROSS JOIN generate_series(0, 4) k
+    CROSS JOIN (VALUES ('garmin', 0), ('strava', 15), ('apple_health', 40)) AS p(provider, shift)`);
+
+/** A night a day from `start` to `end`, recorded by Oura and Apple Health. */
+export const nightlySleep = (db: Db, uid: string, start: string, end: string) =>
+  db.execute(sql`
+    INSERT INTO sleep_session (user_id, provider, external_id, start_at, end_at, local_date, utc_offset_minutes, asleep_s, is_nap)
+    SELECT ${uid}::uuid, p.provider, p.provider || '-' || d::date, d - interval '2 hours' + make_interval(mins => p.shift), d + interval '6 hours', d::date, 0, 27000 - p.shift * 60, false
+    FROM generate_series(${start}::date, ${end}::date, interval '1 day') d
+    CROSS JOIN (VALUES ('oura', 0), ('apple_health', 10)) AS p(provider, shift)`);

@@ -27,7 +27,7 @@ function Trend({ t, units }: { t: OverviewTile; units: Units }) {
     <p className="text-xs text-slate-600">
       <span aria-hidden="true">{flat ? "→" : up ? "↑" : "↓"}</span> {sign}
       {delta}
-      {t.trend.pct != null ? ` (${sign}${Math.abs(t.trend.pct).toFixed(0)} %)` : ""} vs previous 7 days
+      {t.trend.pct != null ? ` (${sign}${Math.abs(t.trend.pct).toFixed(0)} %)` : ""} vs the week before
     </p>
   );
 }
@@ -46,7 +46,8 @@ export default async function DashboardPage() {
       <div>
         <h1 className="text-2xl font-bold">Dashboard</h1>
         <p className="text-sm text-slate-600">
-          Today is {data.today} ({data.zone}). This week = the 7 days up to today, compared with the 7 days before.
+          Today is {data.today} ({data.zone}). This week = {data.week.from} to today, compared with the week before ({data.previous.from} to{" "}
+          {data.previous.to}).
         </p>
       </div>
       {problems.length ? (

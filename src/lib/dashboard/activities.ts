@@ -1,10 +1,11 @@
-import { and, desc, eq, gte, inArray, lte, or, lt, sql } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, lte, or, lt, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/lib/db";
 import { activities, reconciledActivities } from "@/lib/db/schema";
 import type { ProviderId } from "@/lib/providers/ids";
 import { reconcilePending } from "@/lib/reconcile/store";
 import { bucketSamples, heartRateBuckets, WORKOUT_STEPS_MS, type HeartBucket } from "./heart";
+import { displayPreferences } from "./overview";
 
 /** Workout history from reconciled_activity: filtered, keyset-paged newest first, and one workout in full. */
 
@@ -52,18 +53,27 @@ export async function activityPage(db: Db, userId: string, f: ActivityFilters, s
   return { rows: page, next: rows.length > size ? cursorOf(page[page.length - 1]) : null };
 }
 
-/** The types and providers the filters offer. */
+const rowsOf = <T>(r: unknown): T[] => (Array.isArray(r) ? r : (r as { rows: T[] }).rows) as T[];
+
+/**
+ * The types and providers the filters offer. Each is a skip scan: one index probe per distinct
+ * value ("the next type after this one"), so ten years of workouts cost what one year does. The
+ * providers are those of the live per-source rows, which are exactly the reconciled copies.
+ */
 export async function activityFacets(db: Db, userId: string): Promise<{ types: string[]; sources: string[] }> {
-  const types = await db
-    .selectDistinct({ type: reconciledActivities.type })
-    .from(reconciledActivities)
-    .where(eq(reconciledActivities.userId, userId))
-    .orderBy(reconciledActivities.type);
+  const types = await db.execute(sql`
+    WITH RECURSIVE t AS (
+      (SELECT type AS v FROM reconciled_activity WHERE user_id = ${userId}::uuid ORDER BY type LIMIT 1)
+      UNION ALL
+      SELECT (SELECT r.type FROM reconciled_activity r WHERE r.user_id = ${userId}::uuid AND r.type > t.v ORDER BY r.type LIMIT 1) FROM t WHERE t.v IS NOT NULL
+    ) SELECT v FROM t WHERE v IS NOT NULL`);
   const sources = await db.execute(sql`
-    SELECT DISTINCT c->>'provider' AS provider FROM reconciled_activity, jsonb_array_elements(copies) c
-    WHERE user_id = ${userId}::uuid ORDER BY 1`);
-  const rows = (Array.isArray(sources) ? sources : (sources as { rows: unknown[] }).rows) as Array<{ provider: string }>;
-  return { types: types.map((t) => t.type), sources: rows.map((r) => r.provider) };
+    WITH RECURSIVE p AS (
+      (SELECT provider AS v FROM activity WHERE user_id = ${userId}::uuid AND deleted_at IS NULL ORDER BY provider LIMIT 1)
+      UNION ALL
+      SELECT (SELECT a.provider FROM activity a WHERE a.user_id = ${userId}::uuid AND a.provider > p.v AND a.deleted_at IS NULL ORDER BY a.provider LIMIT 1) FROM p WHERE p.v IS NOT NULL
+    ) SELECT v FROM p WHERE v IS NOT NULL`);
+  return { types: rowsOf<{ v: string }>(types).map((r) => r.v), sources: rowsOf<{ v: string }>(sources).map((r) => r.v) };
 }
 
 /** Fields a workout has, in the order the detail page lists them. */
@@ -88,14 +98,38 @@ export async function activityDetail(db: Db, userId: string, id: string) {
 export type ActivityTotals = { period: string; count: number; distanceM: number; durationS: number; energyKcal: number };
 
 /**
- * Workouts per ISO week (keyed by its Monday) or calendar month, newest first, over local days:
+ * Workouts per week (keyed by its first day, the user's Monday or Sunday) or calendar month, newest first, over local days:
  * a run at 23:30 counts in the week of the day it happened on where it happened.
  */
 export async function activityTotals(db: Db, userId: string, by: "week" | "month", limit = 12, f: Pick<ActivityFilters, "type" | "source"> = {}): Promise<ActivityTotals[]> {
   await reconcilePending(db, userId);
-  // A literal, not a parameter: GROUP BY must see the very expression the SELECT has.
-  const unit = sql.raw(by === "week" ? "'week'" : "'month'");
-  const period = sql<string>`date_trunc(${unit}, ${reconciledActivities.localDate}::timestamp)::date::text`;
+  const sunday = by === "week" && (await displayPreferences(db, userId)).weekStart === "sunday";
+  // No parameters inside: GROUP BY must see the very expression the SELECT has. PostgreSQL's
+  // weeks start on Monday; a Sunday week is the Monday week of the day after, less a day.
+  const periodOf = (d: SQL) =>
+    by === "month"
+      ? sql`date_trunc('month', ${d}::timestamp)::date`
+      : sunday
+        ? sql`(date_trunc('week', ${d}::timestamp + interval '1 day') - interval '1 day')::date`
+        : sql`date_trunc('week', ${d}::timestamp)::date`;
+  const period = sql<string>`${periodOf(sql`${reconciledActivities.localDate}`)}::text`;
+  const filters = and(
+    eq(reconciledActivities.userId, userId),
+    f.type ? eq(reconciledActivities.type, f.type) : undefined,
+    f.source ? sql`${reconciledActivities.copies} @> ${JSON.stringify([{ provider: f.source }])}::jsonb` : undefined,
+  );
+  // The first day of the oldest of the `limit` newest periods with a workout, one index probe per
+  // period (the newest day before the period found last), so the sums read those periods' rows only.
+  const first = rowsOf<{ start: string | null }>(
+    await db.execute(sql`
+      WITH RECURSIVE p AS (
+        SELECT ${periodOf(sql`max(local_date)`)} AS start, 1 AS n FROM reconciled_activity WHERE ${filters}
+        UNION ALL
+        SELECT (SELECT ${periodOf(sql`max(local_date)`)} FROM reconciled_activity WHERE ${filters} AND local_date < p.start), p.n + 1
+        FROM p WHERE p.start IS NOT NULL AND p.n < ${limit}
+      ) SELECT min(start)::text AS start FROM p`),
+  )[0]?.start;
+  if (!first) return [];
   const rows = await db
     .select({
       period,
@@ -105,13 +139,7 @@ export async function activityTotals(db: Db, userId: string, by: "week" | "month
       energyKcal: sql<number>`coalesce(sum(${reconciledActivities.energyKcal}), 0)::float8`,
     })
     .from(reconciledActivities)
-    .where(
-      and(
-        eq(reconciledActivities.userId, userId),
-        f.type ? eq(reconciledActivities.type, f.type) : undefined,
-        f.source ? sql`${reconciledActivities.copies} @> ${JSON.stringify([{ provider: f.source }])}::jsonb` : undefined,
-      ),
-    )
+    .where(and(filters, gte(reconciledActivities.localDate, first)))
     .groupBy(period)
     .orderBy(desc(period))
     .limit(limit);

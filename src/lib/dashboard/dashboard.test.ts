@@ -9,7 +9,7 @@ import { formatTime } from "./format";
 import { bucketLabel, bucketSize, heartRateBuckets, MAX_BUCKETS } from "./heart";
 import { chartPoints, metricDays, resolveRange } from "./metric";
 import { overview, sourceProblems } from "./overview";
-import { moveSource, PreferenceError, setHomeTimeZone, sourceOrders } from "./preferences";
+import { moveSource, PreferenceError, setHomeTimeZone, setWeekStart, sourceOrders } from "./preferences";
 import { sleepDetail, sleepRange } from "./sleep";
 
 /** The dashboard's data functions over data landed through the real ingest path (and the sync writer). */
@@ -28,7 +28,7 @@ async function ingest(key: string, body: string, query = "") {
 const pad = (n: number) => String(n).padStart(2, "0");
 
 describe("overview", () => {
-  it("today and the 7 days up to it, against the 7 days before; readings show their latest day", async () => {
+  it("today and this week (from its first day), against the week before; readings show their latest day", async () => {
     const u = await userWithKey(t.db, "overview");
     const steps = [
       // Previous week, 1–7 May: 1000 a day. This week, 8–13 May: 2000 a day; today (14 May) 1000 + 500.
@@ -49,22 +49,34 @@ describe("overview", () => {
       ],
     });
 
-    const o = await overview(t.db, u.userId, new Date("2024-05-14T12:00:00Z"));
-    expect(o.today).toBe("2024-05-14");
+    // Tuesday 14 May 2024. Weeks start on Monday by default: this week is 13–14 May, the one before 6–12 May.
+    const now = new Date("2024-05-14T12:00:00Z");
+    const o = await overview(t.db, u.userId, now);
+    expect(o).toMatchObject({ today: "2024-05-14", weekStart: "monday", week: { from: "2024-05-13", to: "2024-05-14" }, previous: { from: "2024-05-06", to: "2024-05-12" } });
     const tile = (m: string) => o.tiles.find((x) => x.metric === m)!;
-    expect(tile("steps")).toMatchObject({ today: 1500, todayDate: "2024-05-14", previousWeek: 1000, weekTotal: 13_500, weekDays: 7 });
-    expect(tile("steps").week).toBeCloseTo(13_500 / 7);
-    expect(tile("steps").series).toHaveLength(14);
-    expect([tile("steps").series[0], tile("steps").series[13]]).toEqual([
-      { date: "2024-05-01", value: 1000 },
+    expect(tile("steps")).toMatchObject({ today: 1500, todayDate: "2024-05-14", week: 1750, weekTotal: 3500, weekDays: 2 });
+    expect(tile("steps").previousWeek).toBeCloseTo(12_000 / 7);
+    expect(tile("steps").series).toHaveLength(9);
+    expect([tile("steps").series[0], tile("steps").series[8]]).toEqual([
+      { date: "2024-05-06", value: 1000 },
       { date: "2024-05-14", value: 1500 },
     ]);
-    expect(o.from).toBe("2024-05-01");
-    expect(tile("steps").trend!.pct).toBeCloseTo((13_500 / 7 / 1000 - 1) * 100);
-    expect(tile("weight")).toMatchObject({ today: 79.5, todayDate: "2024-05-12", week: 79.5, previousWeek: 80, weekTotal: null });
-    expect(tile("weight").trend!.delta).toBeCloseTo(-0.5);
+    expect(o.from).toBe("2024-05-06");
+    expect(tile("steps").trend!.pct).toBeCloseTo((1750 / (12_000 / 7) - 1) * 100);
+    // No weighing yet this week: the latest reading is last Sunday's; there is nothing to compare.
+    expect(tile("weight")).toMatchObject({ today: 79.5, todayDate: "2024-05-12", week: null, previousWeek: 79.5, weekTotal: null, trend: null });
     expect(tile("sleep")).toMatchObject({ today: null, week: null, trend: null });
     expect(tile("readiness")).toMatchObject({ provider: "oura", today: 82, week: 82, previousWeek: 70, label: "Readiness (Oura)" });
+
+    // Weeks from Sunday: this week is 12–14 May, the one before 5–11 May.
+    await setWeekStart(t.db, u.userId, "sunday");
+    const s = await overview(t.db, u.userId, now);
+    expect(s).toMatchObject({ weekStart: "sunday", week: { from: "2024-05-12", to: "2024-05-14" }, previous: { from: "2024-05-05", to: "2024-05-11" }, from: "2024-05-05" });
+    const sTile = (m: string) => s.tiles.find((x) => x.metric === m)!;
+    expect(sTile("steps")).toMatchObject({ weekTotal: 5500, weekDays: 3 });
+    expect(sTile("steps").previousWeek).toBeCloseTo(11_000 / 7);
+    expect(sTile("weight")).toMatchObject({ today: 79.5, week: 79.5, previousWeek: null });
+    await expect(setWeekStart(t.db, u.userId, "friday")).rejects.toBeInstanceOf(PreferenceError);
   });
 
   it("flags a connection that needs reconnecting, and none that is fine", async () => {
@@ -222,6 +234,15 @@ describe("activities and sleep", () => {
       ["2024-04-29", 5, 35_000],
     ]);
     expect((await activityTotals(t.db, u.userId, "month", 12, { type: "running" })).map((m) => [m.period, m.count, m.distanceM])).toEqual([["2024-05-01", 4, 32_000]]);
+    // The newest periods only, however far back the history goes.
+    expect((await activityTotals(t.db, u.userId, "week", 1)).map((w) => [w.period, w.count])).toEqual([["2024-05-06", 2]]);
+    expect((await activityTotals(t.db, u.userId, "week", 1, { type: "walking" })).map((w) => [w.period, w.count])).toEqual([["2024-05-06", 1]]);
+    // Weeks from Sunday: Wed 1 – Sat 4 May in the week of Sunday 28 April, Sun 5 – Tue 7 in the next.
+    await setWeekStart(t.db, u.userId, "sunday");
+    expect((await activityTotals(t.db, u.userId, "week")).map((w) => [w.period, w.count, w.distanceM])).toEqual([
+      ["2024-05-05", 3, 30_000],
+      ["2024-04-28", 4, 26_000],
+    ]);
     expect(await activityFacets(t.db, u.userId)).toEqual({ types: ["running", "walking"], sources: ["apple_health", "health_connect"] });
 
     const detail = await activityDetail(t.db, u.userId, fromHc.rows[0].id);

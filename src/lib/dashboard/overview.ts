@@ -1,11 +1,11 @@
-import { and, between, eq, isNotNull, or } from "drizzle-orm";
+import { and, between, eq, isNotNull, or, sql } from "drizzle-orm";
 import type { Db } from "@/lib/db";
-import { dailySummaries, users } from "@/lib/db/schema";
+import { dailySummaries, users, type WeekStart } from "@/lib/db/schema";
 import { addDays, isTimeZone, localDateAt, zoneOffsetMinutes } from "@/lib/normalize/dates";
 import { providerName } from "@/lib/providers";
 import { METRICS, type MetricId } from "@/lib/reconcile/metrics";
 import { dailySeries } from "@/lib/reconcile/read";
-import { syncStatus } from "@/lib/sync/status";
+import { FIRST_DELIVERY_HOURS, syncStatus } from "@/lib/sync/status";
 import { DELIVERY_ISSUE_DAYS, webhookDeliveryIssues } from "@/lib/webhooks/status";
 import { trendOf } from "./format";
 
@@ -14,18 +14,39 @@ export const OVERVIEW_METRICS = ["steps", "sleep", "resting_hr", "hrv_rmssd", "h
 
 export type Period = { from: string; to: string };
 
-/** The user's home zone (UTC when unset or unknown to this runtime). */
+/** Every page reads these first: the statement is built once per database handle. */
+const preferencesQueries = new WeakMap<Db, ReturnType<typeof buildPreferences>>();
+const buildPreferences = (db: Db) =>
+  db.select({ timeZone: users.timeZone, weekStart: users.weekStartsOn }).from(users).where(eq(users.id, sql.placeholder("userId"))).prepare("display_preferences");
+function preferencesQuery(db: Db) {
+  let q = preferencesQueries.get(db);
+  if (!q) preferencesQueries.set(db, (q = buildPreferences(db)));
+  return q;
+}
+
+/** The user's home zone (UTC when unset or unknown to this runtime) and first day of the week. */
+export async function displayPreferences(db: Db, userId: string): Promise<{ zone: string; weekStart: WeekStart }> {
+  const [u] = await preferencesQuery(db).execute({ userId });
+  return { zone: u && isTimeZone(u.timeZone) ? u.timeZone : "UTC", weekStart: u?.weekStart === "sunday" ? "sunday" : "monday" };
+}
+
 export async function homeZone(db: Db, userId: string): Promise<string> {
-  const [u] = await db.select({ timeZone: users.timeZone }).from(users).where(eq(users.id, userId));
-  return u && isTimeZone(u.timeZone) ? u.timeZone : "UTC";
+  return (await displayPreferences(db, userId)).zone;
 }
 
 /** Today's date in `zone` at `now`. */
 export const todayIn = (zone: string, now: Date): string => localDateAt(now, zoneOffsetMinutes(zone, now));
 
-/** This week = the 7 days ending today; the previous period = the 7 days before. */
-export function weekPeriods(today: string): { week: Period; previous: Period } {
-  return { week: { from: addDays(today, -6), to: today }, previous: { from: addDays(today, -13), to: addDays(today, -7) } };
+/** The first day of the week `date` is in. */
+export function weekStartOf(date: string, weekStart: WeekStart): string {
+  const dow = new Date(`${date}T00:00:00Z`).getUTCDay(); // 0 = Sunday
+  return addDays(date, -(weekStart === "sunday" ? dow : (dow + 6) % 7));
+}
+
+/** This week = from its first day up to today; the previous period = the whole week before. */
+export function weekPeriods(today: string, weekStart: WeekStart): { week: Period; previous: Period } {
+  const from = weekStartOf(today, weekStart);
+  return { week: { from, to: today }, previous: { from: addDays(from, -7), to: addDays(from, -1) } };
 }
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
@@ -33,7 +54,7 @@ const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.l
 export type OverviewTile = {
   metric: MetricId | "readiness" | "recovery";
   label: string;
-  /** Today's value; for readings (weight, HRV…) the latest one of the week, with its date. */
+  /** Today's value; for readings (weight, HRV…) the latest one of the two weeks, with its date. */
   today: number | null;
   todayDate: string | null;
   /** Per-day average over the days of the period that have a value. */
@@ -44,7 +65,7 @@ export type OverviewTile = {
   trend: { delta: number; pct: number | null } | null;
   /** Days of this week with a value (so "avg of 3 days" is honest). */
   weekDays: number;
-  /** The 14 days' values (days with data), for the tile's sparkline. */
+  /** The two weeks' values (days with data), for the tile's sparkline. */
   series: Array<{ date: string; value: number }>;
   /** Where a per-provider score came from (readiness/recovery). */
   provider?: string;
@@ -55,10 +76,14 @@ export type OverviewTile = {
  * recovery are scores only their own provider computes, so they come from that provider's daily
  * summary (one tile per provider that sends one), never mixed across providers.
  */
-export async function overview(db: Db, userId: string, now: Date): Promise<{ today: string; from: string; zone: string; tiles: OverviewTile[] }> {
-  const zone = await homeZone(db, userId);
+export async function overview(
+  db: Db,
+  userId: string,
+  now: Date,
+): Promise<{ today: string; from: string; zone: string; weekStart: WeekStart; week: Period; previous: Period; tiles: OverviewTile[] }> {
+  const { zone, weekStart } = await displayPreferences(db, userId);
   const today = todayIn(zone, now);
-  const { week, previous } = weekPeriods(today);
+  const { week, previous } = weekPeriods(today, weekStart);
   const days = await dailySeries(db, userId, { from: previous.from, to: today, metric: [...OVERVIEW_METRICS] });
   const inPeriod = (p: Period) => (d: { date: string }) => d.date >= p.from && d.date <= p.to;
 
@@ -67,7 +92,8 @@ export async function overview(db: Db, userId: string, now: Date): Promise<{ tod
     const thisWeek = valuesIn(week);
     const prior = valuesIn(previous);
     const kind = METRICS[metric].kind;
-    const latest = kind === "sum" || kind === "sleep" ? thisWeek.find((v) => v.date === today) : thisWeek[thisWeek.length - 1];
+    // A reading (weight) is not taken daily: on the first day of a week the latest is last week's.
+    const latest = kind === "sum" || kind === "sleep" ? thisWeek.find((v) => v.date === today) : [...prior, ...thisWeek].pop();
     const w = mean(thisWeek.map((v) => v.value));
     const pw = mean(prior.map((v) => v.value));
     return {
@@ -101,7 +127,7 @@ export async function overview(db: Db, userId: string, now: Date): Promise<{ tod
       const thisWeek = rows.filter(inPeriod(week));
       const w = mean(thisWeek.map((r) => r.value));
       const pw = mean(rows.filter(inPeriod(previous)).map((r) => r.value));
-      const latest = thisWeek[thisWeek.length - 1];
+      const latest = rows[rows.length - 1];
       tiles.push({
         metric: field,
         label: `${field === "readiness" ? "Readiness" : "Recovery"} (${providerName(provider)})`,
@@ -117,14 +143,14 @@ export async function overview(db: Db, userId: string, now: Date): Promise<{ tod
       });
     }
   }
-  return { today, from: previous.from, zone, tiles };
+  return { today, from: previous.from, zone, weekStart, week, previous, tiles };
 }
 
 export type SourceProblem = { provider: string; providerName: string; problem: string };
 
 /** Connections the overview flags: not active, a failure newer than the last success, or rejected pushes. */
 export async function sourceProblems(db: Db, userId: string, now: Date): Promise<SourceProblem[]> {
-  const [statuses, deliveries] = [await syncStatus(db, userId), await webhookDeliveryIssues(db, userId, now)];
+  const [statuses, deliveries] = [await syncStatus(db, userId, now), await webhookDeliveryIssues(db, userId, now)];
   const out: SourceProblem[] = [];
   for (const s of statuses) {
     const pushes = deliveries.get(s.connectionId);
@@ -132,6 +158,7 @@ export async function sourceProblems(db: Db, userId: string, now: Date): Promise
       s.connectionStatus === "needs_reauth" ? "needs to be reconnected" : s.connectionStatus !== "active" ? `is ${s.connectionStatus.replace("_", " ")}` : null,
       s.lastError ? `last sync failed: ${s.lastError}` : null,
       pushes ? `${pushes.count} push${pushes.count === 1 ? " was" : "es were"} rejected in the last ${DELIVERY_ISSUE_DAYS} days (${pushes.latestReason})` : null,
+      s.firstDeliveryOverdue ? `has delivered nothing since it was connected over ${FIRST_DELIVERY_HOURS} hours ago` : null,
     ].filter((p): p is string => !!p);
     if (problems.length) out.push({ provider: s.provider, providerName: s.providerName, problem: problems.join("; ") });
   }

@@ -1,6 +1,6 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Db } from "@/lib/db";
-import { measurements, sourcePriority, users } from "@/lib/db/schema";
+import { measurements, sourcePriority, users, WEEK_STARTS, type WeekStart } from "@/lib/db/schema";
 import { isTimeZone } from "@/lib/normalize/dates";
 import { providerName } from "@/lib/providers";
 import { METRIC_IDS, METRICS, type MetricId } from "@/lib/reconcile/metrics";
@@ -49,6 +49,15 @@ export async function moveSource(db: Db, userId: string, key: PriorityKey, provi
 export async function resetSourceOrder(db: Db, userId: string, key: PriorityKey): Promise<void> {
   await db.delete(sourcePriority).where(and(eq(sourcePriority.userId, userId), eq(sourcePriority.metric, key)));
   await recomputeUser(db, userId);
+}
+
+export const WEEK_START_LABELS: Record<WeekStart, string> = { monday: "Monday", sunday: "Sunday" };
+export const isWeekStart = (v: unknown): v is WeekStart => (WEEK_STARTS as readonly unknown[]).includes(v);
+
+/** The first day of the user's week: only how weeks are grouped for display, so nothing is recomputed. */
+export async function setWeekStart(db: Db, userId: string, weekStart: string): Promise<void> {
+  if (!isWeekStart(weekStart)) throw new PreferenceError(`A week starts on ${WEEK_STARTS.join(" or ")}.`);
+  await db.update(users).set({ weekStartsOn: weekStart }).where(eq(users.id, userId));
 }
 
 /**

@@ -18,6 +18,9 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 
+export const WEEK_STARTS = ["monday", "sunday"] as const;
+export type WeekStart = (typeof WEEK_STARTS)[number];
+
 const tz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 const createdAt = () => tz("created_at").notNull().defaultNow();
 const updatedAt = () => tz("updated_at").notNull().defaultNow();
@@ -69,6 +72,8 @@ export const users = pgTable("user", {
   sessionVersion: integer("session_version").notNull().default(0),
   /** Home IANA time zone: the local day of records whose source gives no offset or zone. */
   timeZone: text("time_zone").notNull().default("UTC"),
+  /** First day of the week for weekly totals and the overview's "this week". */
+  weekStartsOn: text("week_starts_on").notNull().default("monday").$type<WeekStart>(),
   createdAt: createdAt(),
 });
 
@@ -247,6 +252,8 @@ export const syncRuns = pgTable(
   (t) => [
     index("sync_run_connection_idx").on(t.connectionId, t.queuedAt),
     index("sync_run_status_idx").on(t.status, t.runAfter),
+    // The card's "last successful sync": newest finished success of a connection, whatever its run count.
+    index("sync_run_connection_succeeded_idx").on(t.connectionId, t.finishedAt).where(sql`${t.status} = 'succeeded'`),
     // At most one waiting or running run per connection and request: concurrent "Sync now" clicks
     // collapse into one run, enforced here rather than by a check-then-insert race.
     uniqueIndex("sync_run_one_live_per_request_uq")
@@ -354,7 +361,11 @@ export const dailySummaries = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex("daily_summary_user_provider_date_uq").on(t.userId, t.provider, t.date)],
+  (t) => [
+    uniqueIndex("daily_summary_user_provider_date_uq").on(t.userId, t.provider, t.date),
+    // Reads by day range across providers (the overview's scores); the unique key leads with provider.
+    index("daily_summary_user_date_idx").on(t.userId, t.date),
+  ],
 );
 
 export const measurements = pgTable(
@@ -433,6 +444,9 @@ export const webhookEvents = pgTable(
   (t) => [
     uniqueIndex("webhook_event_provider_dedupe_uq").on(t.provider, t.dedupeKey),
     index("webhook_event_status_idx").on(t.status, t.receivedAt),
+    // A user's recent deliveries (refused ones on the cards) and a connection's (has any arrived?).
+    index("webhook_event_user_received_idx").on(t.userId, t.receivedAt),
+    index("webhook_event_connection_received_idx").on(t.connectionId, t.receivedAt),
   ],
 );
 
@@ -522,8 +536,11 @@ export const reconciledActivities = pgTable(
   },
   (t) => [
     uniqueIndex("reconciled_activity_user_primary_uq").on(t.userId, t.primaryId),
-    index("reconciled_activity_user_start_idx").on(t.userId, t.startAt),
+    // The history's keyset order (start_at desc, id desc) in full, so no page sorts.
+    index("reconciled_activity_user_start_id_idx").on(t.userId, t.startAt, t.id),
     index("reconciled_activity_user_date_idx").on(t.userId, t.localDate),
+    // The type filter's choices, read as a skip scan (one probe per type, see activityFacets).
+    index("reconciled_activity_user_type_idx").on(t.userId, t.type),
   ],
 );
 
@@ -548,6 +565,8 @@ export const reconciledSleep = pgTable(
   (t) => [
     uniqueIndex("reconciled_sleep_user_primary_uq").on(t.userId, t.primaryId),
     index("reconciled_sleep_user_date_idx").on(t.userId, t.localDate),
+    // Latest nights (ordered by when they ended).
+    index("reconciled_sleep_user_end_idx").on(t.userId, t.endAt),
   ],
 );
 

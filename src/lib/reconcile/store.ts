@@ -34,8 +34,23 @@ export const DAYS_PER_CHUNK = 31;
 
 export type ReconcileResult = { days: number };
 
+/** Built once per database handle: the probe runs before every read, so its SQL is not rebuilt each time. */
+const anyMarkQueries = new WeakMap<Db, ReturnType<typeof buildAnyMark>>();
+const buildAnyMark = (db: Db) =>
+  db.select({ one: sql`1` }).from(reconcileDirty).where(eq(reconcileDirty.userId, sql.placeholder("userId"))).limit(1).prepare("reconcile_any_mark");
+function anyMarkQuery(db: Db) {
+  let q = anyMarkQueries.get(db);
+  if (!q) anyMarkQueries.set(db, (q = buildAnyMark(db)));
+  return q;
+}
+
 /** Rebuilds every day marked for `userId`. Safe to call concurrently (one runs, the other waits). */
 export async function reconcilePending(db: Db, userId: string): Promise<ReconcileResult> {
+  // Every dashboard read starts here: one indexed probe, not a locking transaction, when nothing
+  // is marked (the common case). A mark committed before this read is seen; one being rebuilt
+  // right now is still there until that rebuild commits, so the read waits on its lock below.
+  const [anyMark] = await anyMarkQuery(db).execute({ userId });
+  if (!anyMark) return { days: 0 };
   let days = 0;
   for (;;) {
     const done = await db.transaction(async (tx) => {

@@ -1,3 +1,4 @@
+import { analyzeAfterBulkWrite, BULK_WRITE_ROWS } from "@/lib/db/analyze";
 import { reconcileQuietly } from "@/lib/reconcile/store";
 import { eq } from "drizzle-orm";
 import type { Db } from "@/lib/db";
@@ -27,6 +28,8 @@ export type ExecuteOptions = Partial<EngineOptions> & {
   maxAttempts?: number;
   /** On abort (shutdown), put the run back in the queue instead of leaving it to go stale. */
   releaseOnAbort?: boolean;
+  /** Rows written from which the run ends by analyzing the tables (default BULK_WRITE_ROWS). */
+  analyzeAfterRows?: number;
 };
 
 export type RunOutcome =
@@ -66,6 +69,8 @@ export async function executeRun(db: Db, runId: string, opts: ExecuteOptions = {
     const ok = await finishRun(db, run, end, { progress, counts, claimedAt, ...windowPatch() });
     // Whatever landed (even in a failed run) is in the reconciled record before the run reports.
     if (counts.inserted + counts.updated > 0) await reconcileQuietly(db, run.userId);
+    // A backfill's worth of rows: the planner's statistics are stale until the tables are analyzed.
+    if (counts.inserted + counts.updated >= (opts.analyzeAfterRows ?? BULK_WRITE_ROWS)) await analyzeAfterBulkWrite(db);
     if (!ok) return { runId, status: "lost" };
     if (end.status === "rescheduled") return { runId, status: "rescheduled", runAfter: end.runAfter, error: end.error, counts, requests };
     return { runId, status: end.status, error: end.error ?? null, counts, requests };

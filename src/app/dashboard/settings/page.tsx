@@ -9,7 +9,7 @@ import { PhoneApps } from "@/app/dashboard/settings/phone-apps";
 import { FhirAccess } from "./fhir-access";
 import { syncStatus } from "@/lib/sync/status";
 import { webhookDeliveryIssues } from "@/lib/webhooks/status";
-import { homeZone } from "@/lib/dashboard/overview";
+import { displayPreferences } from "@/lib/dashboard/overview";
 import { unitsPreference } from "../units";
 import { PreferencesForms } from "./preferences-forms";
 import { ProviderCard } from "./provider-card";
@@ -24,7 +24,7 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
   const byProvider = new Map(connections.map((c) => [c.provider, c]));
   const syncByProvider = new Map((await syncStatus(db, user.id)).map((s) => [s.provider, s]));
   const deliveryIssues = await webhookDeliveryIssues(db, user.id);
-  const zone = await homeZone(db, user.id);
+  const { zone, weekStart } = await displayPreferences(db, user.id);
   const units = await unitsPreference();
   const subject = isProviderId(params.provider) ? providers[params.provider].name : undefined;
 
@@ -81,6 +81,7 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
                   configured: isConfigured(provider),
                   oauth2Available: provider.id === "garmin" && !!providerVar("GARMIN_CLIENT_ID") && !!providerVar("GARMIN_CLIENT_SECRET"),
                 }}
+                zone={zone}
                 connection={
                   connection
                     ? {
@@ -92,6 +93,7 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
                         notice: provider.connectionNotice?.({ scopes: connection.scopes, meta: (connection.meta ?? {}) as Record<string, unknown> }),
                         sync: syncByProvider.get(provider.id) ?? null,
                         deliveryIssues: deliveryIssues.get(connection.id) ?? null,
+                        firstDeliveryOverdue: syncByProvider.get(provider.id)?.firstDeliveryOverdue ?? false,
                       }
                     : null
                 }
@@ -105,7 +107,7 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
 
       <FhirAccess />
 
-      <PreferencesForms timeZone={zone} units={units} zones={Intl.supportedValuesOf("timeZone")} />
+      <PreferencesForms timeZone={zone} units={units} weekStart={weekStart} zones={Intl.supportedValuesOf("timeZone")} />
     </div>
   );
 }

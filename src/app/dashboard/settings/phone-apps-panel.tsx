@@ -1,6 +1,7 @@
 "use client";
 
 import { useActionState, useId, useState, useSyncExternalStore } from "react";
+import { formatTime } from "@/lib/dashboard/format";
 import {
   createKeyAction,
   revokeKeyAction,
@@ -12,7 +13,8 @@ export type PhoneAppKey = { id: string; name: string; prefix: string; createdAt:
 
 const noSubscription = () => () => {};
 
-const when = (iso: string | null) => (iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC` : "never");
+// Key times in UTC (these lists render where the home zone is not at hand), in the dashboard's one format.
+const when = (iso: string | null) => (iso ? formatTime(new Date(iso), null, "UTC") : "never");
 
 export function PhoneAppsPanel({ ingestUrl, keys }: { ingestUrl: string; keys: PhoneAppKey[] }) {
   const [created, createAction, creating] = useActionState<CreateKeyState, FormData>(createKeyAction, null);

@@ -5,7 +5,8 @@ import { cookies } from "next/headers";
 import { z } from "zod";
 import { userAction } from "@/lib/actions";
 import { UNITS } from "@/lib/dashboard/format";
-import { isPriorityKey, moveSource, PreferenceError, resetSourceOrder, setHomeTimeZone, type PriorityKey } from "@/lib/dashboard/preferences";
+import { isPriorityKey, moveSource, PreferenceError, resetSourceOrder, setHomeTimeZone, setWeekStart, type PriorityKey } from "@/lib/dashboard/preferences";
+import { WEEK_STARTS } from "@/lib/db/schema";
 import { isProviderId } from "@/lib/providers";
 import { isTimeZone } from "@/lib/normalize/dates";
 import { UNITS_COOKIE } from "../units";
@@ -68,7 +69,19 @@ export const unitsAction = userAction(
   },
 );
 
+export const weekStartAction = userAction(
+  "set first day of the week",
+  z.object({ weekStart: z.enum(WEEK_STARTS, { message: "Choose Monday or Sunday." }) }),
+  async ({ user, db }, input) => {
+    await setWeekStart(db, user.id, input.weekStart);
+    revalidatePath("/dashboard", "layout");
+    return { ok: true as const, weekStart: input.weekStart };
+  },
+  { userErrors: [PreferenceError] },
+);
+
 export type MoveSourceState = Awaited<ReturnType<typeof moveSourceAction>> | null;
 export type ResetSourcesState = Awaited<ReturnType<typeof resetSourcesAction>> | null;
 export type TimeZoneState = Awaited<ReturnType<typeof timeZoneAction>> | null;
 export type UnitsState = Awaited<ReturnType<typeof unitsAction>> | null;
+export type WeekStartState = Awaited<ReturnType<typeof weekStartAction>> | null;

@@ -2,12 +2,23 @@
 
 import Link from "next/link";
 import { useActionState, useId } from "react";
-import { timeZoneAction, unitsAction, type TimeZoneState, type UnitsState } from "./preference-actions";
+import { timeZoneAction, unitsAction, weekStartAction, type TimeZoneState, type UnitsState, type WeekStartState } from "./preference-actions";
 
-/** Home time zone and display units (settings page). */
-export function PreferencesForms({ timeZone, units, zones }: { timeZone: string; units: "metric" | "imperial"; zones: string[] }) {
+/** Home time zone, first day of the week and display units (settings page). */
+export function PreferencesForms({
+  timeZone,
+  units,
+  weekStart,
+  zones,
+}: {
+  timeZone: string;
+  units: "metric" | "imperial";
+  weekStart: "monday" | "sunday";
+  zones: string[];
+}) {
   const [tz, tzAction, tzPending] = useActionState<TimeZoneState, FormData>(timeZoneAction, null);
   const [u, uAction, uPending] = useActionState<UnitsState, FormData>(unitsAction, null);
+  const [w, wAction, wPending] = useActionState<WeekStartState, FormData>(weekStartAction, null);
   const tzId = useId();
   const listId = useId();
   return (
@@ -46,6 +57,26 @@ export function PreferencesForms({ timeZone, units, zones }: { timeZone: string;
       {tz ? (
         <p role={tz.ok ? "status" : "alert"} className={`text-sm ${tz.ok ? "text-green-800" : "text-red-800"}`}>
           {tz.ok ? `Home time zone is now ${tz.timeZone}; your days were recomputed.` : tz.error}
+        </p>
+      ) : null}
+
+      <form action={wAction} className="flex flex-wrap items-end gap-3">
+        <fieldset>
+          <legend className="text-sm font-medium">First day of the week</legend>
+          <label className="mr-4 text-sm">
+            <input type="radio" name="weekStart" value="monday" defaultChecked={weekStart === "monday"} /> Monday
+          </label>
+          <label className="text-sm">
+            <input type="radio" name="weekStart" value="sunday" defaultChecked={weekStart === "sunday"} /> Sunday
+          </label>
+        </fieldset>
+        <button type="submit" disabled={wPending} className="rounded border border-slate-300 px-4 py-2 text-sm hover:bg-slate-100 disabled:opacity-60">
+          Save first day
+        </button>
+      </form>
+      {w ? (
+        <p role={w.ok ? "status" : "alert"} className={`text-sm ${w.ok ? "text-green-800" : "text-red-800"}`}>
+          {w.ok ? `Weeks now start on ${w.weekStart === "monday" ? "Monday" : "Sunday"}.` : w.error}
         </p>
       ) : null}
 

@@ -27,10 +27,12 @@ describe("the connection card", () => {
       createElement(ProviderCard, {
         provider,
         connection: connection({ count: 3, latestReason: "not confirmed: activity 42 still exists at strava", latestAt: "2024-03-01T10:20:30.000Z" }),
+        zone: "Europe/Berlin",
       }),
     );
     expect(html).toContain('data-testid="webhook-issues"');
-    expect(html).toContain("3 provider notices refused or failed in the last 7 days; latest (2024-03-01 10:20 UTC): not confirmed: activity 42 still exists at strava");
-    expect(renderToStaticMarkup(createElement(ProviderCard, { provider, connection: connection(null) }))).not.toContain("webhook-issues");
+    // In the home zone, named, like every time on the dashboard.
+    expect(html).toContain("3 provider notices refused or failed in the last 7 days; latest (2024-03-01 11:20 Europe/Berlin): not confirmed: activity 42 still exists at strava");
+    expect(renderToStaticMarkup(createElement(ProviderCard, { provider, connection: connection(null), zone: "UTC" }))).not.toContain("webhook-issues");
   });
 });

@@ -1,5 +1,6 @@
 import type { AuthKind, DataType, ProviderId } from "@/lib/providers/types";
-import type { ConnectionSyncStatus } from "@/lib/sync/status";
+import { formatTime } from "@/lib/dashboard/format";
+import { FIRST_DELIVERY_HOURS, type ConnectionSyncStatus } from "@/lib/sync/status";
 import { DELIVERY_ISSUE_DAYS, type DeliveryIssues } from "@/lib/webhooks/status";
 import { ProviderActions } from "./provider-actions";
 import { SyncPanel } from "./sync-panel";
@@ -30,7 +31,11 @@ export type ProviderCardProps = {
     sync: ConnectionSyncStatus | null;
     /** Provider notices refused or failed lately (src/lib/webhooks/status.ts). */
     deliveryIssues?: DeliveryIssues | null;
+    /** Push-only and nothing arrived since connecting (ConnectionSyncStatus.firstDeliveryOverdue). */
+    firstDeliveryOverdue?: boolean;
   } | null;
+  /** The user's home zone: every time on the card is shown in it. */
+  zone: string;
 };
 
 const statusText: Record<NonNullable<ProviderCardProps["connection"]>["status"], string> = {
@@ -40,7 +45,7 @@ const statusText: Record<NonNullable<ProviderCardProps["connection"]>["status"],
   error: "Error",
 };
 
-export function ProviderCard({ provider, connection }: ProviderCardProps) {
+export function ProviderCard({ provider, connection, zone }: ProviderCardProps) {
   const headingId = `provider-${provider.id}`;
   return (
     <li aria-labelledby={headingId} className="rounded-lg border border-slate-200 bg-white p-4" data-provider={provider.id}>
@@ -82,7 +87,13 @@ export function ProviderCard({ provider, connection }: ProviderCardProps) {
       {connection?.deliveryIssues ? (
         <p className="mt-1 text-sm text-amber-800" data-testid="webhook-issues">
           {connection.deliveryIssues.count} provider {connection.deliveryIssues.count === 1 ? "notice" : "notices"} refused or failed in the last{" "}
-          {DELIVERY_ISSUE_DAYS} days; latest ({connection.deliveryIssues.latestAt.slice(0, 16).replace("T", " ")} UTC): {connection.deliveryIssues.latestReason}
+          {DELIVERY_ISSUE_DAYS} days; latest ({formatTime(new Date(connection.deliveryIssues.latestAt), null, zone)}): {connection.deliveryIssues.latestReason}
+        </p>
+      ) : null}
+      {connection?.firstDeliveryOverdue ? (
+        <p className="mt-1 text-sm text-amber-800" data-testid="first-delivery-overdue">
+          Nothing has arrived from {provider.name} since it was connected (over {FIRST_DELIVERY_HOURS} hours ago): its pushes may be failing or
+          not set up. Try reconnecting.
         </p>
       ) : null}
       {connection?.notice ? (
@@ -98,7 +109,7 @@ export function ProviderCard({ provider, connection }: ProviderCardProps) {
       ) : null}
       {connection?.sync ? (
         <div className="mt-3">
-          <SyncPanel providerId={provider.id} providerName={provider.name} initial={connection.sync} />
+          <SyncPanel providerId={provider.id} providerName={provider.name} initial={connection.sync} zone={zone} />
         </div>
       ) : null}
       <ProviderActions

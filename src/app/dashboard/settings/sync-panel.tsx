@@ -3,14 +3,16 @@
 import { useRouter } from "next/navigation";
 import { useActionState, useEffect, useState } from "react";
 import { syncNowAction, type SyncNowResult } from "@/lib/sync/actions";
+import { formatTime } from "@/lib/dashboard/format";
 import type { ConnectionSyncStatus } from "@/lib/sync/status";
+import { syncStatusLine } from "@/lib/sync/status-line";
 
 const day = (iso: string) => iso.slice(0, 10);
-const when = (iso: string) => new Date(iso).toLocaleString();
 
 /** Sync now, live progress while a run is going, last success and last error in plain words. */
-export function SyncPanel({ providerId, providerName, initial }: { providerId: string; providerName: string; initial: ConnectionSyncStatus }) {
+export function SyncPanel({ providerId, providerName, initial, zone }: { providerId: string; providerName: string; initial: ConnectionSyncStatus; zone: string }) {
   const router = useRouter();
+  const when = (iso: string) => formatTime(new Date(iso), null, zone);
   // Polled status wins until the server renders a newer `initial` (router.refresh after a run).
   const [polled, setPolled] = useState<ConnectionSyncStatus | null>(null);
   const [seenInitial, setSeenInitial] = useState(initial);
@@ -55,7 +57,11 @@ export function SyncPanel({ providerId, providerName, initial }: { providerId: s
   }, [watching, initial.connectionId, router]);
 
   if (!status.pullable) {
-    return <p className="text-xs text-slate-500">{providerName} delivers its data by push; there is nothing to sync by hand.</p>;
+    return (
+      <p className="text-xs text-slate-500">
+        {providerName} delivers its data by push; there is nothing to sync by hand. <span data-testid="last-sync">{syncStatusLine(status, zone)}</span>
+      </p>
+    );
   }
   const active = status.active;
   return (
@@ -70,7 +76,7 @@ export function SyncPanel({ providerId, providerName, initial }: { providerId: s
           {active ? "Syncing…" : pending ? "Queueing…" : "Sync now"}
         </button>
         <span className="text-xs text-slate-600" data-testid="last-sync">
-          {status.lastSuccessAt ? `Last successful sync: ${when(status.lastSuccessAt)}` : "Not synced yet"}
+          {syncStatusLine(status, zone)}
         </span>
       </form>
       {result && !result.ok ? (

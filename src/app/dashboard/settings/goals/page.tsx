@@ -7,6 +7,8 @@ import { connectionToken, getBeeminderConnection, markBeeminderRevoked } from "@
 import { goalLinks } from "@/lib/destinations/beeminder/links";
 import { COUNTABLE_TYPES, goalRule, ruleLabel } from "@/lib/destinations/beeminder/rules";
 import { providerList } from "@/lib/providers";
+import { formatTime } from "@/lib/dashboard/format";
+import { homeZone } from "@/lib/dashboard/overview";
 import { disconnectBeeminderAction, editRuleAction, linkGoalAction, sendNowAction, unlinkGoalAction } from "./actions";
 
 export const dynamic = "force-dynamic";
@@ -67,6 +69,7 @@ export default async function GoalsPage({ searchParams }: { searchParams: Promis
   const configured = Boolean(providerVar("BEEMINDER_CLIENT_ID"));
   let conn = await getBeeminderConnection(db, user.id);
   const links = await goalLinks(db, user.id);
+  const zone = await homeZone(db, user.id);
 
   let goals: BeeminderGoal[] = [];
   let goalsError: string | null = null;
@@ -200,7 +203,7 @@ export default async function GoalsPage({ searchParams }: { searchParams: Promis
                   <p>
                     Last datapoint:{" "}
                     {l.lastDatapoint
-                      ? `${l.lastDatapoint.value} on ${l.lastDatapoint.daystamp} (sent ${l.lastDatapoint.sentAt.toISOString().slice(0, 16).replace("T", " ")} UTC)`
+                      ? `${l.lastDatapoint.value} on ${l.lastDatapoint.daystamp} (sent ${formatTime(l.lastDatapoint.sentAt, null, zone)})`
                       : "none yet"}
                   </p>
                   {conn && conn.status !== "active" ? (
