@@ -168,7 +168,7 @@ describe("Apple Health export import", () => {
     const lastAnalyze = async () =>
       rowsOf(await t.db.execute(sql`SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'measurement'`))[0]?.last_analyze ?? null;
     const before = await lastAnalyze();
-    // The threshold at one row stands in for a ten-year export (the default is ANALYZE_AFTER_ROWS).
+    // The threshold at one row stands in for a ten-year export (the default is BULK_WRITE_ROWS).
     await importAppleExport(t.db, userId, fx("export.xml"), { now: NOW, analyzeAfterRows: 1 });
     const after = await lastAnalyze();
     expect(after).not.toBeNull();

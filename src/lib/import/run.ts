@@ -1,5 +1,6 @@
-import { sql } from "drizzle-orm";
+import { getTableName } from "drizzle-orm";
 import type { Db } from "@/lib/db";
+import { analyzeAfterBulkWrite, BULK_WRITE_ROWS, HEALTH_DATA_TABLES } from "@/lib/db/analyze";
 import { Collector, type BridgeProvider } from "@/lib/ingest/collector";
 import { recomputeDaily } from "@/lib/ingest/daily";
 import type { Refusal } from "@/lib/ingest/plausibility";
@@ -51,7 +52,7 @@ export type ImportOptions = {
   /** "Now" for the plausibility of dates. */
   now?: Date;
   flushRows?: number;
-  /** Rows written to a table past which it is ANALYZEd before the daily summaries (default ANALYZE_AFTER_ROWS). */
+  /** Rows written to a table past which it is ANALYZEd before the daily summaries (default BULK_WRITE_ROWS). */
   analyzeAfterRows?: number;
 };
 
@@ -188,7 +189,7 @@ export async function importAppleExport(db: Db, userId: string, file: string, op
   } finally {
     // Whatever landed (also before a failure or a cancel) gets its daily summaries and reconciled days,
     // planned with statistics that know about the rows just written.
-    await analyzeIfLarge(db, counts, opts.analyzeAfterRows ?? ANALYZE_AFTER_ROWS);
+    await analyzeIfLarge(db, counts, opts.analyzeAfterRows ?? BULK_WRITE_ROWS);
     step = "computing daily summaries";
     progress();
     const providers = new Set<BridgeProvider>([...out.days.keys(), ...out.sleepDays.keys()]);
@@ -203,10 +204,9 @@ export async function importAppleExport(db: Db, userId: string, file: string, op
   return summary();
 }
 
-/** Rows written to one table past which its planner statistics are refreshed at once (autovacuum's analyze comes late). */
-export const ANALYZE_AFTER_ROWS = 100_000;
-
+/** The tables that took at least `threshold` new or changed rows get fresh planner statistics (the shared sync-run rule). */
 async function analyzeIfLarge(db: Db, counts: UpsertCounts, threshold: number): Promise<void> {
-  const tables = RECORD_TABLES.filter((t) => counts[t].inserted + counts[t].updated >= threshold);
-  if (tables.length) await db.execute(sql.raw(`ANALYZE ${tables.join(", ")}`));
+  const large = new Set<string>(RECORD_TABLES.filter((t) => counts[t].inserted + counts[t].updated >= threshold));
+  const tables = HEALTH_DATA_TABLES.filter((t) => large.has(getTableName(t)));
+  if (tables.length) await analyzeAfterBulkWrite(db, tables);
 }
