@@ -7,7 +7,7 @@ import { stravaAthleteId } from "./providers/strava/oauth";
 import { whoopUserId } from "./providers/whoop/oauth";
 import { withingsSignature, withingsUserId } from "./providers/withings/oauth";
 import { startSimulator, type RunningSimulator } from "./server";
-import { authorize, basicAuth, call, pkceParams, pkcePair, postForm } from "./testing";
+import { authorize, basicAuth, call, postForm } from "./testing";
 
 /** A full authorization-code flow per provider, over real HTTP, in each provider's own protocol. */
 

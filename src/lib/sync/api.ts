@@ -6,7 +6,7 @@ import { providerConnections, syncRuns } from "@/lib/db/schema";
 import { authenticate, type FhirOptions, isRefusal } from "@/lib/fhir/api";
 import { dayStart } from "@/lib/fhir/resources";
 import { addDays, localDateAt, zoneOffsetMinutes } from "@/lib/normalize/dates";
-import { notPulledReason, PROVIDER_IDS, providers, pullProvider } from "@/lib/providers";
+import { notPulledReason, PROVIDER_IDS, providers } from "@/lib/providers";
 import { enqueueSync, SyncRequestError } from "./enqueue";
 import type { SyncRun } from "./runs";
 
