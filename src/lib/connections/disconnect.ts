@@ -77,7 +77,8 @@ export async function disconnect(
     .from(providerConnections)
     .where(and(eq(providerConnections.userId, userId), eq(providerConnections.provider, provider)));
 
-  const retired = providers[provider].authKind === "retired" ? retirementNote(providers[provider]) : undefined;
+  // A retired provider's API is gone: there is nothing to call, so nothing is tried.
+  const retired = retirementNote(providers[provider]);
   const revokeError = row && !retired ? await revokeAtProvider(db, row) : undefined;
 
   await db.transaction(async (tx) => {
