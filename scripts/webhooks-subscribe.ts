@@ -3,7 +3,7 @@
  *
  * Creates the webhook subscription a provider manages per app (Strava push subscription, Polar
  * webhook, Oura subscriptions), pointing at <APP_URL>/api/webhooks/<provider>, and prints what it
- * did. For WHOOP, Fitbit, Garmin, Withings and COROS it prints where the URL is set instead.
+ * did. For WHOOP, Garmin, Withings and COROS it prints where the URL is set instead.
  * The provider calls the app back during creation (handshake / PING), so the app must be running
  * and reachable at APP_URL.
  */

@@ -45,7 +45,7 @@ describe("demo clients", () => {
     expect(env.PROVIDER_ORIGIN_OVERRIDE).toBe(base);
     expect(env.STRAVA_CLIENT_ID).toBe(strava.clientId);
     expect(env.WITHINGS_CLIENT_SECRET).toBe(DEMO_CLIENTS.withings.clientSecret);
-    for (const id of ["OURA", "WHOOP", "FITBIT", "POLAR", "COROS"]) {
+    for (const id of ["OURA", "WHOOP", "GOOGLE_HEALTH", "POLAR", "COROS"]) {
       expect(env[`${id}_CLIENT_ID`]).toBeTruthy();
       expect(env[`${id}_CLIENT_SECRET`]).toBeTruthy();
     }
@@ -144,11 +144,11 @@ describe("faults", () => {
     expect(w.status).toBe(200);
     expect(w.json).toMatchObject({ status: 601 });
 
-    sim.state.addFault({ pathPrefix: "/api.fitbit.com/1/", kind: "429", retryAfterSeconds: 120 });
-    const f = await call(base, "https://api.fitbit.com/1/user/-/profile.json");
-    expect(f.status).toBe(429);
-    expect(f.headers.get("fitbit-rate-limit-remaining")).toBe("0");
-    expect(f.headers.get("fitbit-rate-limit-reset")).toBe("120");
+    sim.state.addFault({ pathPrefix: "/api.ouraring.com/v2/", kind: "429", retryAfterSeconds: 120 });
+    const o = await call(base, "https://api.ouraring.com/v2/usercollection/personal_info");
+    expect(o.status).toBe(429);
+    expect(o.headers.get("retry-after")).toBe("120");
+    expect(o.headers.get("x-ratelimit-reset")).toBe("120");
 
     sim.state.addFault({ provider: "coros", kind: "429" });
     const c = await postForm(base, "https://open.coros.com/oauth2/accesstoken", {});

@@ -19,7 +19,6 @@ export const DEMO_CLIENTS = {
   strava: { clientId: "demo-strava-client", clientSecret: "demo-strava-secret" },
   oura: { clientId: "demo-oura-client", clientSecret: "demo-oura-secret" },
   whoop: { clientId: "demo-whoop-client", clientSecret: "demo-whoop-secret" },
-  fitbit: { clientId: "demo-fitbit-client", clientSecret: "demo-fitbit-secret" },
   google_health: { clientId: "demo-google-health-client.apps.googleusercontent.com", clientSecret: "demo-google-health-secret" },
   polar: { clientId: "demo-polar-client", clientSecret: "demo-polar-secret" },
   coros: { clientId: "demo-coros-client", clientSecret: "demo-coros-secret" },
@@ -55,7 +54,6 @@ export const DEMO_EIGHTSLEEP_PASSWORD = "demo-sleep-password";
 /** Webhook settings the app shares with the provider (see demoWebhookEnv): the simulator plays the provider side. */
 export const DEMO_WEBHOOK_SETTINGS = {
   STRAVA_WEBHOOK_VERIFY_TOKEN: "demo-strava-verify-token",
-  FITBIT_SUBSCRIBER_VERIFICATION_CODE: "demo-fitbit-verification-code",
   OURA_WEBHOOK_VERIFICATION_TOKEN: "demo-oura-verification-token",
   /** What the simulated Polar shows once as `signature_secret_key` when the app creates its webhook. */
   POLAR_WEBHOOK_SECRET: "demo-polar-webhook-secret-0123456789abcdef",

@@ -23,7 +23,7 @@ export function seededHex(seed: string, length: number): string {
   return out.slice(0, length);
 }
 
-/** `length` characters of [0-9A-Z] derived from the seed (Fitbit-style encoded ids). */
+/** `length` characters of [0-9A-Z] derived from the seed (like Fitbit's encoded user ids). */
 export function seededAlnum(seed: string, length: number): string {
   const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
   const bytes = digest(seed);

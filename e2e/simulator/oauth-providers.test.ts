@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DEMO_CLIENTS } from "./clients";
 import { corosOpenId } from "./providers/coros/oauth";
-import { fitbitUserId } from "./providers/fitbit/oauth";
 import { ouraUserId } from "./providers/oura/oauth";
 import { polarUserId } from "./providers/polar/oauth";
 import { stravaAthleteId } from "./providers/strava/oauth";
 import { whoopUserId } from "./providers/whoop/oauth";
 import { withingsSignature, withingsUserId } from "./providers/withings/oauth";
 import { startSimulator, type RunningSimulator } from "./server";
-import { authorize, basicAuth, call, pkceParams, pkcePair, postForm } from "./testing";
+import { authorize, basicAuth, call, postForm } from "./testing";
 
 /** A full authorization-code flow per provider, over real HTTP, in each provider's own protocol. */
 
@@ -221,78 +220,32 @@ describe("WHOOP", () => {
   });
 });
 
-describe("Fitbit", () => {
-  const c = DEMO_CLIENTS.fitbit;
-  const TOKEN = "https://api.fitbit.com/oauth2/token";
-  const basic = { authorization: basicAuth(c.clientId, c.clientSecret) };
-  const start = (challenge: Record<string, string>, untick: string[] = []) =>
-    authorize(
-      base,
-      authUrl("https://www.fitbit.com/oauth2/authorize", {
-        client_id: c.clientId,
-        response_type: "code",
-        scope: "activity heartrate sleep profile weight",
-        redirect_uri: CALLBACK,
-        state: "st-fitbit",
-        ...challenge,
-      }),
-      { untick },
-    );
+describe("legacy Fitbit (switched off 2026-11-02)", () => {
+  it("answers 410 Gone on every legacy host and path: Google's error envelope for the API and token, a page for the browser", async () => {
+    const apiCalls = [
+      call(base, "https://api.fitbit.com/oauth2/token", { method: "POST" }),
+      postForm(base, "https://api.fitbit.com/oauth2/token", { grant_type: "refresh_token", refresh_token: "old" }, { authorization: basicAuth("old-fitbit-app", "s") }),
+      postForm(base, "https://api.fitbit.com/oauth2/revoke", { token: "old" }),
+      call(base, "https://api.fitbit.com/1/user/-/profile.json", { token: "old-access-token" }),
+      call(base, "https://api.fitbit.com/1/user/-/activities/list.json?afterDate=2024-01-01&sort=asc&limit=100&offset=0"),
+      call(base, "https://api.fitbit.com/1.2/user/-/sleep/date/2024-01-01/2024-01-31.json"),
+      call(base, "https://api.fitbit.com/1/user/-/apiSubscriptions/sub-1.json", { method: "DELETE" }),
+    ];
+    for (const res of await Promise.all(apiCalls)) {
+      expect(res.status).toBe(410);
+      expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+      expect(res.json.error).toMatchObject({ code: 410, message: expect.stringMatching(/turned off on 2026-11-02.*Google Health API/) });
+      const info = res.json.error.details.find((d: { "@type": string }) => d["@type"] === "type.googleapis.com/google.rpc.ErrorInfo");
+      expect(info.reason).toBe("API_TURNED_DOWN");
+    }
 
-  it("runs the PKCE flow with HTTP Basic and serves the profile", async () => {
-    const pkce = pkcePair();
-    const { location } = await start(pkceParams(pkce.challenge), ["weight"]);
-    expect(location!.hash).toBe("#_=_");
-    const code = location!.searchParams.get("code")!;
-    const tok = await postForm(base, TOKEN, { client_id: c.clientId, grant_type: "authorization_code", code, redirect_uri: CALLBACK, code_verifier: pkce.verifier }, basic);
-    expect(tok.status).toBe(200);
-    expect(tok.json).toMatchObject({ expires_in: 28800, token_type: "Bearer", user_id: fitbitUserId("athlete-1"), scope: "activity heartrate sleep profile" });
-
-    const prof = await call(base, "https://api.fitbit.com/1/user/-/profile.json", { token: tok.json.access_token });
-    expect(prof.status).toBe(200);
-    expect(prof.json.user.encodedId).toBe(fitbitUserId("athlete-1"));
-  });
-
-  it("rejects body credentials, a missing or wrong code_verifier, and plain PKCE", async () => {
-    const pkce = pkcePair();
-    const code = (await start(pkceParams(pkce.challenge))).location!.searchParams.get("code")!;
-    const inBody = await postForm(base, TOKEN, { client_id: c.clientId, client_secret: c.clientSecret, grant_type: "authorization_code", code, redirect_uri: CALLBACK, code_verifier: pkce.verifier });
-    expect(inBody.status).toBe(401);
-    expect(inBody.json).toMatchObject({ success: false, errors: [{ errorType: "invalid_client" }] });
-
-    const form = { grant_type: "authorization_code", code, redirect_uri: CALLBACK };
-    const missing = await postForm(base, TOKEN, form, basic);
-    expect(missing.status).toBe(400);
-    expect(missing.json.errors[0].errorType).toBe("invalid_grant");
-    const wrong = await postForm(base, TOKEN, { ...form, code_verifier: pkcePair().verifier }, basic);
-    expect(wrong.status).toBe(400);
-    expect(wrong.json.errors[0].message).toMatch(/code_verifier does not match/);
-    expect((await postForm(base, TOKEN, { ...form, code_verifier: pkce.verifier }, basic)).status).toBe(200);
-
-    const plain = await start({ code_challenge: pkce.verifier, code_challenge_method: "plain" });
-    expect(plain.pageStatus).toBe(400);
-    expect(plain.location).toBeNull();
-  });
-
-  it("rotates refresh tokens, rejects a spent one, reports expired tokens, and revokes", async () => {
-    const pkce = pkcePair();
-    const code = (await start(pkceParams(pkce.challenge))).location!.searchParams.get("code")!;
-    const tok = (await postForm(base, TOKEN, { grant_type: "authorization_code", code, redirect_uri: CALLBACK, code_verifier: pkce.verifier }, basic)).json;
-    const r1 = await postForm(base, TOKEN, { grant_type: "refresh_token", refresh_token: tok.refresh_token }, basic);
-    expect(r1.status).toBe(200);
-    const spent = await postForm(base, TOKEN, { grant_type: "refresh_token", refresh_token: tok.refresh_token }, basic);
-    expect(spent.status).toBe(400);
-    expect(spent.json).toMatchObject({ success: false, errors: [{ errorType: "invalid_grant" }] });
-    expect(spent.json.errors[0].message).toMatch(/^Refresh token invalid/);
-
-    sim.state.advanceClock(8 * 3600_000 + 1000);
-    const expired = await call(base, "https://api.fitbit.com/1/user/-/profile.json", { token: r1.json.access_token });
-    expect(expired.status).toBe(401);
-    expect(expired.json.errors[0].errorType).toBe("expired_token");
-
-    const rv = await postForm(base, "https://api.fitbit.com/oauth2/revoke", { token: r1.json.refresh_token }, basic);
-    expect(rv.status).toBe(200);
-    expect((await postForm(base, TOKEN, { grant_type: "refresh_token", refresh_token: r1.json.refresh_token }, basic)).status).toBe(400);
+    const consent = await call(base, "https://www.fitbit.com/oauth2/authorize?client_id=x&response_type=code&scope=activity&redirect_uri=" + encodeURIComponent(CALLBACK));
+    expect(consent.status).toBe(410);
+    expect(consent.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(consent.text).toContain("410 Gone");
+    expect(consent.text).not.toContain("<form");
+    // Nothing was granted on the way.
+    expect(sim.state.grants.size).toBe(0);
   });
 });
 

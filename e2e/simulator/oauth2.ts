@@ -89,7 +89,7 @@ export type OAuth2Style = {
   approveParams?(granted: string[]): Record<string, string>;
   /** error_description sent with error=access_denied, when the provider sends one. */
   denyDescription?: string;
-  /** Appended to every redirect (Fitbit adds `#_=_`). */
+  /** Appended to every redirect (the legacy Fitbit OAuth added `#_=_`). */
   redirectFragment?: string;
   /** The success body of the token endpoint. */
   tokenBody(result: TokenResult, ctx: RequestContext): unknown;

@@ -43,7 +43,7 @@ export type Handler = (ctx: RequestContext) => SimResponse | Promise<SimResponse
 export type RouteSpec = {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   host: string;
-  /** Literal path with optional `:param` segments, e.g. `/v3/users/:userId`. */
+  /** Literal path with optional `:param` segments, e.g. `/v3/users/:userId`; `/*` matches any path. */
   path: string;
   /** Stats key; defaults to `METHOD path`. */
   name?: string;
@@ -61,6 +61,11 @@ export class Router {
     const pattern = spec.path
       .split("/")
       .map((seg) => {
+        // A last segment `*` takes the rest of the path (a host that answers every path alike).
+        if (seg === "*") {
+          keys.push("rest");
+          return "(.*)";
+        }
         if (seg.startsWith(":")) {
           keys.push(seg.slice(1));
           return "([^/]+)";

@@ -210,74 +210,22 @@ describe("WHOOP collections", () => {
   });
 });
 
-describe("Fitbit", () => {
-  const API = "https://api.fitbit.com";
-
-  async function followNext(first: string, token: string, key: string): Promise<LooseJson[]> {
-    const out: LooseJson[] = [];
-    let url = first;
-    while (url) {
-      const res = await get(url, token);
-      expect(res.status).toBe(200);
-      out.push(...res.json[key]);
-      url = res.json.pagination.next;
-    }
-    return out;
-  }
-
-  it("follows pagination.next through every activity and sleep log after a date", async () => {
-    const { token } = grantToken(sim.state, "fitbit", "athlete-1");
-    const acts = await followNext(`${API}/1/user/-/activities/list.json?afterDate=${addDays(FROM, -1)}&sort=asc&offset=0&limit=100`, token, "activities");
-    expect(acts).toEqual(store().expectedRecords("fitbit", "athlete-1", "activities"));
-    const sleep = await followNext(`${API}/1.2/user/-/sleep/list.json?beforeDate=${addDays(TO, 1)}&sort=desc&offset=0&limit=100`, token, "sleep");
-    expect(sleep).toEqual(store().expectedRecords("fitbit", "athlete-1", "sleep").reverse());
-    expect((await get(`${API}/1/user/-/activities/list.json?afterDate=2026-01-01&sort=desc&limit=10`, token)).status).toBe(400);
-    expect((await get(`${API}/1/user/-/activities/list.json?afterDate=2026-01-01&sort=asc&limit=101`, token)).status).toBe(400);
-  });
-
-  it("date-range endpoints within each one's maximum span", async () => {
-    const { token } = grantToken(sim.state, "fitbit", "athlete-1");
-    const r = (path: string) => get(`${API}${path}`, token);
-    expect((await r(`/1/user/-/activities/steps/date/${FROM}/${TO}.json`)).json["activities-steps"]).toEqual(store().expectedRecords("fitbit", "athlete-1", "steps"));
-    expect((await r(`/1/user/-/activities/heart/date/${FROM}/${TO}.json`)).json["activities-heart"]).toEqual(store().expectedRecords("fitbit", "athlete-1", "heart"));
-    const march = { from: "2026-03-01", to: "2026-03-30" };
-    expect((await r(`/1/user/-/hrv/date/${march.from}/${march.to}.json`)).json.hrv).toEqual(store().expectedRecords("fitbit", "athlete-1", "hrv", march));
-    expect((await r(`/1/user/-/body/log/weight/date/${march.from}/${march.to}.json`)).json.weight).toEqual(store().expectedRecords("fitbit", "athlete-1", "weight", march));
-    expect((await r(`/1/user/-/body/log/fat/date/${march.from}/${march.to}.json`)).json.fat).toEqual(store().expectedRecords("fitbit", "athlete-1", "fat", march));
-    expect((await r(`/1.2/user/-/sleep/date/${march.from}/${march.to}.json`)).json.sleep).toEqual(store().expectedRecords("fitbit", "athlete-1", "sleep", march).reverse());
-    expect((await r(`/1/user/-/hrv/date/2026-03-01/2026-03-31.json`)).status).toBe(400); // 31 days > 30
-    const tooLong = await r(`/1/user/-/body/log/weight/date/2026-01-01/2026-02-15.json`);
-    expect(tooLong.json).toMatchObject({ success: false, errors: [{ errorType: "validation" }] });
-  });
-
-  it("counts 150 requests per user and hour, then 429 with Fitbit-Rate-Limit headers", async () => {
+describe("Google Health budgets", () => {
+  it("counts 300 requests per user and minute, then 429 RESOURCE_EXHAUSTED; another user has their own", async () => {
     now = Date.parse("2026-06-15T12:59:00Z");
-    const { token } = grantToken(sim.state, "fitbit", "athlete-1");
-    const other = grantToken(sim.state, "fitbit", "athlete-2").token;
-    const url = `${API}/1/user/-/hrv/date/2026-06-01/2026-06-02.json`;
-    const first = await get(url, token);
-    expect(first.headers.get("fitbit-rate-limit-limit")).toBe("150");
-    expect(first.headers.get("fitbit-rate-limit-remaining")).toBe("149");
-    expect(first.headers.get("fitbit-rate-limit-reset")).toBe("60");
-    for (let i = 1; i < 150; i++) await get(url, token);
+    const { token } = grantToken(sim.state, "google_health", "athlete-1");
+    const other = grantToken(sim.state, "google_health", "athlete-2").token;
+    const filter = 'heart_rate.sample_time.physical_time >= "2026-06-14T00:00:00Z" AND heart_rate.sample_time.physical_time < "2026-06-14T00:05:00Z"';
+    const url = `https://health.googleapis.com/v4/users/me/dataTypes/heart-rate/dataPoints?${new URLSearchParams({ filter, pageSize: "1" })}`;
+    const statuses = new Set<number>();
+    for (let i = 0; i < 300; i++) statuses.add((await get(url, token)).status);
+    expect(statuses).toEqual(new Set([200]));
     const limited = await get(url, token);
     expect(limited.status).toBe(429);
-    expect(limited.headers.get("retry-after")).toBe("60");
-    expect(limited.headers.get("fitbit-rate-limit-remaining")).toBe("0");
-    expect((await get(url, other)).status).toBe(200); // another user has their own budget
+    expect(limited.json.error).toMatchObject({ code: 429, status: "RESOURCE_EXHAUSTED" });
+    expect((await get(url, other)).status).toBe(200);
     now += 60_000;
     expect((await get(url, token)).status).toBe(200);
-  });
-
-  it("401 on an expired token; the profile names the data's time zone", async () => {
-    store().configure({ account: "athlete-1" }, { timezone: "America/Chicago" });
-    const { token } = grantToken(sim.state, "fitbit", "athlete-1");
-    const profile = await get(`${API}/1/user/-/profile.json`, token);
-    expect(profile.json.user).toMatchObject({ timezone: "America/Chicago", offsetFromUTCMillis: -5 * 3600_000 });
-    sim.state.expireTokens({ accessToken: token });
-    const dead = await get(`${API}/1/user/-/hrv/date/2026-06-01/2026-06-02.json`, token);
-    expect(dead.status).toBe(401);
-    expect(dead.json.errors[0].errorType).toBe("expired_token");
   });
 });
 

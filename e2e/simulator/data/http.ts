@@ -6,7 +6,7 @@ import { simData } from "./generator";
 /** Shared plumbing of the data endpoints: budgets and their headers, parameter parsing, paging tokens. */
 
 /**
- * Counts the request against the provider's budget (scope: the app, or the user for Fitbit), then
+ * Counts the request against the provider's budget (scope: the app, or the user for Google Health), then
  * answers with the provider's rate-limit headers, or with its 429 (Withings: HTTP 200 + status 601)
  * when the budget is spent and enforcement is on. Budgets and headers are the provider module's
  * (`data.rateLimits`, from `providers/<id>/rate-limits.ts`); without them nothing is counted.

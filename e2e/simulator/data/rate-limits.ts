@@ -2,7 +2,7 @@
  * The generic request-budget counter. Each provider's budgets and rate-limit headers live in its own
  * folder (`providers/<id>/rate-limits.ts`, the `rateLimits` part of its data spec); `data/http.ts`
  * takes them from the registry the simulator serves. Windows are aligned like the providers reset
- * them (Strava :00/:15/:30/:45 and 00:00 UTC, Fitbit the top of the hour, the rest at multiples of
+ * them (Strava :00/:15/:30/:45 and 00:00 UTC, the rest at multiples of
  * their length since the epoch) and measured on the simulator clock. Numbers from providers.md;
  * where it gives none the provider has no rule.
  */

@@ -1,13 +1,11 @@
 import { corosOpenId } from "../providers/coros/oauth";
 import { eightSleepUserId } from "../providers/eightsleep/oauth";
-import { fitbitUserId } from "../providers/fitbit/oauth";
 import { GH_SCOPES, googleHealthUserId } from "../providers/google_health/oauth";
 import { ouraUserId } from "../providers/oura/oauth";
 import { polarUserId } from "../providers/polar/oauth";
 import { stravaAthleteId, STRAVA_SCOPES } from "../providers/strava/oauth";
 import { whoopUserId, WHOOP_SCOPES } from "../providers/whoop/oauth";
 import { withingsUserId, WITHINGS_SCOPES } from "../providers/withings/oauth";
-import { FITBIT_SCOPES } from "../providers/fitbit/oauth";
 import { OURA_SCOPES } from "../providers/oura/oauth";
 import type { SimulatorState } from "../state";
 
@@ -21,7 +19,6 @@ const USER_IDS: Record<string, (account: string) => string> = {
   strava: stravaAthleteId,
   oura: ouraUserId,
   whoop: whoopUserId,
-  fitbit: fitbitUserId,
   google_health: googleHealthUserId,
   polar: polarUserId,
   coros: corosOpenId,
@@ -33,7 +30,6 @@ const ALL_SCOPES: Record<string, string[]> = {
   strava: STRAVA_SCOPES,
   oura: OURA_SCOPES,
   whoop: WHOOP_SCOPES,
-  fitbit: FITBIT_SCOPES,
   google_health: GH_SCOPES,
   polar: ["accesslink.read_all"],
   coros: [],

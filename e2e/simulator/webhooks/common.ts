@@ -37,7 +37,7 @@ export type SimWebhook<I = Record<string, unknown>> = {
   subscriptions?(state: SimulatorState): unknown;
   /**
    * Provider-specific admin calls under `/__admin/webhooks/<provider>`, keyed `"<METHOD> /<path>"`
-   * (e.g. Fitbit's `POST /verify`). A throw answers 409 with its message.
+   * (e.g. Google Health's `POST /verify`). A throw answers 409 with its message.
    */
   admin?: Record<string, (state: SimulatorState, body: unknown) => SimResponse | Promise<SimResponse>>;
 };

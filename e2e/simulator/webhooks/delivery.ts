@@ -10,7 +10,7 @@ import type { SimulatorState } from "../state";
 export type Delivery = {
   id: string;
   provider: string;
-  /** "notice", "handshake", "ping" (Polar), "verify" (Fitbit subscriber check), "backfill" (Garmin push). */
+  /** "notice", "handshake", "ping" (Polar), "verify" (Google Health endpoint check), "backfill" (Garmin push). */
   kind: string;
   method: "GET" | "POST";
   url: string;

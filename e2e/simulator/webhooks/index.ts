@@ -123,7 +123,7 @@ export async function handleWebhookAdmin(state: SimulatorState, method: string, 
         return json(200, { deliveries });
       }
       default: {
-        // `/<provider>/<call>`: the provider's own admin calls (Fitbit's subscriber check, Garmin's modes).
+        // `/<provider>/<call>`: the provider's own admin calls (Google Health's endpoint check, Garmin's modes).
         const m = /^(\w+) \/([^/]+)(\/.*)$/.exec(route);
         const call = m ? webhookOf(state, m[2])?.admin?.[`${m[1]} ${m[3]}`] : undefined;
         if (call) return await call(state, body);

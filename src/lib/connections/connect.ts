@@ -1,10 +1,10 @@
 import { z } from "zod";
 import type { Db } from "@/lib/db";
 import type { ProviderConnection } from "@/lib/db/schema";
-import { isConfigured, isProviderId, providers, type ProviderId } from "@/lib/providers";
+import { isConfigured, isProviderId, providerName, providers, retirementNote, type ProviderId } from "@/lib/providers";
 import { ProviderNotConfiguredError, safeReason } from "@/lib/providers/shared/errors";
 import { clientVars, providerContext } from "@/lib/providers/shared/http";
-import { NotOAuthProviderError, OAuthStateError, ProviderDeniedError, UnknownProviderError } from "./errors";
+import { NotOAuthProviderError, OAuthStateError, ProviderDeniedError, RetiredProviderError, UnknownProviderError } from "./errors";
 import { consumeOAuthState, createOAuthState } from "./oauth-state";
 import { assertNotLinkedElsewhere, saveConnection } from "./store";
 
@@ -16,6 +16,7 @@ import { assertNotLinkedElsewhere, saveConnection } from "./store";
 function oauth2Provider(provider: string) {
   if (!isProviderId(provider)) throw new UnknownProviderError(provider);
   const def = providers[provider];
+  if (def.authKind === "retired") throw new RetiredProviderError(def.id, retirementNote(def)!, providerName(def.retired.successor));
   if (def.authKind !== "oauth2") throw new NotOAuthProviderError(provider, def.name);
   if (!isConfigured(def)) {
     const { idVar, secretVar } = clientVars(def.id);

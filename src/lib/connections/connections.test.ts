@@ -12,6 +12,7 @@ import { openPostgres } from "@/lib/db";
 import { engines, type TestDb } from "@/test/db";
 import { completeConnect, startConnect } from "./connect";
 import { disconnect } from "./disconnect";
+import { saveConnection } from "./store";
 import {
   AccountLinkedElsewhereError,
   ConnectionUnavailableError,
@@ -45,7 +46,7 @@ afterAll(async () => {
   await sim?.close();
 });
 
-const OAUTH2 = ["strava", "oura", "whoop", "fitbit", "polar", "coros", "withings"] as const;
+const OAUTH2 = ["strava", "oura", "whoop", "google_health", "polar", "coros", "withings"] as const;
 const fast = { baseDelayMs: 1, maxDelayMs: 5 };
 
 const stat = (provider: ProviderId, key: string) => sim.state.stats()[provider]?.[key] ?? 0;
@@ -103,7 +104,7 @@ describe.each(engines)("connections against the simulator ($name)", ({ name, ope
     else expect(connection.refreshTokenEnc).toBeNull();
     if (provider !== "coros") expect(connection.scopes.length).toBeGreaterThan(0);
     expect(connection.expiresAt!.getTime()).toBeGreaterThan(Date.now());
-    if (["strava", "whoop", "fitbit", "polar", "oura"].includes(provider)) expect(connection.displayName).toBeTruthy();
+    if (["strava", "whoop", "polar", "oura"].includes(provider)) expect(connection.displayName).toBeTruthy();
     if (provider === "polar") {
       expect(remote.extra).toMatchObject({ registered: true, memberId: userId });
       expect(connection.meta).toMatchObject({ memberId: userId });
@@ -115,7 +116,7 @@ describe.each(engines)("connections against the simulator ($name)", ({ name, ope
     if (remote.refreshToken) expect(raw).not.toContain(remote.refreshToken);
   });
 
-  it.each(["strava", "oura", "whoop", "fitbit", "coros", "withings"] as const)(
+  it.each(["strava", "oura", "whoop", "google_health", "coros", "withings"] as const)(
     "%s: an expiring token is refreshed and the rotated tokens are stored",
     async (provider) => {
       const userId = await newUser();
@@ -135,8 +136,8 @@ describe.each(engines)("connections against the simulator ($name)", ({ name, ope
       expect(openToken(row.accessTokenEnc!)).toBe(token);
       expect(row.lastRefreshedAt).not.toBeNull();
       expect(row.expiresAt!.getTime()).toBeGreaterThan(Date.now() + 3600_000 - 60_000);
-      if (provider === "coros") {
-        expect(openToken(row.refreshTokenEnc!)).toBe(oldRefresh); // COROS keeps the refresh token
+      if (provider === "coros" || provider === "google_health") {
+        expect(openToken(row.refreshTokenEnc!)).toBe(oldRefresh); // COROS and Google keep the refresh token
       } else {
         expect(openToken(row.refreshTokenEnc!)).toBe(remote.refreshToken); // rotated and stored
         expect(openToken(row.refreshTokenEnc!)).not.toBe(oldRefresh);
@@ -174,15 +175,15 @@ describe.each(engines)("connections against the simulator ($name)", ({ name, ope
     try {
       const userId = await newUser();
       const account = `procs-${randomBytes(3).toString("hex")}`;
-      const { connection } = await connect(userId, "fitbit", account);
+      const { connection } = await connect(userId, "google_health", account);
       await expireEverywhere(connection);
-      const before = stat("fitbit", "token:refresh_token");
+      const before = stat("google_health", "token:refresh_token");
       const tokens = await Promise.all(
         Array.from({ length: 20 }, (_, i) => getValidAccessToken(i % 2 ? t.db : second.db, connection.id, fast)),
       );
-      expect(stat("fitbit", "token:refresh_token")).toBe(before + 1);
+      expect(stat("google_health", "token:refresh_token")).toBe(before + 1);
       expect(new Set(tokens).size).toBe(1);
-      expect(simConnection("fitbit", account).accessToken).toBe(tokens[0]);
+      expect(simConnection("google_health", account).accessToken).toBe(tokens[0]);
     } finally {
       await second.close();
     }
@@ -215,9 +216,9 @@ describe.each(engines)("connections against the simulator ($name)", ({ name, ope
   it("a revoked grant → InvalidGrantError, status needs_reauth with the reason, no token afterwards", async () => {
     const userId = await newUser();
     const account = `revoked-${randomBytes(3).toString("hex")}`;
-    const { connection } = await connect(userId, "fitbit", account);
+    const { connection } = await connect(userId, "google_health", account);
     await expireEverywhere(connection);
-    sim.state.revokeTokens({ provider: "fitbit", account });
+    sim.state.revokeTokens({ provider: "google_health", account });
     const refreshToken = openToken(connection.refreshTokenEnc!);
 
     const err = await caught(getValidAccessToken(t.db, connection.id, fast));
@@ -318,7 +319,7 @@ describe.each(engines)("connections against the simulator ($name)", ({ name, ope
     it("another user's callback → wrong_user, nothing stored for either; the owner can still finish", async () => {
       const alice = await newUser();
       const mallory = await newUser();
-      const query = await consent(alice, "fitbit", `victim-${randomBytes(3).toString("hex")}`);
+      const query = await consent(alice, "google_health", `victim-${randomBytes(3).toString("hex")}`);
       const err = await caught(completeConnect(t.db, { userId: mallory, query }));
       expect((err as OAuthStateError).problem).toBe("wrong_user");
       expect(await rowsOf(mallory)).toHaveLength(0);
@@ -395,5 +396,36 @@ describe.each(engines)("connections against the simulator ($name)", ({ name, ope
     expect(left.filter((a) => a.userId === userId).map((a) => a.provider)).toEqual(["garmin"]);
     expect(left.filter((a) => a.userId === other)).toHaveLength(1);
     expect((await t.db.select().from(measurements)).filter((m) => m.userId === userId)).toHaveLength(0);
+  });
+
+  it("a legacy Fitbit connection disconnects with its data kept or deleted, says why nothing is revoked, and never calls the dead API", async () => {
+    const legacy = async (deleteData: boolean) => {
+      const userId = await newUser();
+      // As the old app left it: sealed Fitbit tokens that no longer work anywhere.
+      await saveConnection(t.db, {
+        userId,
+        provider: "fitbit",
+        authKind: "oauth2",
+        tokens: { accessToken: "old-fitbit-access", refreshToken: "old-fitbit-refresh", providerUserId: `FB${randomBytes(3).toString("hex")}` },
+      });
+      await t.db.insert(activities).values({ userId, provider: "fitbit", externalId: "logId-1", type: "walk", startAt: new Date("2025-06-01T08:00:00Z"), localDate: "2025-06-01" });
+      const result = await disconnect(t.db, userId, "fitbit", { deleteData });
+      const left = (await t.db.select().from(activities).where(eq(activities.userId, userId))).map((a) => a.provider);
+      return { result, left, rows: await rowsOf(userId) };
+    };
+    const kept = await legacy(false);
+    expect(kept.result).toEqual({
+      disconnected: true,
+      revoked: false,
+      revokeError: undefined,
+      revokeSkipped: "Fitbit's old Web API was switched off on 2026-11-02. There is nothing left to revoke there; the stored tokens are deleted.",
+      dataDeleted: false,
+    });
+    expect(kept.rows).toHaveLength(0);
+    expect(kept.left).toEqual(["fitbit"]);
+    const deleted = await legacy(true);
+    expect(deleted.result).toMatchObject({ disconnected: true, revoked: false, dataDeleted: true });
+    expect(deleted.left).toEqual([]);
+    expect(sim.state.stats().fitbit ?? {}).toEqual({});
   });
 });

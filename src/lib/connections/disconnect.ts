@@ -9,7 +9,7 @@ import {
   sleepSessions,
   type ProviderConnection,
 } from "@/lib/db/schema";
-import { isConfigured, isProviderId, oauth1Of, oauth2Of, providers, type ProviderId } from "@/lib/providers";
+import { isConfigured, isProviderId, oauth1Of, oauth2Of, providers, retirementNote, type ProviderId } from "@/lib/providers";
 import { ProviderError, ProviderNotConfiguredError, safeReason } from "@/lib/providers/shared/errors";
 import { providerContext } from "@/lib/providers/shared/http";
 import type { TokenSet } from "@/lib/providers/types";
@@ -25,6 +25,8 @@ export type DisconnectResult = {
   revoked: boolean;
   /** Why revocation was skipped or failed (secret-free); never blocks the disconnect. */
   revokeError?: string;
+  /** Why revocation was not even tried, as a sentence for the user: the provider's API is gone. */
+  revokeSkipped?: string;
   dataDeleted: boolean;
 };
 
@@ -75,7 +77,9 @@ export async function disconnect(
     .from(providerConnections)
     .where(and(eq(providerConnections.userId, userId), eq(providerConnections.provider, provider)));
 
-  const revokeError = row ? await revokeAtProvider(db, row) : undefined;
+  // A retired provider's API is gone: there is nothing to call, so nothing is tried.
+  const retired = retirementNote(providers[provider]);
+  const revokeError = row && !retired ? await revokeAtProvider(db, row) : undefined;
 
   await db.transaction(async (tx) => {
     if (row) await tx.delete(providerConnections).where(eq(providerConnections.id, row.id));
@@ -92,8 +96,9 @@ export async function disconnect(
 
   return {
     disconnected: Boolean(row),
-    revoked: Boolean(row) && revokeError === undefined,
+    revoked: Boolean(row) && !retired && revokeError === undefined,
     revokeError: row ? revokeError : undefined,
+    revokeSkipped: row && retired ? `${retired} There is nothing left to revoke there; the stored tokens are deleted.` : undefined,
     dataDeleted: Boolean(opts.deleteData),
   };
 }

@@ -50,6 +50,14 @@ export class NotOAuthProviderError extends Error {
   }
 }
 
+/** The provider's API is switched off: it takes no new connections, its successor does. */
+export class RetiredProviderError extends Error {
+  constructor(readonly provider: string, note: string, successorName: string) {
+    super(`${note} Connect ${successorName} instead; what was synced before stays.`);
+    this.name = "RetiredProviderError";
+  }
+}
+
 export class ConnectionNotFoundError extends Error {
   constructor(readonly connectionId: string) {
     super("connection not found");

@@ -40,20 +40,20 @@ describe.each(engines)("OAuth state ($name)", ({ open }) => {
   afterAll(() => t?.close());
 
   it("is random, bound to user+provider, single use, and hands back the PKCE verifier of its challenge", async () => {
-    const a = await createOAuthState(t.db, { userId: alice, provider: "fitbit", pkce: true });
-    const b = await createOAuthState(t.db, { userId: alice, provider: "fitbit", pkce: true });
+    const a = await createOAuthState(t.db, { userId: alice, provider: "google_health", pkce: true });
+    const b = await createOAuthState(t.db, { userId: alice, provider: "google_health", pkce: true });
     expect(a.state).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(a.state).not.toBe(b.state);
     expect(a.codeChallenge).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
     const consumed = await consumeOAuthState(t.db, { state: a.state, userId: alice });
-    expect(consumed.provider).toBe("fitbit");
+    expect(consumed.provider).toBe("google_health");
     expect(pkceChallenge(consumed.codeVerifier!)).toBe(a.codeChallenge);
     expect(await problemOf(consumeOAuthState(t.db, { state: a.state, userId: alice }))).toBe("used");
   });
 
   it("stores neither the state nor the verifier in clear", async () => {
-    const s = await createOAuthState(t.db, { userId: alice, provider: "fitbit", pkce: true });
+    const s = await createOAuthState(t.db, { userId: alice, provider: "google_health", pkce: true });
     const raw = JSON.stringify((await t.db.execute(sql`select * from oauth_state`)) as unknown);
     expect(raw).not.toContain(s.state);
     const { codeVerifier } = await consumeOAuthState(t.db, { state: s.state, userId: alice });

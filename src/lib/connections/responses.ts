@@ -6,7 +6,7 @@ import {
   TransientProviderError,
   safeReason,
 } from "@/lib/providers/shared/errors";
-import { AccountLinkedElsewhereError, NotOAuthProviderError, ProviderDeniedError } from "./errors";
+import { AccountLinkedElsewhereError, NotOAuthProviderError, ProviderDeniedError, RetiredProviderError } from "./errors";
 
 /** Responses shared by the OAuth route handlers. The settings page prefixes messages with the provider's name. */
 
@@ -50,7 +50,7 @@ export function connectErrorMessage(error: unknown): string | undefined {
   if (error instanceof ProviderNotConfiguredError) {
     return `Not configured on this server: set ${error.missing.join(" and ")} (see .env.providers.example).`;
   }
-  if (error instanceof NotOAuthProviderError) return error.message;
+  if (error instanceof NotOAuthProviderError || error instanceof RetiredProviderError) return error.message;
   if (error instanceof ProviderDeniedError) return error.reason;
   if (error instanceof AccountLinkedElsewhereError) return error.message;
   if (error instanceof InvalidGrantError) {

@@ -54,6 +54,22 @@ export function isProviderId(value: unknown): value is ProviderId {
   return typeof value === "string" && (PROVIDER_IDS as readonly string[]).includes(value);
 }
 
+/** "Fitbit's old Web API was switched off on 2026-11-02." for a retired provider; undefined otherwise. */
+export function retirementNote(def: ProviderDefinition): string | undefined {
+  if (def.authKind !== "retired") return undefined;
+  return `${def.retired.what} was switched off on ${def.retired.since}.`;
+}
+
+/** Why the app pulls nothing from `id` on request (push-only, or retired); undefined when it pulls. */
+export function notPulledReason(id: ProviderId): string | undefined {
+  const def = providers[id];
+  if (def.pull) return undefined;
+  if (def.authKind === "retired") {
+    return `${retirementNote(def)} ${def.name} can no longer sync; connect ${providerName(def.retired.successor)} instead`;
+  }
+  return `${def.name} sends its data by itself; there is nothing to sync on request`;
+}
+
 /** Providers with no credential set (API key, password, bridges) need no app registration. */
 export function isConfigured(provider: ProviderDefinition): boolean {
   if (provider.credentialVars.length === 0) return true;

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { coros } from "./coros";
 import { COROS_ASSUMED_TOKEN_LIFETIME_S } from "./coros/auth";
 import { InvalidGrantError, ProviderRequestError, TransientProviderError } from "./shared/errors";
-import { fitbit } from "./fitbit";
+import { googleHealth } from "./google_health";
 import { basicAuthHeader } from "./shared/oauth2";
 import { oura } from "./oura";
 import { polar } from "./polar";
@@ -12,6 +12,8 @@ import type { OAuth2Flow, ProviderContext, ProviderDefinition } from "./types";
 import { whoop } from "./whoop";
 import { withings } from "./withings";
 import { withingsSignature } from "./withings/auth";
+
+const GH_SCOPE = "https://www.googleapis.com/auth/googlehealth.";
 
 /**
  * Each provider's flow against the facts in shared/providers.md: the exact authorize parameters, the
@@ -96,18 +98,20 @@ describe("authorize URLs (providers.md: endpoint, exactly the documented paramet
     expect(a.keys.sort()).toEqual(["client_id", "redirect_uri", "response_type", "scope", "state"]);
   });
 
-  it("Fitbit: PKCE S256 with the given challenge, space scopes", () => {
-    expect(flowOf(fitbit).pkce).toBe(true);
-    const a = authorize(fitbit, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
-    expect(a.base).toBe("https://www.fitbit.com/oauth2/authorize");
+  it("Google Health: PKCE S256 with the given challenge, offline access with consent, space scopes", () => {
+    expect(flowOf(googleHealth).pkce).toBe(true);
+    const a = authorize(googleHealth, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+    expect(a.base).toBe("https://accounts.google.com/o/oauth2/v2/auth");
     expect(a.params).toEqual({
       client_id: "cid-1",
       response_type: "code",
-      scope: "activity heartrate sleep profile weight oxygen_saturation respiratory_rate temperature",
+      scope: ["activity_and_fitness", "health_metrics_and_measurements", "sleep", "settings"].map((s) => `${GH_SCOPE}${s}.readonly`).join(" "),
       redirect_uri: REDIRECT,
       state: "st4te-value",
       code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
       code_challenge_method: "S256",
+      access_type: "offline",
+      prompt: "consent",
     });
   });
 
@@ -141,7 +145,7 @@ describe("authorize URLs (providers.md: endpoint, exactly the documented paramet
     });
   });
 
-  it("only Fitbit asks for PKCE (the others don't document it)", () => {
+  it("only Google Health asks for PKCE (the others don't document it)", () => {
     for (const def of [strava, oura, whoop, polar, coros, withings]) expect(flowOf(def).pkce).toBe(false);
   });
 });
@@ -213,25 +217,26 @@ describe("code exchange and refresh: request style and response shapes", () => {
     expect(r).toMatchObject({ accessToken: "at2", refreshToken: "rt2", scopes: ["offline", "read:sleep"] });
   });
 
-  it("Fitbit: HTTP Basic + code_verifier; user_id in the response; 8 h expiry", async () => {
+  it("Google Health: credentials in the body + code_verifier; the granted scopes; 1 h expiry", async () => {
     const before = Date.now();
-    const { ctx, calls } = harness("fitbit", [
-      {
-        body: { access_token: "at", expires_in: 28800, refresh_token: "rt", scope: "sleep activity", token_type: "Bearer", user_id: "GGNJL9" },
-      },
+    const granted = `${GH_SCOPE}sleep.readonly ${GH_SCOPE}activity_and_fitness.readonly`;
+    const { ctx, calls } = harness("google_health", [
+      { body: { access_token: "at", expires_in: 3599, refresh_token: "rt", scope: granted, token_type: "Bearer" } },
     ]);
-    const t = await flowOf(fitbit).exchangeCode(ctx, { code: "c", codeVerifier: "v".repeat(43) });
-    expect(calls[0].url).toBe("https://api.fitbit.com/oauth2/token");
-    expect(calls[0].headers.authorization).toBe(basicAuthHeader("cid-1", "csecret-1"));
+    const t = await flowOf(googleHealth).exchangeCode(ctx, { code: "c", codeVerifier: "v".repeat(43) });
+    expect(calls[0].url).toBe("https://oauth2.googleapis.com/token");
+    expect(calls[0].headers.authorization).toBeUndefined();
     expect(formOf(calls[0])).toEqual({
       grant_type: "authorization_code",
       code: "c",
       redirect_uri: REDIRECT,
       code_verifier: "v".repeat(43),
+      client_id: "cid-1",
+      client_secret: "csecret-1",
     });
-    expect(t.providerUserId).toBe("GGNJL9");
-    expect(t.scopes).toEqual(["sleep", "activity"]);
-    expect(t.expiresAt!.getTime()).toBeGreaterThanOrEqual(before + 28800_000);
+    expect(t.scopes).toEqual([`${GH_SCOPE}sleep.readonly`, `${GH_SCOPE}activity_and_fitness.readonly`]);
+    expect(t.refreshToken).toBe("rt");
+    expect(t.expiresAt!.getTime()).toBeGreaterThanOrEqual(before + 3599_000);
   });
 
   it("Polar: HTTP Basic; x_user_id; no refresh; registration with member-id, 409 verified with GET", async () => {

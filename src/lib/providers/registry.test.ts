@@ -34,7 +34,7 @@ describe("the provider registry", () => {
 
   it("pulls from every connected provider except push-only Garmin; bridges pull nothing", () => {
     const pulled = providerList.filter((p) => p.pull).map((p) => p.id);
-    expect(pulled.sort()).toEqual(["coros", "eightsleep", "fitbit", "google_health", "hevy", "oura", "polar", "strava", "whoop", "withings"]);
+    expect(pulled.sort()).toEqual(["coros", "eightsleep", "google_health", "hevy", "oura", "polar", "strava", "whoop", "withings"]);
     expect(pullProvider("garmin")).toBeUndefined();
     expect(providers.garmin.webhook?.backfill?.days).toBeGreaterThan(0);
     expect(pullProvider("not-a-provider")).toBeUndefined();
@@ -52,6 +52,14 @@ describe("the provider registry", () => {
       }
       expect(Boolean(sim.webhook), `${def.id}: a webhook here and in the simulator, or in neither`).toBe(Boolean(def.webhook));
     }
+  });
+
+  it("keeps the legacy Fitbit id for its stored connections, with nothing left that could call the dead API", () => {
+    const fitbit = providers.fitbit;
+    expect(fitbit.authKind).toBe("retired");
+    expect(fitbit.authKind === "retired" && fitbit.retired).toEqual({ since: "2026-11-02", successor: "google_health", what: "Fitbit's old Web API" });
+    expect([fitbit.pull, fitbit.webhook, fitbit.subscriptions, "oauth2" in fitbit ? fitbit.oauth2 : undefined]).toEqual([undefined, undefined, undefined, undefined]);
+    expect(fitbit.credentialVars).toEqual([]);
   });
 
   it("says how every webhook's subscription is set up", () => {

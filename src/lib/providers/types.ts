@@ -136,7 +136,7 @@ export type WebhookNotice = {
   dedupeKey: string;
   /**
    * "event": the notice names one change (it carries an event time or id), so a replay is dropped
-   * for good. "state": it only says "something changed here" (Fitbit: collection + date), so an
+   * for good. "state": it only says "something changed here" (Withings: appli + time window), so an
    * identical notice is a duplicate only while the first still waits; once that one is being
    * processed, a new identical notice may mean new data and is kept.
    */
@@ -152,11 +152,11 @@ export type WebhookNotice = {
 export type WebhookConnection = { authKind: string; meta: Record<string, unknown>; accessToken: () => string };
 
 export interface WebhookSpec {
-  /** Status of an accepted notice (Fitbit wants 204). */
+  /** Status of an accepted notice (Google Health wants 204). */
   ackStatus: number;
   /** Body of the acknowledgement, when the provider expects one (COROS). */
   ackBody?: unknown;
-  /** Status of a notice that fails verification (Fitbit expects 404). */
+  /** Status of a notice that fails verification (Strava gets 403). */
   rejectStatus: number;
   /** The provider's deadline for the acknowledgement; processing never happens before it. */
   deadlineMs: number;
@@ -235,8 +235,6 @@ type ProviderBase = {
   notice?: string;
   /** A note about one connection, shown on its card (e.g. scopes the user did not grant). */
   connectionNotice?(connection: { scopes: string[]; meta: Record<string, unknown> }): string | undefined;
-  /** The provider's API is switched off: existing connections keep their data, new ones go to `successor`. */
-  retired?: { since: string; successor: ProviderId; reason: string };
   /** Data the app pulls (the sync engine); absent for push-only providers and phone bridges. */
   pull?: PullSide;
   /** Provider push (`/api/webhooks/<id>`), in the provider's `webhook.ts`. */
@@ -252,7 +250,21 @@ export type ProviderDefinition =
   | (ProviderBase & { authKind: "api_key"; apiKey: ApiKeyFlow })
   | (ProviderBase & { authKind: "password"; password: PasswordFlow })
   /** Phone bridges push to `/api/webhooks/ingest` with an API key. */
-  | (ProviderBase & { authKind: "bridge" });
+  | (ProviderBase & { authKind: "bridge" })
+  /** The provider's API is switched off: no flow, no pull, no push; stored connections and data stay. */
+  | (ProviderBase & { authKind: "retired"; retired: Retirement });
+
+/** Why and since when a provider's API is gone, and which provider replaces it. */
+export type Retirement = {
+  /** Day the provider switched the API off (YYYY-MM-DD). */
+  since: string;
+  successor: ProviderId;
+  /** What was switched off, for people: "Fitbit's old Web API". */
+  what: string;
+};
+
+/** How a provider is connected: a connection's kind, or "retired" for one that takes no connections. */
+export type DefinitionKind = ProviderDefinition["authKind"];
 
 /** The OAuth 1.0a flow of a provider that has one (Garmin). */
 export const oauth1Of = (def: ProviderDefinition): OAuth1Flow | undefined => (def.authKind === "oauth2" ? def.oauth1 : undefined);

@@ -4,7 +4,6 @@ import { DEMO_CLIENTS } from "@sim/clients";
 import { DEMO_WEBHOOK_SETTINGS } from "@sim/clients";
 import { WebhookParseError, type WebhookRequest, type WebhookSecrets, type WebhookSpec } from "./types";
 import { corosWebhook } from "./coros/webhook";
-import { fitbitWebhook } from "./fitbit/webhook";
 import { garminWebhook } from "./garmin/webhook";
 import { ouraWebhook } from "./oura/webhook";
 import { isoDurationMs, polarWebhook } from "./polar/webhook";
@@ -21,7 +20,6 @@ import { withingsWebhook } from "./withings/webhook";
 
 const vars: Record<string, string> = {
   ...DEMO_WEBHOOK_SETTINGS,
-  FITBIT_CLIENT_SECRET: DEMO_CLIENTS.fitbit.clientSecret,
   OURA_CLIENT_SECRET: DEMO_CLIENTS.oura.clientSecret,
   WHOOP_CLIENT_SECRET: DEMO_CLIENTS.whoop.clientSecret,
   COROS_CLIENT_ID: DEMO_CLIENTS.coros.clientId,
@@ -89,47 +87,6 @@ describe("strava", () => {
   it("refuses a malformed body", () => {
     expect(() => stravaWebhook.parse(request({ body: "{" }))).toThrow(WebhookParseError);
     expect(() => stravaWebhook.parse(request({ body: JSON.stringify({ object_type: "activity" }) }))).toThrow(WebhookParseError);
-  });
-});
-
-describe("fitbit", () => {
-  const secret = `${DEMO_CLIENTS.fitbit.clientSecret}&`;
-  const body = JSON.stringify([
-    { collectionType: "activities", date: "2024-01-15", ownerId: "ABC123", ownerType: "user", subscriptionId: "s1" },
-    { collectionType: "sleep", date: "2024-01-15", ownerId: "XYZ999", ownerType: "user", subscriptionId: "s2" },
-    { collectionType: "userRevokedAccess", date: "2024-01-15", ownerId: "ABC123", ownerType: "user", subscriptionId: "s1" },
-  ]);
-  const sig = hmac("sha1", secret, body).toString("base64");
-
-  it("answers ?verify= with 204 for the right code and 404 otherwise", () => {
-    const code = DEMO_WEBHOOK_SETTINGS.FITBIT_SUBSCRIBER_VERIFICATION_CODE;
-    expect(fitbitWebhook.handshake!(request({ method: "GET", query: `?verify=${code}` }), secrets)).toEqual({ status: 204 });
-    expect(fitbitWebhook.handshake!(request({ method: "GET", query: `?verify=${offByOne(code)}` }), secrets)).toEqual({ status: 404 });
-    expect(fitbitWebhook.handshake!(request({ method: "GET", query: `?verify=${code}` }), none)).toEqual({ status: 404 });
-  });
-
-  it("checks X-Fitbit-Signature (base64 HMAC-SHA1, key client_secret&) over the raw body", () => {
-    expect(fitbitWebhook.verify(request({ body, headers: { "x-fitbit-signature": sig } }), secrets)).toEqual({ ok: true });
-    expectRejected(fitbitWebhook, request({ body, headers: { "x-fitbit-signature": offByOne(sig) } }), /does not match/);
-    expectRejected(fitbitWebhook, request({ body: body.replace("ABC123", "ABC124"), headers: { "x-fitbit-signature": sig } }), /does not match/);
-    expectRejected(fitbitWebhook, request({ body }), /missing/);
-    expect(fitbitWebhook.verify(request({ body, headers: { "x-fitbit-signature": sig } }), none).ok).toBe(false);
-    expect(fitbitWebhook.rejectStatus).toBe(404);
-    expect(fitbitWebhook.ackStatus).toBe(204);
-  });
-
-  it("splits a batched body into one notice per user and collection", () => {
-    const notices = fitbitWebhook.parse(request({ body }));
-    expect(notices.map((n) => [n.providerUserId, n.action.kind])).toEqual([
-      ["ABC123", "sync"],
-      ["XYZ999", "sync"],
-      ["ABC123", "revoke"],
-    ]);
-    expect(notices[0].action).toEqual({ kind: "sync", resources: ["activities", "steps", "heart"], from: "2024-01-14T00:00:00.000Z", to: "2024-01-17T00:00:00.000Z" });
-    expect(notices[0].replay).toBe("state");
-    // Each stored body is a body Fitbit could have sent, and parses back to the same notice.
-    const again = fitbitWebhook.parse(request({ body: notices[1].body }));
-    expect(again).toEqual([notices[1]]);
   });
 });
 

@@ -9,7 +9,9 @@ import { METRIC_OF_TYPE } from "./metrics";
  * inside its own transaction, so the mark commits with the data or not at all.
  */
 export async function markDirty(db: DbOrTx, userId: string, dates: Iterable<string | null | undefined>): Promise<void> {
-  const unique = [...new Set([...dates].filter((d): d is string => !!d))];
+  // Sorted: concurrent writers (a sync's resources, a read's rebuild) then lock the same rows in the
+  // same order, so they wait for each other instead of deadlocking.
+  const unique = [...new Set([...dates].filter((d): d is string => !!d))].sort();
   for (let i = 0; i < unique.length; i += 1000)
     await db
       .insert(reconcileDirty)
@@ -37,5 +39,6 @@ export async function markProviderDays(db: DbOrTx, userId: string, provider: str
       UNION SELECT date FROM daily_summary WHERE user_id = ${userId}::uuid AND provider = ${provider}
       UNION SELECT local_date FROM measurement WHERE user_id = ${userId}::uuid AND provider = ${provider} AND local_date IS NOT NULL
     ) days
+    ORDER BY d
     ON CONFLICT (user_id, date) DO UPDATE SET marked_at = clock_timestamp()`);
 }

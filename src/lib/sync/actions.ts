@@ -4,7 +4,7 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { userAction } from "@/lib/actions";
 import { findConnection } from "@/lib/connections/store";
-import { PROVIDER_IDS, providers, pullProvider } from "@/lib/providers";
+import { notPulledReason, PROVIDER_IDS, providers } from "@/lib/providers";
 import { enqueueSync, SyncRequestError } from "./enqueue";
 
 // A bare provider id is accepted too (`syncNowAction("oura")`).
@@ -23,7 +23,8 @@ export const syncNowAction = userAction(
   syncNowInput,
   async ({ user, db }, { provider }) => {
     const name = providers[provider].name;
-    if (!pullProvider(provider)) return { ok: false, error: `${name} sends its data by itself; there is nothing to sync by hand.` };
+    const notPulled = notPulledReason(provider);
+    if (notPulled) return { ok: false, error: `${notPulled}.` };
     const connection = await findConnection(db, user.id, provider);
     if (!connection) return { ok: false, error: `${name} is not connected.` };
     if (connection.status !== "active") return { ok: false, error: `${name} needs to be reconnected first.` };

@@ -6,7 +6,7 @@ import { providerConnections, syncRuns } from "@/lib/db/schema";
 import { authenticate, type FhirOptions, isRefusal } from "@/lib/fhir/api";
 import { dayStart } from "@/lib/fhir/resources";
 import { addDays, localDateAt, zoneOffsetMinutes } from "@/lib/normalize/dates";
-import { PROVIDER_IDS, providers, pullProvider } from "@/lib/providers";
+import { notPulledReason, PROVIDER_IDS, providers } from "@/lib/providers";
 import { enqueueSync, SyncRequestError } from "./enqueue";
 import type { SyncRun } from "./runs";
 
@@ -91,7 +91,8 @@ export function syncNowRequest(db: Db, request: Request, o: FhirOptions): Promis
     }
     const { provider, date } = parsed.data;
     const name = providers[provider].name;
-    if (!pullProvider(provider)) return json(409, { error: `${name} sends its data by itself; there is nothing to sync on request` });
+    const notPulled = notPulledReason(provider);
+    if (notPulled) return json(409, { error: notPulled });
     const connection = await findConnection(db, caller.userId, provider);
     if (!connection) return json(404, { error: `${name} is not connected` });
     if (connection.status !== "active") return json(409, { error: `${name} needs to be reconnected first` });

@@ -179,7 +179,7 @@ describe("windowDaysFor (sizing windows to whole pages)", () => {
 
 describe("splitWindows (deltas and narrow syncs)", () => {
   it("cuts [from, to) oldest first into windows no longer than the resource allows, meeting end to end", () => {
-    const weight = byName("fitbit/weight"); // 31 days a call
+    const weight = byName("coros/sport_list"); // 30 days a call
     const from = new Date("2027-01-15T10:00:00Z");
     const to = new Date("2027-03-28T00:30:00Z");
     const ws = splitWindows(weight, from, to);

@@ -141,8 +141,8 @@ export function splitWindows(resource: WindowResource, from: Date, to: Date): Ti
 }
 
 /**
- * The user's zone for local times without an offset: what the provider says (Fitbit profile, WHOOP
- * latest cycle), else what this connection learned before, else what another connection of the
+ * The user's zone for local times without an offset: what the provider says (Google Health settings,
+ * WHOOP latest cycle), else what this connection learned before, else what another connection of the
  * same user learned (Hevy and Eight Sleep have no zone of their own). Learned zones are kept in the
  * connection's `meta.timezone`.
  */

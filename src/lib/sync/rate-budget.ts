@@ -10,7 +10,7 @@ import { rateBudget } from "@/lib/db/schema";
  * Taking a request slot is one `INSERT … ON CONFLICT DO UPDATE … WHERE used < limit` per window
  * inside a transaction: the row lock serializes concurrent takers across processes, and a refusal
  * in any window rolls the others back, so no slot is lost. Windows are fixed and aligned to UTC
- * (Strava's quarter hours and 00:00 UTC, Fitbit's top of the hour); a provider with a rolling
+ * (Strava's quarter hours and 00:00 UTC, Google Health's minutes); a provider with a rolling
  * window may still answer 429 at a boundary, which the client honours.
  */
 
@@ -19,7 +19,7 @@ export type BudgetWindow = {
   name: string;
   ms: number;
   limit: number;
-  /** "app": one budget for the whole application; "connection": one per connected account (Fitbit). */
+  /** "app": one budget for the whole application; "connection": one per connected account (Google Health). */
   scope: "app" | "connection";
 };
 

@@ -106,7 +106,7 @@ describe.each(engines)("in-process runner ($name)", ({ name, open }) => {
 
   it("a runner stopped mid-run puts the run back in the queue; the next one finishes it", async () => {
     const userId = await newUser(t.db, "shutdown");
-    const c = await connectAs(t.db, sim, userId, "fitbit", `runner-fitbit-${name}`);
+    const c = await connectAs(t.db, sim, userId, "google_health", `runner-gh-${name}`);
     const { runId } = await enqueueSync(t.db, { connectionId: c.id, trigger: "manual" });
     let commits = 0;
     let first!: ReturnType<typeof startSyncRunner>;

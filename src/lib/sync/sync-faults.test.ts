@@ -172,23 +172,23 @@ describe.each(engines)("sync faults ($name)", ({ name, open }) => {
   });
 
   it("a token expiring mid-run is refreshed once and the run carries on", async () => {
-    const { userId, account, connection } = await connected("fitbit");
+    const { userId, account, connection } = await connected("whoop");
     const oldToken = openToken(connection.accessTokenEnc!);
     let commits = 0;
-    const refreshesBefore = stat("fitbit", "token:refresh_token");
+    const refreshesBefore = stat("whoop", "token:refresh_token");
     const outcome = await runSync(t.db, { connectionId: connection.id, trigger: "manual" }, {
       ...fast,
       onCommit: () => {
         // The provider expires the token early; our copy still looks valid for hours.
-        if (++commits === 3) expect(sim.state.expireTokens({ provider: "fitbit", account })).toBeGreaterThan(0);
+        if (++commits === 3) expect(sim.state.expireTokens({ provider: "whoop", account })).toBeGreaterThan(0);
       },
     });
     expect(outcome.status).toBe("succeeded");
-    expect(stat("fitbit", "token:refresh_token") - refreshesBefore).toBe(1);
+    expect(stat("whoop", "token:refresh_token") - refreshesBefore).toBe(1);
     const row = await connectionRow(connection.id);
     expect(row.status).toBe("active");
     expect(openToken(row.accessTokenEnc!)).not.toBe(oldToken);
-    const landed = await landedDifferences(t.db, sim, { userId, provider: "fitbit", account, connectionId: connection.id });
+    const landed = await landedDifferences(t.db, sim, { userId, provider: "whoop", account, connectionId: connection.id });
     expect(landed.differences).toEqual(noDifferences);
   });
 
@@ -304,7 +304,7 @@ describe.each(engines)("sync faults ($name)", ({ name, open }) => {
   });
 
   it("the settings status shows live progress per resource while running, then the last success", async () => {
-    const { userId, connection } = await connected("fitbit");
+    const { userId, connection } = await connected("whoop");
     let seen: Awaited<ReturnType<typeof syncStatus>>[number] | undefined;
     let commits = 0;
     const outcome = await runSync(t.db, { connectionId: connection.id, trigger: "manual" }, {
@@ -317,7 +317,7 @@ describe.each(engines)("sync faults ($name)", ({ name, open }) => {
     expect(outcome.status).toBe("succeeded");
     expect(seen?.active?.status).toBe("running");
     const resources = seen!.active!.resources;
-    expect(resources.map((r) => r.resource)).toEqual(expect.arrayContaining(["activities", "sleep", "steps"]));
+    expect(resources.map((r) => r.resource)).toEqual(expect.arrayContaining(["workout", "sleep", "cycle"]));
     expect(resources.some((r) => r.phase === "backfill" && r.backfillPct !== null && r.backfillPct > 0)).toBe(true);
     expect(seen!.active!.counts.fetched).toBeGreaterThan(0);
 

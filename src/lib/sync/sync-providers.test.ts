@@ -32,7 +32,7 @@ afterAll(async () => {
   await sim?.close();
 });
 
-const PROVIDERS = ["strava", "oura", "whoop", "fitbit", "google_health", "polar", "coros", "withings", "hevy", "eightsleep"] as const;
+const PROVIDERS = ["strava", "oura", "whoop", "google_health", "polar", "coros", "withings", "hevy", "eightsleep"] as const;
 /**
  * One record from a day ago, added before the first sync: the generated history has rest days
  * (Strava: no activity in three days on ~8% of dates), and a re-run's overlap must have something to
@@ -42,7 +42,6 @@ const RECENT: Partial<Record<(typeof PROVIDERS)[number], string>> = {
   strava: "activities",
   oura: "workout",
   whoop: "workout",
-  fitbit: "activities",
   google_health: "exercise",
   polar: "exercises",
   coros: "sport_list",

@@ -59,15 +59,6 @@ function zoneOffsetMin(tz: string, ms: number): number {
   return Math.round((wallAsUtc - Math.floor(ms / 1000) * 1000) / 60_000);
 }
 
-/** A zone-less local wall clock ("2024-01-15T07:30:00[.000]") as an instant in `tz`. */
-function wallIn(wall: string, tz: string): number {
-  const asUtc = Date.parse(`${wall}Z`);
-  if (Number.isNaN(asUtc)) throw new Error(`oracle: not a wall clock: ${JSON.stringify(wall)}`);
-  let t = asUtc - zoneOffsetMin(tz, asUtc) * 60_000;
-  t = asUtc - zoneOffsetMin(tz, t) * 60_000;
-  return t;
-}
-
 const dayAt = (ms: number, offsetMin: number): string => new Date(ms + offsetMin * 60_000).toISOString().slice(0, 10);
 const dayIn = (ms: number, tz: string): string => dayAt(ms, zoneOffsetMin(tz, ms));
 
@@ -172,40 +163,6 @@ const VENDORS: Record<string, (c: Ctx) => Facts> = {
     );
     const values = records("body_measurement").map((b) => num(b.weight_kilogram)).filter((x): x is number => x !== null);
     return { activities, sleep, daily, weights: { values } };
-  },
-
-  // Fitbit Web API: activity `startTime` has its offset; `duration` in MILLISECONDS; `distance` in
-  // `distanceUnit` (metric accounts: Kilometer; imperial: Mile); calories kcal. Sleep and weight logs
-  // are zone-less local wall clocks in the user's profile zone; sleep `minutesAsleep` in MINUTES;
-  // `isMainSleep: false` = nap; `dateOfSleep` = wake day. Steps series values are strings.
-  fitbit: ({ records, tz }) => {
-    const UNIT_M: Record<string, number> = { Kilometer: 1000, Mile: 1609.344, Meter: 1 };
-    const daily = new Map<string, DailyFacts>();
-    const sleep = new Map<string, SleepFacts>();
-    for (const s of records("sleep")) {
-      const asleepS = num(s.minutesAsleep) === null ? null : num(s.minutesAsleep)! * 60;
-      const main = s.isMainSleep !== false;
-      sleep.set(String(s.logId), { startMs: wallIn(String(s.startTime), tz), endMs: wallIn(String(s.endTime), tz), asleepS, isNap: !main });
-      if (main && asleepS !== null) setDaily(daily, String(s.dateOfSleep), { sleepS: asleepS });
-    }
-    for (const d of records("steps")) setDaily(daily, String(d.dateTime), { steps: num(d.value)! });
-    for (const d of records("heart")) {
-      const rhr = num(obj(d.value).restingHeartRate);
-      if (rhr !== null) setDaily(daily, String(d.dateTime), { restingHr: rhr });
-    }
-    const activities = new Map(
-      records("activities").map((a) => {
-        const km = num(a.distance);
-        const unit = UNIT_M[String(a.distanceUnit ?? "Kilometer")];
-        if (km !== null && unit === undefined) throw new Error(`oracle: unknown Fitbit distanceUnit ${String(a.distanceUnit)}`);
-        return [
-          String(a.logId),
-          { startMs: instant(a.startTime), durationS: num(a.duration) === null ? null : num(a.duration)! / 1000, distanceM: km === null ? null : km * unit, energyKcal: num(a.calories), avgHr: num(a.averageHeartRate) },
-        ];
-      }),
-    );
-    const byInstant = new Map(records("weight").map((w) => [wallIn(`${String(w.date)}T${String(w.time ?? "00:00:00")}`, tz), num(w.weight)!]));
-    return { activities, sleep, daily, weights: { byInstant } };
   },
 
   // Google Health API v4: RFC 3339 instants; exercise `metricsSummary.distanceMillimeters` in MILLIMETRES,

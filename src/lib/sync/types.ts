@@ -117,7 +117,7 @@ export type BodyVerdict =
 export type ProviderFetcher<R extends string = string> = {
   /**
    * Once per run, before any resource: the user's time zone for records with local times and no
-   * offset (Fitbit profile, WHOOP's latest cycle offset). One request at most.
+   * offset (Google Health settings, WHOOP's latest cycle offset). One request at most.
    */
   timezone?(ctx: FetchContext): Promise<string | undefined>;
   /** Adds the credential to an outgoing request (Bearer header, api-key header, query token…). */

@@ -54,7 +54,7 @@ beforeAll(async () => {
   await post("/__admin/webhooks/target", { appUrl: app.url });
   // Per-app subscriptions, as an operator would create them.
   for (const provider of ["strava", "oura", "polar"]) await subscribeWebhooks(provider);
-  for (const provider of ["strava", "fitbit", "oura", "whoop", "polar", "coros", "withings", "garmin"]) {
+  for (const provider of ["strava", "google_health", "oura", "whoop", "polar", "coros", "withings", "garmin"]) {
     const [user] = await t.db.insert(users).values({ email: `${provider}-${randomBytes(4).toString("hex")}@example.test` }).returning();
     const { url } = await startConnect(t.db, { userId: user.id, provider });
     const outcome = await authorize(sim.url, url, { account: ACCOUNT });
@@ -101,7 +101,8 @@ type Case = {
 
 const cases: Case[] = [
   { provider: "strava", resource: "activities", table: activities, externalId: (r) => String(r.id), resources: ["activities"] },
-  { provider: "fitbit", resource: "activities", table: activities, externalId: (r) => String(r.logId), resources: ["activities", "steps", "heart"] },
+  // A data point's id is the last segment of its resource name.
+  { provider: "google_health", resource: "exercise", table: activities, externalId: (r) => String(r.name).split("/").at(-1)!, resources: ["exercise"] },
   { provider: "oura", resource: "workout", table: activities, externalId: (r) => String(r.id), resources: ["workout"] },
   { provider: "whoop", resource: "workout", table: activities, externalId: (r) => String(r.id), resources: ["workout"] },
   { provider: "polar", resource: "exercises", table: activities, externalId: (r) => String(r.id), resources: ["exercises"] },

@@ -24,7 +24,7 @@ import {
  *    the connection never asked for → an `ignored` row, logged) and stored as `pending`, deduplicated
  *    by its content key;
  * 4. the acknowledgement goes out. Processing happens afterwards (`dispatch`, then process.ts):
- *    never inline, so the provider's deadline (Withings 2 s, Fitbit 5 s, Garmin 30 s) is always met.
+ *    never inline, so the provider's deadline (Withings 2 s, Garmin 30 s) is always met.
  *
  * What anonymous requests can make us store is bounded: at most MAX_PENDING_PER_CONNECTION notices
  * wait per connection and MAX_PENDING_PER_PROVIDER per provider (past that: 429 with Retry-After,

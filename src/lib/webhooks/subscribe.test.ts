@@ -7,7 +7,6 @@ import { startSimulator, type RunningSimulator } from "@sim/server";
 import { authorize } from "@sim/testing";
 import { DEMO_WEBHOOK_SETTINGS } from "@sim/clients";
 import type { Delivery } from "@sim/webhooks/delivery";
-import { fitbitSubscriptions } from "@sim/providers/fitbit/webhook";
 import { ouraSubscriptions } from "@sim/providers/oura/webhook";
 import { polarWebhook } from "@sim/providers/polar/webhook";
 import { stravaSubscription } from "@sim/providers/strava/webhook";
@@ -141,13 +140,6 @@ describe("dashboard-configured providers", () => {
     expect(lines[0]).toContain(`${app.url}/api/webhooks/whoop`);
   });
 
-  it("fitbit: the subscriber check gets 204 for the right code and 404 for a wrong one", async () => {
-    const res = await fetch(`${sim.url}/__admin/webhooks/fitbit/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
-    expect(await res.json()).toEqual({ verified: true, right: 204, wrong: 404 });
-    const wrongCode = await fetch(`${sim.url}/__admin/webhooks/fitbit/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ code: "guess" }) });
-    expect(await wrongCode.json()).toMatchObject({ verified: false, right: 404 });
-  });
-
   it("rejects an unknown provider", async () => {
     await expect(subscribeWebhooks("myspace")).rejects.toThrow(/unknown provider/);
   });
@@ -166,12 +158,5 @@ describe("per-user subscriptions on connect / disconnect", () => {
     expect(result).toMatchObject({ disconnected: true, revoked: true });
     expect(mine()).toEqual([]);
     expect(await t.db.select().from(providerConnections).where(eq(providerConnections.id, connection.id))).toEqual([]);
-  });
-
-  it("fitbit: connect subscribes the user", async () => {
-    const { connection } = await connect("fitbit", "fit-1");
-    const subs = fitbitSubscriptions(sim.state).filter((s) => s.ownerId === connection.providerUserId);
-    expect(subs).toEqual([expect.objectContaining({ subscriptionId: connection.userId, collectionType: "user" })]);
-    expect(connection.meta).toMatchObject({ fitbitSubscription: { id: connection.userId } });
   });
 });

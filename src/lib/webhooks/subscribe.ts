@@ -11,9 +11,9 @@ export type { SubscribeMode };
 /**
  * `npm run webhooks:subscribe -- <provider> [--list|--delete]`: creates (or lists, or deletes) the
  * subscriptions a provider manages per app, pointing at `<APP_URL>/api/webhooks/<provider>`, and
- * says what it did. Strava, Polar and Oura have an API for it; WHOOP, Fitbit (subscriber endpoint)
- * and Garmin are set in their dashboards, so for those it prints what to enter. Withings and
- * Fitbit users are subscribed one by one when they connect.
+ * says what it did. Strava, Polar and Oura have an API for it; WHOOP and Garmin
+ * are set in their dashboards, so for those it prints what to enter. Withings users are
+ * subscribed one by one when they connect.
  */
 
 export type SubscribeResult = { provider: string; lines: string[] };

@@ -1,14 +1,8 @@
 import type { SimProviderModuleOf } from "../../types";
-import { fitbitDataRoutes } from "./endpoints";
-import { fitbitGenerator } from "./generator";
-import { fitbitRateLimits } from "./rate-limits";
-import { fitbitAuth } from "./oauth";
-import { fitbitWebhooks } from "./webhook";
+import { fitbitGone } from "./gone";
 
-/** Fitbit in the simulator: `oauth.ts` (hosts, OAuth and identity routes), `generator.ts` + `endpoints.ts` + `rate-limits.ts` (pull data, budgets), `webhook.ts` (subscriptions and notices). */
+/** The legacy Fitbit Web API in the simulator: switched off, so `gone.ts` answers 410 on its hosts. No data, no webhooks. */
 export const fitbit: SimProviderModuleOf<"fitbit"> = {
   id: "fitbit",
-  auth: fitbitAuth,
-  data: { generator: fitbitGenerator, endpoints: fitbitDataRoutes, rateLimits: fitbitRateLimits },
-  webhook: fitbitWebhooks,
+  auth: fitbitGone,
 };

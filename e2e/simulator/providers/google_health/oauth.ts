@@ -3,7 +3,6 @@ import { authorizeRoutes, requireToken, rfc6749Error, tokenRoute, type BearerFai
 import { json, type RequestContext, type SimProvider, type SimResponse } from "../../router";
 import { tzOffset } from "../../data/core";
 import { simData } from "../../data/generator";
-import { fitbitUserId } from "../fitbit/oauth";
 
 /**
  * Google OAuth 2.0 and the Health API's user endpoints (google-health.md A.2, A.3, A.9, A.12):
@@ -38,6 +37,9 @@ export const GH_ACCESS_TOKEN_TTL_SECONDS = 3599;
 
 /** `healthUserId`: 1–63 characters `[A-Za-z0-9-]`, stable per account. */
 export const googleHealthUserId = (account: string): string => `gh-${seededAlnum(`google_health:${account}`, 20)}`;
+
+/** `legacyUserId`: the account's old Fitbit user id (Fitbit's 6-character encoded ids), kept for migration mapping. */
+export const legacyFitbitUserId = (account: string): string => seededAlnum(`fitbit:${account}`, 6);
 
 export function rpcError(code: number, status: string, message: string, reason?: string, extra: unknown[] = []): SimResponse {
   const details = [...(reason ? [{ "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason, domain: "googleapis.com" }] : []), ...extra];
@@ -88,7 +90,7 @@ function identity(ctx: RequestContext): SimResponse {
   const auth = requireToken(ctx, style);
   if (!auth.ok) return auth.response;
   if (!auth.grant.scopes.some((s) => READ.includes(s))) return bearerError("insufficient_scope");
-  return json(200, { name: "users/me/identity", healthUserId: auth.grant.userId, legacyUserId: fitbitUserId(auth.grant.account) });
+  return json(200, { name: "users/me/identity", healthUserId: auth.grant.userId, legacyUserId: legacyFitbitUserId(auth.grant.account) });
 }
 
 function settings(ctx: RequestContext): SimResponse {

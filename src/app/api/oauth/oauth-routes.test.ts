@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { demoEnv } from "@sim/clients";
 import { startSimulator, type RunningSimulator } from "@sim/server";
 import { parseConsentForm } from "@sim/testing";
-import { providerConnections, users } from "@/lib/db/schema";
+import { oauthStates, providerConnections, users } from "@/lib/db/schema";
 import { testDb, type TestDb } from "@/test/db";
 
 /**
@@ -93,17 +93,24 @@ describe("GET /api/oauth/connect", () => {
     expect(url.searchParams.get("error")).toMatch(/COROS_CLIENT_SECRET/);
     const hevy = new URL(location(await get(connectGET, "/api/oauth/connect?provider=hevy")), "http://x");
     expect(hevy.searchParams.get("error")).toMatch(/not connected through an OAuth sign-in/);
+    // The legacy Fitbit API is gone: no state is stored and nothing goes to www.fitbit.com.
+    const fitbit = new URL(location(await get(connectGET, "/api/oauth/connect?provider=fitbit")), "http://x");
+    expect(fitbit.pathname).toBe("/dashboard/settings");
+    expect(fitbit.searchParams.get("error")).toBe(
+      "Fitbit's old Web API was switched off on 2026-11-02. Connect Fitbit & Pixel — Google Health instead; what was synced before stays.",
+    );
+    expect(await t.db.select().from(oauthStates).where(eq(oauthStates.provider, "fitbit"))).toEqual([]);
   });
 
   it("approve → callback → connected=1, one active connection", async () => {
-    const res = await get(connectGET, "/api/oauth/connect?provider=fitbit");
+    const res = await get(connectGET, "/api/oauth/connect?provider=google_health");
     expect(res.status).toBe(302);
-    expect(location(res).startsWith(`${sim.url}/www.fitbit.com/oauth2/authorize?`)).toBe(true);
+    expect(location(res).startsWith(`${sim.url}/accounts.google.com/o/oauth2/v2/auth?`)).toBe(true);
     const back = await callbackGET(new NextRequest(new URL(await consent(location(res), "approve"), "http://localhost:3000")));
     expect(back.status).toBe(302);
-    expect(location(back)).toBe("/dashboard/settings?provider=fitbit&connected=1");
+    expect(location(back)).toBe("/dashboard/settings?provider=google_health&connected=1");
     const rows = await t.db.select().from(providerConnections).where(eq(providerConnections.userId, session.user!.id));
-    expect(rows.map((r) => [r.provider, r.status])).toEqual([["fitbit", "active"]]);
+    expect(rows.map((r) => [r.provider, r.status])).toEqual([["google_health", "active"]]);
   });
 
   it("deny → settings with the provider's reason", async () => {

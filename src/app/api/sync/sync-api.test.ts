@@ -119,16 +119,17 @@ describe("POST /api/sync → GET /api/sync/{run}", () => {
 
   it("400, 404 and 409 say what is wrong", async () => {
     const u = await tokenUser("api-sync-bad");
-    await connectAs(t.db, sim, u.userId, "fitbit", "api-sync-fitbit");
+    await connectAs(t.db, sim, u.userId, "google_health", "api-sync-gh");
     const cases: Array<[unknown, number, RegExp]> = [
       ["{not json", 400, /must be JSON/],
       [{}, 400, /provider must be one of/],
       [{ provider: "myspace" }, 400, /provider must be one of strava/],
-      [{ provider: "fitbit", date: "2024-02-30" }, 400, /date must be a calendar date/],
-      [{ provider: "fitbit", date: "yesterday" }, 400, /date must be a calendar date/],
-      [{ provider: "fitbit", since: "2024-01-01" }, 400, /since.*provider and an optional date/],
+      [{ provider: "google_health", date: "2024-02-30" }, 400, /date must be a calendar date/],
+      [{ provider: "google_health", date: "yesterday" }, 400, /date must be a calendar date/],
+      [{ provider: "google_health", since: "2024-01-01" }, 400, /since.*provider and an optional date/],
       [{ provider: "oura" }, 404, /Oura is not connected/i],
       [{ provider: "garmin" }, 409, /sends its data by itself/],
+      [{ provider: "fitbit" }, 409, /^Fitbit's old Web API was switched off on 2026-11-02\. Fitbit can no longer sync; connect Fitbit & Pixel — Google Health instead$/],
     ];
     for (const [body, status, why] of cases) {
       const res = await postSync(body, u.token);
@@ -138,14 +139,14 @@ describe("POST /api/sync → GET /api/sync/{run}", () => {
     // A date after today in the user's zone, on an injected clock.
     const now = () => new Date("2024-06-10T22:30:00Z");
     const ask = (date: string) =>
-      syncNowRequest(t.db, new Request("http://localhost:3000/api/sync", { method: "POST", headers: headers(u.token), body: JSON.stringify({ provider: "fitbit", date }) }), { sessionUserId: async () => null, limiter: null, now });
+      syncNowRequest(t.db, new Request("http://localhost:3000/api/sync", { method: "POST", headers: headers(u.token), body: JSON.stringify({ provider: "google_health", date }) }), { sessionUserId: async () => null, limiter: null, now });
     const tomorrow = await ask("2024-06-11");
     expect(tomorrow.status).toBe(400);
     expect(((await tomorrow.json()) as Json).error).toMatch(/2024-06-11 is in the future \(today is 2024-06-10 in UTC\)/);
     expect((await ask("2024-06-10")).status).toBe(202);
     // A connection that needs reconnecting.
     await t.db.update(providerConnections).set({ status: "error" }).where(eq(providerConnections.userId, u.userId));
-    const broken = await postSync({ provider: "fitbit" }, u.token);
+    const broken = await postSync({ provider: "google_health" }, u.token);
     expect(broken.status).toBe(409);
     expect(broken.json.error).toMatch(/reconnected/);
   });

@@ -58,5 +58,6 @@ export async function disconnectAction(_prev: ActionResult | null, form: FormDat
   if (!result.ok) return result;
   const params = new URLSearchParams({ provider: result.provider, disconnected: "1" });
   if (result.revokeError) params.set("note", `Could not revoke access at the provider: ${result.revokeError}.`);
+  else if (result.revokeSkipped) params.set("note", result.revokeSkipped);
   redirect(`/dashboard/settings?${params}`);
 }

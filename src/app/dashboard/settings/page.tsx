@@ -4,7 +4,7 @@ import { requireUser } from "@/lib/auth/session";
 import { providerVar } from "@/lib/env";
 import { getDb } from "@/lib/db";
 import { providerConnections } from "@/lib/db/schema";
-import { isConfigured, isProviderId, providerList, providerName, providers } from "@/lib/providers";
+import { isConfigured, isProviderId, providerList, providerName, providers, retirementNote } from "@/lib/providers";
 import { PhoneApps } from "@/app/dashboard/settings/phone-apps";
 import { FhirAccess } from "./fhir-access";
 import { syncStatus } from "@/lib/sync/status";
@@ -77,7 +77,16 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
                   credentialVars: provider.credentialVars,
                   credentialsUrl: provider.credentialsUrl,
                   notice: provider.notice,
-                  retiredFor: provider.retired ? providerName(provider.retired.successor) : undefined,
+                  retired:
+                    provider.authKind === "retired"
+                      ? {
+                          note: retirementNote(provider)!,
+                          successorId: provider.retired.successor,
+                          successorName: providerName(provider.retired.successor),
+                          successorConfigured: isConfigured(providers[provider.retired.successor]),
+                          successorConnected: byProvider.get(provider.retired.successor)?.status === "active",
+                        }
+                      : undefined,
                   configured: isConfigured(provider),
                   oauth2Available: provider.id === "garmin" && !!providerVar("GARMIN_CLIENT_ID") && !!providerVar("GARMIN_CLIENT_SECRET"),
                 }}

@@ -1,6 +1,7 @@
 "use client";
 
 import { useActionState, useEffect, useId, useRef, useState } from "react";
+import type { DefinitionKind } from "@/lib/providers/types";
 import { connectCredentialsAction, disconnectAction, migrateGarminAction, type ActionResult } from "./actions";
 
 const button = "rounded px-3 py-1.5 text-sm font-medium";
@@ -10,7 +11,7 @@ const secondary = `${button} border border-slate-300 hover:bg-slate-100 disabled
 type Props = {
   providerId: string;
   providerName: string;
-  authKind: "oauth2" | "oauth1" | "api_key" | "password" | "bridge";
+  authKind: DefinitionKind;
   configured: boolean;
   connected: boolean;
   needsReauth: boolean;
@@ -20,7 +21,14 @@ type Props = {
 export function ProviderActions(props: Props) {
   const { providerId, providerName, authKind, configured, connected, needsReauth } = props;
   if (!configured || authKind === "bridge") return null;
-  const redirectFlow = authKind === "oauth2" || authKind === "oauth1";
+  // A retired provider takes no connections; an old one can still be disconnected (its card offers the successor).
+  if (authKind === "retired")
+    return connected ? (
+      <div className="mt-3">
+        <DisconnectControl providerId={providerId} providerName={providerName} retired />
+      </div>
+    ) : null;
+  const redirectFlow = authKind === "oauth2";
   return (
     <div className="mt-3 space-y-3">
       <div className="flex flex-wrap gap-2">
@@ -108,7 +116,7 @@ function MigrateButton({ providerName }: { providerName: string }) {
 }
 
 /** Disconnect asks first, and lets the user keep or delete what was already synced. */
-function DisconnectControl({ providerId, providerName }: { providerId: string; providerName: string }) {
+function DisconnectControl({ providerId, providerName, retired = false }: { providerId: string; providerName: string; retired?: boolean }) {
   const [confirming, setConfirming] = useState(false);
   const [state, action, pending] = useActionState<ActionResult | null, FormData>(disconnectAction, null);
   const cancelRef = useRef<HTMLButtonElement>(null);
@@ -132,7 +140,10 @@ function DisconnectControl({ providerId, providerName }: { providerId: string; p
     >
       <input type="hidden" name="provider" value={providerId} />
       <p className="text-sm">
-        Disconnect {providerName}? Access is revoked at {providerName} where possible and the stored tokens are deleted.
+        Disconnect {providerName}?{" "}
+        {retired
+          ? `${providerName}'s old API is switched off, so nothing can be revoked there; the stored tokens are deleted.`
+          : `Access is revoked at ${providerName} where possible and the stored tokens are deleted.`}
       </p>
       <label className="flex items-center gap-2 text-sm">
         <input type="checkbox" name="deleteData" value="true" />

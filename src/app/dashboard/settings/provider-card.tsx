@@ -1,4 +1,4 @@
-import type { AuthKind, DataType, ProviderId } from "@/lib/providers/types";
+import type { DataType, DefinitionKind, ProviderId } from "@/lib/providers/types";
 import { formatTime } from "@/lib/dashboard/format";
 import { FIRST_DELIVERY_HOURS, type ConnectionSyncStatus } from "@/lib/sync/status";
 import { DELIVERY_ISSUE_DAYS, type DeliveryIssues } from "@/lib/webhooks/status";
@@ -9,13 +9,21 @@ export type ProviderCardProps = {
   provider: {
     id: ProviderId;
     name: string;
-    authKind: AuthKind;
+    authKind: DefinitionKind;
     dataTypes: DataType[];
     credentialVars: string[][];
     credentialsUrl?: string;
     notice?: string;
-    /** The provider is retired: the name of the one to connect instead. */
-    retiredFor?: string;
+    /** The provider's API is switched off (its data stays); `successor` is where the user reconnects. */
+    retired?: {
+      /** "Fitbit's old Web API was switched off on 2026-11-02." */
+      note: string;
+      successorId: ProviderId;
+      successorName: string;
+      successorConfigured: boolean;
+      /** The user has an active connection to the successor: the data comes through it now. */
+      successorConnected: boolean;
+    };
     configured: boolean;
     /** Garmin: OAuth 2.0 credentials are configured, so an OAuth 1.0a connection can be migrated. */
     oauth2Available?: boolean;
@@ -45,6 +53,15 @@ const statusText: Record<NonNullable<ProviderCardProps["connection"]>["status"],
   error: "Error",
 };
 
+function stateLine(provider: ProviderCardProps["provider"], connection: ProviderCardProps["connection"]): string {
+  if (!provider.configured) return "Not configured";
+  const as = connection?.displayName ? ` as ${connection.displayName}` : "";
+  if (connection && provider.retired) return `Old connection${as} since ${connection.connectedAt}: no longer syncing`;
+  if (connection) return `${statusText[connection.status]}${as} since ${connection.connectedAt}`;
+  if (provider.retired) return "Retired: takes no new connections";
+  return provider.authKind === "bridge" ? "Configured: push from the phone app with an API key" : "Configured: not connected";
+}
+
 export function ProviderCard({ provider, connection, zone }: ProviderCardProps) {
   const headingId = `provider-${provider.id}`;
   return (
@@ -56,13 +73,7 @@ export function ProviderCard({ provider, connection, zone }: ProviderCardProps) 
         <span className="text-xs text-slate-500">{provider.dataTypes.join(", ")}</span>
       </div>
       <p className="mt-1 text-sm" data-testid="provider-state">
-        {!provider.configured
-          ? "Not configured"
-          : connection
-            ? `${statusText[connection.status]}${connection.displayName ? ` as ${connection.displayName}` : ""} since ${connection.connectedAt}`
-            : provider.authKind === "bridge"
-              ? "Configured: push from the phone app with an API key"
-              : "Configured: not connected"}
+        {stateLine(provider, connection)}
       </p>
       {!provider.configured ? (
         <p className="mt-1 text-xs text-slate-600">
@@ -102,11 +113,7 @@ export function ProviderCard({ provider, connection, zone }: ProviderCardProps) 
         </p>
       ) : null}
       {provider.notice ? <p className="mt-2 text-xs text-slate-500">{provider.notice}</p> : null}
-      {provider.retiredFor && !connection ? (
-        <p className="mt-1 text-sm" data-testid="retired-notice">
-          Retired: connect {provider.retiredFor} instead.
-        </p>
-      ) : null}
+      {provider.retired ? <RetiredNotice retired={provider.retired} providerName={provider.name} connected={connection !== null} /> : null}
       {connection?.sync ? (
         <div className="mt-3">
           <SyncPanel providerId={provider.id} providerName={provider.name} initial={connection.sync} zone={zone} />
@@ -116,12 +123,47 @@ export function ProviderCard({ provider, connection, zone }: ProviderCardProps) 
         providerId={provider.id}
         providerName={provider.name}
         authKind={provider.authKind}
-        // A retired provider takes no new connections; an existing one can still be disconnected.
-        configured={provider.configured && !(provider.retiredFor && !connection)}
+        configured={provider.configured}
         connected={connection !== null}
         needsReauth={connection !== null && connection.status !== "active"}
         canMigrateToOAuth2={connection?.authKind === "oauth1" && !!provider.oauth2Available}
       />
     </li>
+  );
+}
+
+/**
+ * A retired provider's card: what happened and that the stored data stays; with an old connection,
+ * one click to the successor's consent page (the unified connect route), until that is connected.
+ */
+function RetiredNotice({ retired, providerName, connected }: { retired: NonNullable<ProviderCardProps["provider"]["retired"]>; providerName: string; connected: boolean }) {
+  const { note, successorId, successorName } = retired;
+  if (retired.successorConnected)
+    return (
+      <p className="mt-2 text-sm" data-testid="retired-notice">
+        {note} Your {providerName} data now comes through {successorName}
+        {connected ? `; what this old connection synced stays here.` : "."}
+      </p>
+    );
+  if (!connected)
+    return (
+      <p className="mt-2 text-sm" data-testid="retired-notice">
+        {note} Connect {successorName} instead.
+      </p>
+    );
+  return (
+    <div className="mt-2 space-y-2 rounded border border-amber-300 bg-amber-50 p-3 text-sm" data-testid="retired-notice">
+      <p>
+        {note} This connection can no longer sync, and its sign-in does not carry over: reconnect through Google to keep your{" "}
+        {providerName} data coming. What was synced here stays.
+      </p>
+      {retired.successorConfigured ? (
+        <a className="inline-block rounded bg-brand px-3 py-1.5 font-medium text-white hover:bg-brand-dark" href={`/api/oauth/connect?provider=${successorId}`}>
+          Reconnect through Google
+        </a>
+      ) : (
+        <p className="text-slate-600">{successorName} is not configured on this server yet.</p>
+      )}
+    </div>
   );
 }

@@ -77,8 +77,8 @@ const TOKEN_SHAPED = /[A-Za-z0-9._~+/=-]{24,}/g;
 
 /**
  * A provider's error text made safe to show and store: known secret values and token-shaped runs
- * are replaced, whitespace collapsed, length capped. (Fitbit, for one, echoes the refresh token in
- * "Refresh token invalid: <token>".)
+ * are replaced, whitespace collapsed, length capped. (Some providers echo the refresh token back,
+ * as in "Refresh token invalid: <token>".)
  */
 export function safeReason(text: unknown, secrets: Array<string | null | undefined> = []): string {
   let s = typeof text === "string" ? text : text == null ? "" : String(text);

@@ -12,8 +12,8 @@ describe("routeUrl", () => {
     expect(routeUrl("https://www.strava.com/oauth/authorize?client_id=1&redirect_uri=http%3A%2F%2Fa%2Fcb", override)).toBe(
       "http://127.0.0.1:4010/www.strava.com/oauth/authorize?client_id=1&redirect_uri=http%3A%2F%2Fa%2Fcb",
     );
-    expect(routeUrl("https://api.fitbit.com:8443/oauth2/token", `${override}/`)).toBe(
-      "http://127.0.0.1:4010/api.fitbit.com:8443/oauth2/token",
+    expect(routeUrl("https://health.googleapis.com:8443/oauth2/token", `${override}/`)).toBe(
+      "http://127.0.0.1:4010/health.googleapis.com:8443/oauth2/token",
     );
   });
 

@@ -67,11 +67,10 @@ export function errorText(json: unknown): string {
   // Google APIs: {error: google.rpc.Status {code, message, status, details[{@type, reason}]}}
   if (isObject(json.error)) parts.push(...rpcStatusParts(json.error));
   if (typeof json.error_description === "string") parts.push(json.error_description);
-  // Fitbit {errors:[{errorType,message}]}; Strava {message, errors:[{resource,field,code}]}
+  // Strava {message, errors:[{resource,field,code}]}
   if (Array.isArray(json.errors)) {
     for (const e of json.errors.slice(0, 3)) {
       if (!isObject(e)) continue;
-      if (typeof e.errorType === "string") parts.push(e.errorType);
       if (typeof e.message === "string") parts.push(e.message);
       if (typeof e.resource === "string" || typeof e.field === "string" || typeof e.code === "string") {
         parts.push([e.resource, e.field, e.code].filter((x) => typeof x === "string").join(" "));
@@ -96,11 +95,9 @@ function rpcStatusParts(status: Json): string[] {
   return parts;
 }
 
-/** invalid_grant in the RFC 6749 shape or Fitbit's `errors[].errorType`. */
+/** invalid_grant in the RFC 6749 shape. */
 export function isInvalidGrantBody(json: unknown): boolean {
-  if (!isObject(json)) return false;
-  if (json.error === "invalid_grant") return true;
-  return Array.isArray(json.errors) && json.errors.some((e) => isObject(e) && e.errorType === "invalid_grant");
+  return isObject(json) && json.error === "invalid_grant";
 }
 
 export type ParsedResponse = { status: number; json: unknown; headers: Headers };

@@ -23,8 +23,7 @@ import type { NormalizedBatch } from "@/lib/normalize/types";
 
 export type TransformContext = {
   /**
-   * The user's time zone, for records that carry local times without an offset (Fitbit sleep and
-   * body logs, Polar continuous HR, Hevy body measurements, WHOOP recoveries). An IANA name
+   * The user's time zone, for records that carry local times without an offset (Polar continuous HR, Hevy body measurements, WHOOP recoveries). An IANA name
    * ("Europe/Paris") or a fixed offset ("+05:30", "-05:00", "Z"). Default UTC. An unknown zone is
    * the caller's mistake, not the record's: the transform throws a RangeError.
    */

@@ -61,7 +61,6 @@ describe("normalize helpers", () => {
       garmin: ["activities", "bodyComps", "dailies", "hrv", "sleeps"],
       oura: ["daily_activity", "daily_readiness", "daily_sleep", "heartrate", "sleep", "workout"],
       whoop: ["body_measurement", "cycle", "recovery", "sleep", "workout"],
-      fitbit: ["activities", "fat", "heart", "hrv", "sleep", "steps", "weight"],
       google_health: [
         "active_energy_burned",
         "body_fat",

@@ -301,8 +301,6 @@ export function ctxZone(ctx: TransformContext | undefined): Zone {
 
 // ───────────────────────── zod shorthands ─────────────────────────
 
-/** A number that may arrive as a numeric string (Fitbit time series values). */
-export const numeric = z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)]);
 export const optNum = z.number().nullish();
 export const optStr = z.string().nullish();
 /** A record id that may be a number or a string; always used as a string. */

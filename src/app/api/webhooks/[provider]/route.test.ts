@@ -42,6 +42,8 @@ afterAll(async () => {
 });
 
 const ctx = (provider: string) => ({ params: Promise.resolve({ provider }) });
+/** Polar-Webhook-Signature as Polar computes it: hex HMAC-SHA256 of the raw body with the webhook secret. */
+const sign = (body: string) => createHmac("sha256", DEMO_WEBHOOK_SETTINGS.POLAR_WEBHOOK_SECRET).update(body).digest("hex");
 const url = (provider: string, query = "") => `http://localhost:3000/api/webhooks/${provider}${query}`;
 
 describe("GET /api/webhooks/[provider]", () => {
@@ -54,11 +56,10 @@ describe("GET /api/webhooks/[provider]", () => {
     expect(wrong.status).toBe(403);
   });
 
-  it("answers Fitbit's verify (204 / 404) and refuses unknown providers and non-handshakes", async () => {
-    const code = DEMO_WEBHOOK_SETTINGS.FITBIT_SUBSCRIBER_VERIFICATION_CODE;
-    expect((await GET(new Request(url("fitbit", `?verify=${code}`)), ctx("fitbit"))).status).toBe(204);
-    expect((await GET(new Request(url("fitbit", "?verify=nope")), ctx("fitbit"))).status).toBe(404);
+  it("refuses unknown providers, providers without push and non-handshakes", async () => {
     expect((await GET(new Request(url("myspace")), ctx("myspace"))).status).toBe(404);
+    // The legacy Fitbit Web API is switched off: its subscriber endpoint is gone with it.
+    expect((await GET(new Request(url("fitbit", "?verify=demo-fitbit-verification-code")), ctx("fitbit"))).status).toBe(404);
     expect((await GET(new Request(url("hevy")), ctx("hevy"))).status).toBe(404); // no push at Hevy
     expect((await GET(new Request(url("whoop")), ctx("whoop"))).status).toBe(405); // WHOOP has no handshake
     expect((await GET(new Request(url("strava")), ctx("strava"))).status).toBe(400);
@@ -91,20 +92,28 @@ describe("POST /api/webhooks/[provider]", () => {
     ]);
   });
 
-  it("stores and acknowledges a signed Fitbit notice, then processing runs after the answer", async () => {
+  it("answers Polar's unsigned PING on POST with 200 and stores nothing", async () => {
+    const before = (await t.db.select().from(webhookEvents).where(eq(webhookEvents.provider, "polar"))).length;
+    const res = await POST(new Request(url("polar"), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ event: "PING", timestamp: "2024-03-01T10:00:00Z" }) }), ctx("polar"));
+    expect(res.status).toBe(200);
+    expect(await t.db.select().from(webhookEvents).where(eq(webhookEvents.provider, "polar"))).toHaveLength(before);
+  });
+
+  it("stores and acknowledges a signed Polar notice, then processing runs after the answer", async () => {
     const [user] = await t.db.insert(users).values({ email: `route-${randomBytes(3).toString("hex")}@example.test` }).returning();
     const conn = await saveConnection(t.db, {
       userId: user.id,
-      provider: "fitbit",
+      provider: "polar",
       authKind: "oauth2",
-      tokens: { accessToken: "a", refreshToken: "r", providerUserId: "ROUTE1", expiresAt: new Date(Date.now() + 3600_000) },
+      tokens: { accessToken: "a", providerUserId: "4750001", expiresAt: new Date(Date.now() + 3600_000) },
     });
-    const body = JSON.stringify([{ collectionType: "activities", date: "2024-03-01", ownerId: "ROUTE1", ownerType: "user", subscriptionId: user.id }]);
-    const signature = createHmac("sha1", `${process.env.FITBIT_CLIENT_SECRET}&`).update(body).digest("base64");
+    const notice = (date: string) =>
+      JSON.stringify({ event: "SLEEP", user_id: 4750001, timestamp: `${date}T07:00:00Z`, url: `https://www.polaraccesslink.com/v3/users/sleep/${date}`, date });
+    const body = notice("2024-03-01");
 
     // No runner yet: the answer comes back with the notice stored and still pending.
-    const res = await POST(new Request(url("fitbit"), { method: "POST", headers: { "content-type": "application/json", "x-fitbit-signature": signature }, body }), ctx("fitbit"));
-    expect(res.status).toBe(204);
+    const res = await POST(new Request(url("polar"), { method: "POST", headers: { "content-type": "application/json", "polar-webhook-signature": sign(body) }, body }), ctx("polar"));
+    expect(res.status).toBe(200);
     const [stored] = await t.db.select().from(webhookEvents).where(eq(webhookEvents.connectionId, conn.id));
     expect(stored.status).toBe("pending");
 
@@ -112,10 +121,9 @@ describe("POST /api/webhooks/[provider]", () => {
     // (WEBHOOK_COALESCE_MS, not the 60 s poll) the runner takes both.
     const runner = startWebhookProcessRunner(async () => t.db, { pollMs: 60_000 });
     await runner.idle();
-    const body2 = body.replace("2024-03-01", "2024-03-02");
-    const signature2 = createHmac("sha1", `${process.env.FITBIT_CLIENT_SECRET}&`).update(body2).digest("base64");
-    const res2 = await POST(new Request(url("fitbit"), { method: "POST", headers: { "x-fitbit-signature": signature2 }, body: body2 }), ctx("fitbit"));
-    expect(res2.status).toBe(204);
+    const body2 = notice("2024-03-02");
+    const res2 = await POST(new Request(url("polar"), { method: "POST", headers: { "polar-webhook-signature": sign(body2) }, body: body2 }), ctx("polar"));
+    expect(res2.status).toBe(200);
     await vi.waitFor(async () => {
       const rows = await t.db.select().from(webhookEvents).where(eq(webhookEvents.connectionId, conn.id));
       expect(rows.map((r) => r.status)).toEqual(["processed", "processed"]);
@@ -128,21 +136,21 @@ describe("POST /api/webhooks/[provider]", () => {
     await t.db.delete(providerConnections).where(eq(providerConnections.id, conn.id));
   });
 
-  it("refuses a body over the size limit with 413 and a tampered signature with Fitbit's 404", async () => {
+  it("refuses a body over the size limit with 413 and a tampered signature with Polar's 401", async () => {
     const big = "x".repeat(1024 * 1024 + 1);
-    const res = await POST(new Request(url("fitbit"), { method: "POST", body: big }), ctx("fitbit"));
+    const res = await POST(new Request(url("polar"), { method: "POST", body: big }), ctx("polar"));
     expect(res.status).toBe(413);
-    const forged = await POST(new Request(url("fitbit"), { method: "POST", headers: { "x-fitbit-signature": "AAAA" }, body: "[]" }), ctx("fitbit"));
-    expect(forged.status).toBe(404);
+    const body = JSON.stringify({ event: "SLEEP", user_id: 1, timestamp: "2024-03-01T07:00:00Z", date: "2024-03-01" });
+    const forged = await POST(new Request(url("polar"), { method: "POST", headers: { "polar-webhook-signature": sign(body.replace("1,", "2,")) }, body }), ctx("polar"));
+    expect(forged.status).toBe(401);
     const reasons = (await t.db.select().from(webhookEvents).where(eq(webhookEvents.status, "rejected"))).map((r) => r.reason);
-    expect(reasons).toEqual(expect.arrayContaining(["body larger than 1048576 bytes", "X-Fitbit-Signature does not match the body"]));
+    expect(reasons).toEqual(expect.arrayContaining(["body larger than 1048576 bytes", "Polar-Webhook-Signature does not match the body"]));
   });
 
   it("answers a malformed but authentic body with 400", async () => {
     const body = JSON.stringify({ not: "a list" });
-    const signature = createHmac("sha1", `${process.env.FITBIT_CLIENT_SECRET}&`).update(body).digest("base64");
-    const res = await POST(new Request(url("fitbit"), { method: "POST", headers: { "x-fitbit-signature": signature }, body }), ctx("fitbit"));
+    const res = await POST(new Request(url("polar"), { method: "POST", headers: { "polar-webhook-signature": sign(body) }, body }), ctx("polar"));
     expect(res.status).toBe(400);
-    expect((await res.json()).message).toMatch(/fitbit notice/);
+    expect((await res.json()).message).toMatch(/polar notice/);
   });
 });
