@@ -199,7 +199,6 @@ export class HaeParser {
   private heartRate(point: Record<string, unknown>, metricUnits: unknown): void {
     const d = this.date(point.date);
     const units = point.units ?? metricUnits;
-    const pick = (...vs: unknown[]) => vs.find(isNumber);
     const avg = pick(point.Avg, point.avg, point.qty);
     if (!d || avg === undefined) return this.out.skip();
     const value = convert(avg, units, "rate");
@@ -546,6 +545,11 @@ export class HaeParser {
   }
 }
 
+/** The first finite number of three (hot: once per heart-rate point, so no rest parameters). */
+function pick(a: unknown, b: unknown, c?: unknown): number | undefined {
+  return isNumber(a) ? a : isNumber(b) ? b : isNumber(c) ? c : undefined;
+}
+
 const SERIES_DIMENSIONS: Dimension[] = ["energy", "length", "count", "speed", "power", "duration", "rate"];
 
 export type HeartRateSample = { t: string; bpm: number; min?: number; max?: number };
@@ -565,6 +569,10 @@ export type RoutePoint = {
 /** `"Apple Watch|iPhone"` → first device as the source, all of them listed. */
 export function splitSource(value: unknown): { source: string | null; sources: string[] } {
   if (typeof value !== "string") return { source: null, sources: [] };
+  if (!value.includes("|")) {
+    const source = value.trim();
+    return source ? { source, sources: [source] } : { source: null, sources: [] };
+  }
   const sources = value
     .split("|")
     .map((s) => s.trim())
