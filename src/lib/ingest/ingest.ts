@@ -61,8 +61,12 @@ export class IngestHttpError extends Error {
   }
 }
 
-/** Large enough that per-flush costs (a merge statement, a TRUNCATE) vanish; two flushes are held at most. */
-const DEFAULT_FLUSH_ROWS = 20_000;
+/**
+ * Rows per flush. With COPY staging a flush costs three short statements, so 10 000 rows make that
+ * overhead vanish; larger flushes bought no CPU and cost memory (rows that live until their flush
+ * survive V8's young generation: 20 000 grew the heap about twice as much as 5 000). Two are held at most.
+ */
+const DEFAULT_FLUSH_ROWS = 10_000;
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
@@ -199,7 +203,8 @@ export async function ingestStream(
       let writing = Promise.resolve();
       const written = new WrittenRecords();
       // PostgreSQL: flushes go in through COPY and a set-wise merge (CopyStage); PGlite: unnest upserts.
-      const stage = CopyStage.of(tx);
+      // The Collector keeps one measurement per natural key per flush (the last), so no second dedupe.
+      const stage = CopyStage.of(tx, { distinct: ["measurement"] });
       const write = (batch: ReturnType<Collector["drain"]>) => {
         written.add(batch);
         return (writing = writing.then(async () => void addCounts(counts, await upsertBatch(tx, userId, batch, stage))));
