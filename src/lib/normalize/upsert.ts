@@ -283,13 +283,11 @@ async function copyInto(writable: NodeJS.WritableStream, plan: Plan, rows: Recor
     writable.on("error", reject);
   });
   const columns = plan.columns;
+  const last = columns.length - 1;
   let buf = "";
   for (const row of rows) {
-    for (let i = 0; i < columns.length; i++) {
-      const c = columns[i];
-      buf += copyField(row[c.key], c.sqlType, c.jsonEmpty);
-      buf += i === columns.length - 1 ? "\n" : "\t";
-    }
+    for (let i = 0; i < last; i++) buf += copyField(row[columns[i].key], columns[i].sqlType, columns[i].jsonEmpty) + "\t";
+    buf += copyField(row[columns[last].key], columns[last].sqlType, columns[last].jsonEmpty) + "\n";
     if (buf.length >= 1 << 18) {
       if (!writable.write(buf)) await new Promise((r) => writable.once("drain", r));
       buf = "";
