@@ -1,132 +1,130 @@
 /**
- * `npm run bench:ingest` — throughput of POST /api/webhooks/ingest against a running app, next to
- * PostgreSQL COPY of the same rows into a scratch table on the same database.
+ * `npm run bench:ingest` — the Health Auto Export write path (`ingestStream`, what
+ * POST /api/webhooks/ingest runs after the key check) next to the fair baseline: PostgreSQL `COPY`
+ * of the same rows into a table with the same columns, indexes and constraints as `measurement`,
+ * foreign key to `user` included (issue 17).
  *
- * Run the app on PostgreSQL, then point the bench at both:
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:ingest
  *
- *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/healthbridge npm run build && \
- *   DATABASE_URL=… PORT=3140 npm start &                  # the app under test
- *   DATABASE_URL=… BENCH_URL=http://127.0.0.1:3140 npm run bench:ingest
+ * Everything runs in this process against a throwaway database on DATABASE_URL's server (dropped at
+ * the end unless BENCH_KEEP=1), so CPU can be measured per process: Node from process.cpuUsage(),
+ * the PostgreSQL backends (found through pg_stat_activity) from /proc/<pid>/stat — both barely move
+ * with the load of a shared machine, unlike wall time. Compare ratios within one run.
  *
- * Environment:
- *   BENCH_URL         the running app (default http://127.0.0.1:3000)
- *   DATABASE_URL      the app's PostgreSQL database (required): the bench creates a throwaway user and
- *                     API key there (deleted at the end, with its rows) and runs the COPY baseline
- *   BENCH_DAYS        days of data (default 365: 525 600 minute heart-rate points + 2 920 daily points)
- *   BENCH_SERVER_PID  the app server's pid, for its peak memory (default: whoever listens on BENCH_URL's port)
- *   BENCH_KEEP=1      keep the bench user and its rows
- * PGlite cannot be shared between two processes, so an app on embedded PGlite cannot be benchmarked
- * from outside; use PostgreSQL.
+ * A one-week ingest runs first (not measured), so memory growth is what the body costs, not the
+ * first use of the code and the connection pool.
+ *
+ * Environment: BENCH_DAYS days of data (default 365: 525 600 minute heart-rate points + 2 920 daily
+ * points, a 44 MB body); BENCH_KEEP=1 keeps the database.
  */
 import fs from "node:fs";
-import { eq, sql } from "drizzle-orm";
-import { createApiKey } from "@/lib/api-keys";
-import { openPostgres } from "@/lib/db";
+import postgres from "postgres";
 import { users } from "@/lib/db/schema";
-import { benchPoints, haePayload, pointCount, timedIngest } from "./ingest-payload";
+import { ingestStream } from "@/lib/ingest/ingest";
+import { throwawayDatabase } from "./bench-user";
+import { benchPoints, haePayload, pointCount } from "./ingest-payload";
 
-const baseUrl = process.env.BENCH_URL ?? "http://127.0.0.1:3000";
-const databaseUrl = process.env.DATABASE_URL;
 const days = Number(process.env.BENCH_DAYS ?? 365);
-if (!databaseUrl) {
-  console.error("Set DATABASE_URL to the PostgreSQL database the app at BENCH_URL uses (see the header of this file).");
-  process.exit(2);
-}
-
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-const rate = (rows: number, ms: number) => Math.round(rows / (ms / 1000));
+const TICK_S = 1 / 100; // CLK_TCK on Linux
 
-/** The pid listening on `port` (Linux /proc), so we can read its memory. */
-function pidListeningOn(port: number): number | null {
-  const inodes = new Set<string>();
-  for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
-    let text = "";
-    try {
-      text = fs.readFileSync(file, "utf8");
-    } catch {
-      continue;
-    }
-    for (const line of text.split("\n").slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      if (cols.length > 9 && cols[3] === "0A" && parseInt(cols[1].split(":")[1], 16) === port) inodes.add(cols[9]);
-    }
-  }
-  for (const pid of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-    try {
-      for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
-        const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
-        if (m && inodes.has(m[1])) return Number(pid);
-      }
-    } catch {
-      // not ours to read, or gone
-    }
-  }
-  return null;
-}
+type Figures = {
+  label: string;
+  rows: number;
+  wallS: number;
+  nodeS: number;
+  pgS: number;
+  /** PostgreSQL CPU by backend type (client backend, autovacuum worker, …). */
+  pgByType: Map<string, number>;
+  growth?: number;
+};
+type Backend = { pid: number; type: string };
 
-function rssOf(pid: number): number | null {
+/** utime + stime of `pid` in seconds, 0 when it is gone. */
+function cpuOf(pid: number): number {
   try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) * 1024 : null;
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * TICK_S; // fields 14 and 15 of stat(5)
   } catch {
-    return null;
+    return 0;
   }
 }
 
-/** Samples a process's RSS every 50 ms while `run` runs. */
-async function withPeakRss<T>(pid: number | null, run: () => Promise<T>) {
-  const before = pid ? rssOf(pid) : null;
-  let peak = before ?? 0;
-  const timer = pid ? setInterval(() => (peak = Math.max(peak, rssOf(pid) ?? 0)), 50) : null;
+const rssOf = () => process.memoryUsage().rss;
+
+async function measure(
+  label: string,
+  rows: number,
+  backends: () => Promise<Backend[]>,
+  run: () => Promise<void>,
+  withMemory = false,
+): Promise<Figures> {
+  global.gc?.();
+  const before = await backends();
+  const pgBefore = new Map(before.map((b) => [b.pid, cpuOf(b.pid)]));
+  const rss0 = rssOf();
+  let peak = rss0;
+  const timer = setInterval(() => (peak = Math.max(peak, rssOf())), 20);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
   try {
-    const result = await run();
-    return { result, before, peak: pid ? Math.max(peak, rssOf(pid) ?? 0) : null };
+    await run();
   } finally {
-    if (timer) clearInterval(timer);
+    clearInterval(timer);
   }
+  const wallS = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  peak = Math.max(peak, rssOf());
+  let pgS = 0;
+  const pgByType = new Map<string, number>();
+  // Backends that existed before and those opened during the run (a new connection counts whole).
+  const all = new Map([...before, ...(await backends())].map((b) => [b.pid, b.type]));
+  for (const [pid, type] of all) {
+    const s = cpuOf(pid) - (pgBefore.get(pid) ?? 0);
+    pgS += s;
+    pgByType.set(type, (pgByType.get(type) ?? 0) + s);
+  }
+  return { label, rows, wallS, nodeS: (cpu.user + cpu.system) / 1e6, pgS, pgByType, ...(withMemory ? { growth: peak - rss0 } : {}) };
 }
 
 async function main() {
-  const handle = await openPostgres(databaseUrl!, { max: 2 });
-  const db = handle.db;
-  let payloadBytes = 0;
-  for await (const chunk of haePayload(days)) payloadBytes += chunk.byteLength;
-  const points = pointCount(days);
-  const pid = process.env.BENCH_SERVER_PID ? Number(process.env.BENCH_SERVER_PID) : pidListeningOn(Number(new URL(baseUrl).port || 80));
-
-  const [user] = await db
-    .insert(users)
-    .values({ email: `bench-${Date.now()}@example.invalid` })
-    .returning({ id: users.id });
-  const { key } = await createApiKey(db, user.id, "bench");
+  if (!fs.existsSync("/proc/self/stat")) throw new Error("bench:ingest reads /proc (Linux only).");
+  const t = await throwawayDatabase("bench_ingest");
+  const db = t.db;
+  const url = new URL(process.env.DATABASE_URL!);
+  url.pathname = `/${t.name}`;
+  const client = postgres(url.toString(), { max: 1, onnotice: () => {} });
+  // A connection of its own to find the backends, so that it never counts itself (nor misses COPY's).
+  const monitor = postgres(url.toString(), { max: 1, onnotice: () => {} });
+  const backends = async () =>
+    (
+      await monitor<{ pid: number; type: string }[]>`
+        SELECT pid, backend_type AS type FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`
+    ).map((r) => ({ pid: r.pid, type: r.type }));
   try {
-    console.log(`payload: ${points} points (${days} days of minute heart rate + daily metrics), ${mb(payloadBytes)} of JSON`);
-    console.log(`app: ${baseUrl}, server pid ${pid ?? "unknown (set BENCH_SERVER_PID)"}`);
+    let bodyBytes = 0;
+    for await (const chunk of haePayload(days)) bodyBytes += chunk.byteLength;
+    const points = pointCount(days);
+    console.log(`body: ${points} points (${days} days of minute heart rate + 8 daily metrics), ${mb(bodyBytes)} of JSON`);
 
-    const first = await withPeakRss(pid, () => timedIngest(fetch, baseUrl, key, days));
-    const m = first.result.counts.measurement;
-    console.log(
-      `ingest (new):       ${m.inserted} measurements in ${(first.result.ms / 1000).toFixed(1)} s = ${rate(points, first.result.ms)} rows/s`,
-    );
-    if (first.before !== null && first.peak !== null)
-      console.log(`server memory:      ${mb(first.before)} before, ${mb(first.peak)} peak (+${mb(first.peak - first.before)} for a ${mb(payloadBytes)} body)`);
+    const newUser = async (label: string) =>
+      (await db.insert(users).values({ email: `${label}@example.invalid` }).returning({ id: users.id }))[0].id;
 
-    const again = await withPeakRss(pid, () => timedIngest(fetch, baseUrl, key, days));
-    console.log(
-      `ingest (re-send):   ${again.result.counts.measurement.unchanged} unchanged in ${(again.result.ms / 1000).toFixed(1)} s = ${rate(points, again.result.ms)} rows/s`,
-    );
-
-    // Baseline: the same rows with COPY into a scratch copy of the measurement table (same indexes).
-    const scratch = `bench_copy_${Date.now()}`;
-    await db.execute(sql.raw(`CREATE TABLE ${scratch} (LIKE measurement INCLUDING DEFAULTS INCLUDING INDEXES)`));
-    try {
-      const { default: postgres } = await import("postgres");
-      const client = postgres(databaseUrl!, { max: 1, onnotice: () => {} });
-      const t0 = performance.now();
-      const writable = await client.unsafe(`COPY ${scratch} (user_id, provider, type, measured_at, value, unit, source) FROM STDIN`).writable();
+    // The baseline table: measurement's columns, defaults, indexes and unique constraint, plus its
+    // foreign key to user (LIKE copies no foreign keys).
+    await client.unsafe(`CREATE TABLE copy_baseline (LIKE measurement INCLUDING ALL)`);
+    await client.unsafe(`ALTER TABLE copy_baseline ADD FOREIGN KEY (user_id) REFERENCES "user"(id) ON DELETE CASCADE`);
+    const copyUser = await newUser("copy");
+    const copy = (table: string, userId: string) => async () => {
+      const writable = await client
+        .unsafe(`COPY ${table} (user_id, provider, type, measured_at, local_date, utc_offset_minutes, value, unit, source, raw) FROM STDIN`)
+        .writable();
       let buf = "";
       for (const p of benchPoints(days)) {
-        buf += `${user.id}\tapple_health\t${p.type}\t${p.at.toISOString()}\t${p.value}\t${p.unit}\tApple Watch\n`;
+        const local = new Date(p.at.getTime() + 3_600_000).toISOString().slice(0, 10);
+        const raw = p.metric === "heart_rate" ? "\\N" : '{"sources": ["Apple Watch", "iPhone"]}';
+        buf += `${userId}\tapple_health\t${p.type}\t${p.at.toISOString()}\t${local}\t60\t${p.value}\t${p.unit}\tApple Watch\t${raw}\n`;
         if (buf.length > 1 << 16) {
           if (!writable.write(buf)) await new Promise((r) => writable.once("drain", r));
           buf = "";
@@ -137,16 +135,55 @@ async function main() {
         writable.on("error", reject);
         writable.end(buf);
       });
-      const copyMs = performance.now() - t0;
-      await client.end();
-      console.log(`COPY baseline:      ${points} rows in ${(copyMs / 1000).toFixed(1)} s = ${rate(points, copyMs)} rows/s`);
-      console.log(`ratio:              COPY is ${(first.result.ms / copyMs).toFixed(1)}× faster than a new ingest, ${(again.result.ms / copyMs).toFixed(1)}× than a re-send`);
-    } finally {
-      await db.execute(sql.raw(`DROP TABLE IF EXISTS ${scratch}`));
+    };
+
+    const ours = async (userId: string, expect: "inserted" | "unchanged") => {
+      const result = await ingestStream(db, userId, haePayload(days), { maxBodyBytes: Number.MAX_SAFE_INTEGER });
+      const n = result.counts.measurement[expect];
+      if (n !== points) throw new Error(`expected ${points} measurements ${expect}, got ${JSON.stringify(result.counts.measurement)}`);
+    };
+    const user = await newUser("ours");
+    await ingestStream(db, await newUser("warm-up"), haePayload(7), { maxBodyBytes: Number.MAX_SAFE_INTEGER });
+    const results: Figures[] = [];
+    results.push(await measure("COPY (same table, FK)", points, backends, copy("copy_baseline", copyUser)));
+    results.push(await measure("ingest, new body", points, backends, () => ours(user, "inserted"), true));
+    results.push(await measure("ingest, re-send", points, backends, () => ours(user, "unchanged"), true));
+    // The first large request in a process grows V8's heap once; a second new body shows what a body costs later.
+    const second = await newUser("ours-2");
+    results.push(await measure("ingest, new body, 2nd user", points, backends, () => ours(second, "inserted"), true));
+    // For reference: COPY straight into measurement as it is now declared.
+    const realUser = await newUser("copy-real");
+    results.push(await measure("COPY (measurement itself)", points, backends, copy("measurement", realUser)));
+
+    const base = results[0];
+    const per = (f: Figures) => f.rows / f.wallS;
+    console.log("");
+    console.log(
+      `${"".padEnd(28)}${"wall s".padStart(8)}${"rows/s".padStart(10)}${"× COPY".padStart(8)}${"node cpu s".padStart(12)}` +
+        `${"pg cpu s".padStart(10)}${"cpu × COPY".padStart(12)}${"mem ÷ body".padStart(12)}`,
+    );
+    for (const f of results) {
+      const cpuRatio = (base.nodeS + base.pgS) / (f.nodeS + f.pgS);
+      console.log(
+        `${f.label.padEnd(28)}${f.wallS.toFixed(1).padStart(8)}${Math.round(per(f)).toString().padStart(10)}` +
+          `${(per(f) / per(base)).toFixed(2).padStart(8)}${f.nodeS.toFixed(1).padStart(12)}${f.pgS.toFixed(1).padStart(10)}` +
+          `${cpuRatio.toFixed(2).padStart(12)}${(f.growth === undefined ? "" : (f.growth / bodyBytes).toFixed(2)).padStart(12)}`,
+      );
     }
+    for (const f of results)
+      console.log(`  ${f.label}: pg cpu ${[...f.pgByType].map(([type, s]) => `${type} ${s.toFixed(1)} s`).join(", ")}`);
+    const [, fresh, again, later] = results;
+    console.log("");
+    console.log(`targets: new ≥ 0.60× COPY's rows/s (${(per(fresh) / per(base)).toFixed(2)}), re-send ≥ 0.90× (${(per(again) / per(base)).toFixed(2)}),`);
+    console.log(
+      `         peak RSS growth ≤ 1× the body (new ${(fresh.growth! / bodyBytes).toFixed(2)}, re-send ${(again.growth! / bodyBytes).toFixed(2)}, ` +
+        `2nd new ${(later.growth! / bodyBytes).toFixed(2)}: +${mb(fresh.growth!)}, +${mb(again.growth!)}, +${mb(later.growth!)})`,
+    );
+    console.log(`"cpu × COPY" = (node + pg CPU of COPY) ÷ (node + pg CPU of the row); above 1 means cheaper than COPY.`);
   } finally {
-    if (process.env.BENCH_KEEP !== "1") await db.delete(users).where(eq(users.id, user.id));
-    await handle.close();
+    await client.end();
+    await monitor.end();
+    await t.drop();
   }
 }
 

@@ -183,8 +183,10 @@ export const isNumber = (v: unknown): v is number => typeof v === "number" && Nu
 /** `{…rest}` of an object without the given keys; null when nothing is left. */
 export function rest(obj: Record<string, unknown>, omit: readonly string[]): Record<string, unknown> | null {
   let out: Record<string, unknown> | null = null;
-  for (const [k, v] of Object.entries(obj)) {
-    if (omit.includes(k) || v === undefined) continue;
+  // for…in over a JSON.parse result: own keys only, and no entry arrays (hot: once per point).
+  for (const k in obj) {
+    const v = obj[k];
+    if (v === undefined || omit.includes(k)) continue;
     (out ??= {})[k] = v;
   }
   return out;

@@ -181,7 +181,7 @@ export class HaeParser {
     const { source, sources } = splitSource(point.source);
     const raw = rest(point, ["date", "qty", "source", "units"]) ?? {};
     if (value !== qty) Object.assign(raw, { qty, units });
-    if (sources.length > 1) raw.sources = sources;
+    if (sources.length > 1) raw.sources = [...sources]; // a copy: splitSource shares its answer
     this.out.measurement(
       {
         provider: PROVIDER,
@@ -199,7 +199,6 @@ export class HaeParser {
   private heartRate(point: Record<string, unknown>, metricUnits: unknown): void {
     const d = this.date(point.date);
     const units = point.units ?? metricUnits;
-    const pick = (...vs: unknown[]) => vs.find(isNumber);
     const avg = pick(point.Avg, point.avg, point.qty);
     if (!d || avg === undefined) return this.out.skip();
     const value = convert(avg, units, "rate");
@@ -214,7 +213,7 @@ export class HaeParser {
     // Aggregation off gives Min == Avg == Max: then the one value says it all.
     if (min !== undefined && min !== avg) raw.min = convert(min, units, "rate");
     if (max !== undefined && max !== avg) raw.max = convert(max, units, "rate");
-    if (sources.length > 1) raw.sources = sources;
+    if (sources.length > 1) raw.sources = [...sources]; // a copy: splitSource shares its answer
     this.out.measurement(
       {
         provider: PROVIDER,
@@ -235,7 +234,7 @@ export class HaeParser {
     const units = point.units ?? metricUnits;
     const { source, sources } = splitSource(point.source);
     const extra = rest(point, ["date", "systolic", "diastolic", "source", "units"]) ?? {};
-    if (sources.length > 1) extra.sources = sources;
+    if (sources.length > 1) extra.sources = [...sources];
     for (const [field, type] of [
       ["systolic", "bp_systolic"],
       ["diastolic", "bp_diastolic"],
@@ -546,6 +545,11 @@ export class HaeParser {
   }
 }
 
+/** The first finite number of three (hot: once per heart-rate point, so no rest parameters). */
+function pick(a: unknown, b: unknown, c?: unknown): number | undefined {
+  return isNumber(a) ? a : isNumber(b) ? b : isNumber(c) ? c : undefined;
+}
+
 const SERIES_DIMENSIONS: Dimension[] = ["energy", "length", "count", "speed", "power", "duration", "rate"];
 
 export type HeartRateSample = { t: string; bpm: number; min?: number; max?: number };
@@ -565,6 +569,16 @@ export type RoutePoint = {
 /** `"Apple Watch|iPhone"` → first device as the source, all of them listed. */
 export function splitSource(value: unknown): { source: string | null; sources: string[] } {
   if (typeof value !== "string") return { source: null, sources: [] };
+  // Every point of a metric names the same devices: answer a repeat from the last call.
+  if (value === lastSource.value) return lastSource.split;
+  const split = splitSources(value);
+  lastSource = { value, split };
+  return split;
+}
+
+let lastSource: { value: string; split: { source: string | null; sources: string[] } } = { value: "", split: { source: null, sources: [] } };
+
+function splitSources(value: string): { source: string | null; sources: string[] } {
   const sources = value
     .split("|")
     .map((s) => s.trim())

@@ -1,6 +1,6 @@
 import { authenticateApiKey } from "@/lib/api-keys";
 import type { Db } from "@/lib/db";
-import { addCounts, emptyUpsertCounts, upsertBatch, type UpsertCounts } from "@/lib/normalize/upsert";
+import { addCounts, CopyStage, emptyUpsertCounts, upsertBatch, type UpsertCounts } from "@/lib/normalize/upsert";
 import { Collector, IngestLimitError, type BridgeProvider } from "./collector";
 import type { Refusal } from "./plausibility";
 import { recomputeDaily } from "./daily";
@@ -61,7 +61,12 @@ export class IngestHttpError extends Error {
   }
 }
 
-const DEFAULT_FLUSH_ROWS = 5000;
+/**
+ * Rows per flush. With COPY staging a flush costs three short statements, so 10 000 rows make that
+ * overhead vanish; larger flushes bought no CPU and cost memory (rows that live until their flush
+ * survive V8's young generation: 20 000 grew the heap about twice as much as 5 000). Two are held at most.
+ */
+const DEFAULT_FLUSH_ROWS = 10_000;
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
@@ -197,9 +202,12 @@ export async function ingestStream(
       // The next flush is parsed while the database writes the previous one (at most two in memory).
       let writing = Promise.resolve();
       const written = new WrittenRecords();
+      // PostgreSQL: flushes go in through COPY and a set-wise merge (CopyStage); PGlite: unnest upserts.
+      // The Collector keeps one measurement per natural key per flush (the last), so no second dedupe.
+      const stage = CopyStage.of(tx, { distinct: ["measurement"] });
       const write = (batch: ReturnType<Collector["drain"]>) => {
         written.add(batch);
-        return (writing = writing.then(async () => void addCounts(counts, await upsertBatch(tx, userId, batch))));
+        return (writing = writing.then(async () => void addCounts(counts, await upsertBatch(tx, userId, batch, stage))));
       };
       write(out.drain());
       try {

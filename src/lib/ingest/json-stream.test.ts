@@ -43,9 +43,27 @@ describe("JsonStreamReader", () => {
 
   it("removes U+0000, which PostgreSQL cannot store", () => {
     expect(readAll('{"a\\u0000b": "x\\u0000y"}')).toEqual({ ab: "xy" });
+    expect(readAll('[{"a\\u0000b": ["x\\u0000y"]}]')).toEqual([{ ab: ["xy"] }]);
   });
 
-  it("streams chosen containers and reports their members with paths", () => {
+  it("reports errors inside a streamed level and inside an assembled member at their byte", () => {
+    const streamed = (text: string) => {
+      const reader = new JsonStreamReader({ streamContainer: (path) => path.length < 2, onValue: () => {} });
+      try {
+        reader.write(text);
+        reader.end();
+      } catch (err) {
+        return err as JsonSyntaxError;
+      }
+      throw new Error(`no error for ${text}`);
+    };
+    expect(streamed('{"a": [{"b": 1}, {"b": 2,}]}')).toMatchObject({ position: 25, detail: 'unexpected "}"' });
+    expect(streamed('{"a": [1, nul]}')).toMatchObject({ position: 13, detail: 'unexpected "]"' });
+    expect(streamed('{"a": [1, x]}')).toMatchObject({ position: 10, detail: 'unexpected "x"' });
+    expect(streamed('{"a": [{"b": "unterminated')).toMatchObject({ detail: "unexpected end of input" });
+  });
+
+  it.each([1, 3, 1000])("streams chosen containers and reports their members with paths (chunks of %i bytes)", (size) => {
     const events: Array<[string, JsonPath, unknown?]> = [];
     const reader = new JsonStreamReader({
       streamContainer: (path) => path.length < 2 || (path[1] === "list" && path.length === 2),
@@ -53,7 +71,8 @@ describe("JsonStreamReader", () => {
       onOpen: (path, kind) => events.push(["open", [...path], kind]),
       onClose: (path, kind) => events.push(["close", [...path], kind]),
     });
-    reader.write('{"data":{"list":[{"a":1},{"b":[2]}],"n":3},"t":"x"}');
+    const bytes = Buffer.from('{"data":{"list":[{"a":1},{"b":[2]}],"n":3},"t":"x"}');
+    for (let i = 0; i < bytes.length; i += size) reader.write(bytes.subarray(i, i + size));
     reader.end();
     expect(events).toEqual([
       ["open", [], "object"],

@@ -40,12 +40,9 @@ export function parseBridgeDate(input: unknown): ParsedDate | null {
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return null;
   const offsetMinutes = parseOffset(zone);
   if (zone && offsetMinutes === null) return null;
-  // Date.UTC reads years 0–99 as 1900–1999: set the year itself so `0001` stays year 1.
-  const utc = new Date(Date.UTC(2000, month - 1, day, hour, minute, second, ms));
-  utc.setUTCFullYear(year, month - 1, day);
-  const wallClock = utc.getTime();
-  // Reject 2024-02-31 and friends instead of rolling over into March.
-  if (new Date(wallClock).getUTCDate() !== day) return null;
+  const dayMs = dayStart(year, month, day);
+  if (dayMs === null) return null;
+  const wallClock = dayMs + ((hour * 60 + minute) * 60 + second) * 1000 + ms;
   return {
     at: new Date(wallClock - (offsetMinutes ?? 0) * 60_000),
     offsetMinutes,
@@ -54,8 +51,31 @@ export function parseBridgeDate(input: unknown): ParsedDate | null {
   };
 }
 
+/** The last day validated: bridges send thousands of points per day, in order. */
+let lastDay = { year: NaN, month: NaN, day: NaN, ms: null as number | null };
+
+/** Midnight UTC of a calendar day in ms, null for 2024-02-31 and friends (never rolled over into March). */
+function dayStart(year: number, month: number, day: number): number | null {
+  if (lastDay.year === year && lastDay.month === month && lastDay.day === day) return lastDay.ms;
+  // Date.UTC reads years 0–99 as 1900–1999: set the year itself so `0001` stays year 1.
+  const utc = new Date(Date.UTC(2000, month - 1, day));
+  utc.setUTCFullYear(year, month - 1, day);
+  const ms = utc.getUTCDate() === day ? utc.getTime() : null;
+  lastDay = { year, month, day, ms };
+  return ms;
+}
+
+let lastZone = { zone: "", minutes: null as number | null };
+
 function parseOffset(zone: string | undefined): number | null {
   if (!zone) return null;
+  if (zone === lastZone.zone) return lastZone.minutes;
+  const minutes = offsetOf(zone);
+  lastZone = { zone, minutes };
+  return minutes;
+}
+
+function offsetOf(zone: string): number | null {
   if (/^(Z|UTC|GMT)$/i.test(zone)) return 0;
   const sign = zone[0] === "-" ? -1 : 1;
   const digits = zone.slice(1).replace(":", "");

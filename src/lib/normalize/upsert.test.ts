@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { activities, dailySummaries, measurements, rawRecords, users } from "@/lib/db/schema";
 import { engines, type TestDb } from "@/test/db";
 import type { MeasurementRow } from "./types";
-import { CHUNK_ROWS, upsertBatch, upsertRows } from "./upsert";
+import { addCounts, CHUNK_ROWS, CopyStage, upsertBatch, upsertRows } from "./upsert";
 
 for (const engine of engines) {
   describe(`upsertBatch on ${engine.name}`, () => {
@@ -163,6 +163,39 @@ for (const engine of engines) {
         .from(measurements)
         .where(and(eq(measurements.userId, alice), eq(measurements.type, "steps")));
       expect(count).toBe(n);
+    });
+
+    it(`${engine.name === "postgres" ? "stages through COPY with" : "has no COPY stage, so keeps"} the same rows and counts as the unnest upsert`, async () => {
+      // Text that COPY's format must escape (tab, newline, CR, backslash) in a column and in jsonb.
+      const awkward = "Watch\tof \\Irvin\\\n\r“x”";
+      const rows = (type: string, bump = 0) => [
+        m(0, 60 + bump, { type, source: awkward, raw: { note: awkward, n: [1, null] } }),
+        m(1, 61, { type, source: null, endAt: new Date(Date.UTC(2024, 0, 1, 0, 2)), localDate: "2024-01-01", utcOffsetMinutes: -330 }),
+        m(2, 1e-7, { type }),
+      ];
+      const viaStage = (type: string, bump = 0) =>
+        t.db.transaction(async (tx) => {
+          const stage = CopyStage.of(tx);
+          expect(stage === null).toBe(engine.name === "pglite");
+          // Twice in one transaction: the second use of the stage table truncates it first.
+          const first = await upsertBatch(tx, alice, { measurements: rows(type, bump).slice(0, 2) }, stage);
+          const second = await upsertBatch(tx, alice, { measurements: rows(type, bump).slice(2) }, stage);
+          return addCounts(first, second).measurement;
+        });
+      expect((await upsertBatch(t.db, alice, { measurements: rows("copy_ref") })).measurement).toEqual({ inserted: 3, updated: 0, unchanged: 0 });
+      expect(await viaStage("copy_staged")).toEqual({ inserted: 3, updated: 0, unchanged: 0 });
+      expect(await viaStage("copy_staged")).toEqual({ inserted: 0, updated: 0, unchanged: 3 });
+      expect(await viaStage("copy_staged", 1)).toEqual({ inserted: 0, updated: 1, unchanged: 2 });
+      const stored = async (type: string) =>
+        (
+          await t.db
+            .select()
+            .from(measurements)
+            .where(and(eq(measurements.userId, alice), eq(measurements.type, type)))
+            .orderBy(measurements.measuredAt)
+        ).map(({ id, type: _t, createdAt, updatedAt, value, ...rest }) => ({ ...rest, value: Math.round(value) }));
+      expect(await stored("copy_staged")).toEqual((await stored("copy_ref")).map((r, i) => (i === 0 ? { ...r, value: 61 } : r)));
+      expect((await stored("copy_staged"))[0]).toMatchObject({ source: awkward, raw: { note: awkward, n: [1, null] } });
     });
   });
 }
