@@ -2,12 +2,15 @@ import { randomUUID } from "node:crypto";
 import { bearerToken, json, type RequestContext, type RouteSpec, type SimResponse } from "../../router";
 import type { SimulatorState } from "../../state";
 import { FHIR_EXPORT_DEMO_TOKEN } from "../../clients";
+import { profileErrors } from "./profiles";
+import { ucumErrors } from "./ucum";
 import { r4SchemaErrors } from "./validate";
 
 /**
  * A small FHIR R4 server, the target of the app's export (FHIR_EXPORT_BASE_URL =
  * `<simulator>/fhir.example.org/r4`). `POST /r4` takes a transaction Bundle: every resource is
- * validated against the R4 JSON schema (any error rejects the whole Bundle with 400, as a
+ * validated against the R4 JSON schema, the profiles it claims and its codes' UCUM units (any error
+ * rejects the whole Bundle with 400, as a
  * transaction is all or nothing), PUT stores under the given id, POST with `ifNoneExist` is a
  * conditional create (no match → 201, one → 200 with the existing one, several → 412). Reads:
  * `GET /r4/:type` (optionally `identifier=system|value`) and `GET /r4/:type/:id`. Faults come from
@@ -66,7 +69,10 @@ function transaction(ctx: RequestContext): SimResponse {
   const problems = r4SchemaErrors(bundle).map((e) => `Bundle: ${e}`);
   const entries = (bundle.entry ?? []) as Array<{ fullUrl?: string; resource?: Resource; request?: { method?: string; url?: string; ifNoneExist?: string } }>;
   entries.forEach((e, i) => {
-    for (const err of r4SchemaErrors(e.resource)) problems.push(`entry[${i}] ${e.resource?.resourceType ?? "?"}: ${err}`);
+    const errors = r4SchemaErrors(e.resource);
+    // Beyond the schema: the base definition and claimed profiles (@medplum/core), and each code's UCUM unit.
+    if (!errors.length && e.resource) errors.push(...profileErrors(e.resource), ...ucumErrors(e.resource));
+    for (const err of errors) problems.push(`entry[${i}] ${e.resource?.resourceType ?? "?"}: ${err}`);
     const m = e.request?.method;
     if (m === "PUT" && e.request?.url !== `${e.resource?.resourceType}/${e.resource?.id}`) problems.push(`entry[${i}]: PUT url must be Type/id of the resource`);
     else if (m === "POST" && e.request?.url !== e.resource?.resourceType) problems.push(`entry[${i}]: POST url must be the resource type`);

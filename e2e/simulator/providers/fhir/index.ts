@@ -9,3 +9,5 @@ const fhirServer: SimProvider = { id: "fhir", name: "FHIR server", hosts: [HOST]
 
 /** A FHIR R4 server in the simulator: a destination (the app's export), so only its routes (`api.ts`). */
 export const fhir: SimProviderModuleOf<"fhir"> = { id: "fhir", auth: fhirServer };
+export { profileErrors } from "./profiles";
+export { ucumErrors } from "./ucum";
