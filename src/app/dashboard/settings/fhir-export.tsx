@@ -3,7 +3,7 @@ import { getSessionUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db";
 import { users } from "@/lib/db/schema";
 import { configuredFhirServer } from "@/lib/destinations/fhir/api";
-import { fhirExportStatus } from "@/lib/destinations/fhir/push";
+import { type ExportStatus, fhirExportStatus } from "@/lib/destinations/fhir/push";
 import { localDateTime } from "@/lib/format";
 import { zoneOffsetMinutes } from "@/lib/normalize/dates";
 
@@ -16,7 +16,12 @@ export async function FhirExport() {
   const status = await fhirExportStatus(db, user.id, server);
   if (!status) return null;
   const [{ tz }] = await db.select({ tz: users.timeZone }).from(users).where(eq(users.id, user.id));
-  const when = (d: Date) => localDateTime(d, zoneOffsetMinutes(tz, d));
+  return <FhirExportCard host={new URL(server.baseUrl).host} status={status} timeZone={tz} />;
+}
+
+/** The export's state in words (times in the user's home zone). */
+export function FhirExportCard({ host, status, timeZone }: { host: string; status: ExportStatus; timeZone: string }) {
+  const when = (d: Date) => localDateTime(d, zoneOffsetMinutes(timeZone, d));
   return (
     <section aria-labelledby="fhir-export-heading" className="space-y-2">
       <h2 id="fhir-export-heading" className="text-xl font-semibold">
@@ -24,8 +29,8 @@ export async function FhirExport() {
       </h2>
       <p className="text-sm text-slate-600">
         This server copies your new Observations to{" "}
-        <code className="break-all rounded bg-slate-100 px-1 py-0.5 font-mono text-xs">{new URL(server.baseUrl).host}</code>. Each is sent once: a
-        resend never makes a duplicate there.
+        <code className="break-all rounded bg-slate-100 px-1 py-0.5 font-mono text-xs">{host}</code>. Each is sent once: a resend never makes a
+        duplicate there.
       </p>
       <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
         <dt className="font-medium">Last export</dt>
