@@ -331,12 +331,8 @@ function readingWhere(c: Ctx, types: string[], rank: ((t: string) => (p: string)
 async function readingItems(c: Ctx, count: boolean, idFilter?: string): Promise<Item[] | number> {
   const types = c.q.kinds.filter((k) => k.source === "reading").map((k) => k.key);
   if (!types.length) return count ? 0 : [];
-  c.rank ??= severalProviders(c, types).then((several) => (several ? readingRankings(c.db, c.userId) : null));
-  const rank = await c.rank;
-  const where = readingWhere(c, types, rank, idFilter);
-  if (count) return Number(rowsOf<{ n: number }>(await c.db.execute(sql`SELECT count(*)::int AS n FROM measurement m WHERE ${where}`))[0].n);
   const dir = c.descending ? sql`DESC` : sql`ASC`;
-  const rows = rowsOf<{
+  type Row = {
     id: string;
     type: string;
     provider: string;
@@ -348,15 +344,31 @@ async function readingItems(c: Ctx, count: boolean, idFilter?: string): Promise<
     utc_offset_minutes: number | null;
     updated_at: string;
     total__?: number;
-  }>(
-    await c.db.execute(sql`
-      SELECT m.id::text AS id, m.type, m.provider, m.source, m.measured_at, m.end_at, m.value, m.utc_offset_minutes, m.updated_at ${totalColumn(c)},
-        (SELECT d.value FROM measurement d WHERE m.type = 'bp_systolic' AND d.user_id = m.user_id AND d.provider = m.provider
-           AND d.type = 'bp_diastolic' AND d.measured_at = m.measured_at AND d.source IS NOT DISTINCT FROM m.source LIMIT 1) AS diastolic
-      FROM measurement m
-      WHERE ${where} AND ${keyset(c.after, SOURCE_ORDER.reading, sql`m.measured_at`, sql`m.id`, c.descending)}
-      ORDER BY m.measured_at ${dir}, m.id ${dir} ${limitSql(c.limit)}`),
-  );
+  };
+  const run = async (rank: Rank | null): Promise<Row[] | number> => {
+    const where = readingWhere(c, types, rank, idFilter);
+    if (count) return Number(rowsOf<{ n: number }>(await c.db.execute(sql`SELECT count(*)::int AS n FROM measurement m WHERE ${where}`))[0].n);
+    return rowsOf<Row>(
+      await c.db.execute(sql`
+        SELECT m.id::text AS id, m.type, m.provider, m.source, m.measured_at, m.end_at, m.value, m.utc_offset_minutes, m.updated_at ${totalColumn(c)},
+          (SELECT d.value FROM measurement d WHERE m.type = 'bp_systolic' AND d.user_id = m.user_id AND d.provider = m.provider
+             AND d.type = 'bp_diastolic' AND d.measured_at = m.measured_at AND d.source IS NOT DISTINCT FROM m.source LIMIT 1) AS diastolic
+        FROM measurement m
+        WHERE ${where} AND ${keyset(c.after, SOURCE_ORDER.reading, sql`m.measured_at`, sql`m.id`, c.descending)}
+        ORDER BY m.measured_at ${dir}, m.id ${dir} ${limitSql(c.limit)}`),
+    );
+  };
+  let result: Row[] | number;
+  if (c.rank) result = await run(await c.rank);
+  else {
+    // First reading query of the search: ask whether twins are possible and, beside it, run the
+    // query for the usual answer (one provider, no twin probe); only several providers run it again.
+    c.rank = severalProviders(c, types).then((several) => (several ? readingRankings(c.db, c.userId) : null));
+    const [rank, optimistic] = await Promise.all([c.rank, run(null)]);
+    result = rank ? await run(rank) : optimistic;
+  }
+  if (count) return result as number;
+  const rows = result as Row[];
   c.totals?.push(totalOf(rows));
   return rows.map((r) => {
     const row: ReadingRow = {
