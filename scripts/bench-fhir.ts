@@ -1,8 +1,8 @@
 /**
  * `npm run bench:fhir` — what the FHIR Observation search costs over its bare SQL, for a ten-year
  * user: 5 M Garmin heart-rate samples, hourly iPhone steps plus Garmin and Fitbit daily summaries
- * (reconciled into daily_value). Two searches, each as /api/fhir/Observation runs it (total, then
- * the first page of up to 1000 through the real search functions) against bare SQL selecting the
+ * (reconciled into daily_value). Two searches, each as /api/fhir/Observation runs it (the first page
+ * of up to 1000 and its total, searchWithTotal, building the resources) against bare SQL selecting the
  * same rows (count, then the page):
  *
  *   - one day of heart rate (code 8867-4, date=eqYYYY-MM-DD),
@@ -18,7 +18,7 @@ import { sql } from "drizzle-orm";
 import { users } from "@/lib/db/schema";
 import { DAILY_KINDS, READING_KINDS } from "@/lib/fhir/codes";
 import { dailyObservationId, dayStart, readingObservationId } from "@/lib/fhir/resources";
-import { countObservations, dateBounds, MAX_COUNT, type ObservationQuery, searchObservations } from "@/lib/fhir/search";
+import { dateBounds, MAX_COUNT, type ObservationQuery, searchWithTotal } from "@/lib/fhir/search";
 import { addDays } from "@/lib/normalize/dates";
 import { recomputeUser } from "@/lib/reconcile/store";
 import { dailyStepTotals, heartRateSamples, hourlyPhoneSteps, step, throwawayDatabase } from "./bench-user";
@@ -56,10 +56,10 @@ try {
     count: MAX_COUNT,
     after: null,
   });
+  // As the route does: the page and its total in one call (searchWithTotal).
   const viaSearch = async (q: ObservationQuery) => {
-    const total = await countObservations(db, uid, TZ, q);
-    const page = await searchObservations(db, uid, TZ, q, { descending: false, after: null });
-    return { total, ids: page.items.map((i) => i.resource.id as string) };
+    const page = await searchWithTotal(db, uid, TZ, q, { descending: false, after: null });
+    return { total: page.total, ids: page.items.map((i) => i.resource.id as string) };
   };
 
   type Case = { label: string; search: (i: number) => Promise<{ total: number; ids: string[] }>; bare: (i: number) => Promise<{ total: number; ids: string[] }> };

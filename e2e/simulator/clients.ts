@@ -61,6 +61,14 @@ export const DEMO_WEBHOOK_SETTINGS = {
   GOOGLE_HEALTH_WEBHOOK_AUTHORIZATION: "Bearer demo-google-health-webhook-secret",
 } as const;
 
+/** The bearer token the simulated FHIR server accepts from the app's export. */
+export const FHIR_EXPORT_DEMO_TOKEN = "demo-fhir-export-token";
+
+/** The app's export settings for the simulated FHIR server (not in demoEnv: export stays opt-in). */
+export function demoFhirExportEnv(simulatorUrl: string): Record<string, string> {
+  return { FHIR_EXPORT_BASE_URL: `${simulatorUrl.replace(/\/+$/, "")}/fhir.example.org/r4`, FHIR_EXPORT_TOKEN: FHIR_EXPORT_DEMO_TOKEN };
+}
+
 /** Webhook settings for an app that talks to the simulator (merged into demoEnv). */
 export function demoWebhookEnv(): Record<string, string> {
   return { ...DEMO_WEBHOOK_SETTINGS };

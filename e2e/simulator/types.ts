@@ -10,16 +10,16 @@ import type { SimWebhook } from "./webhooks/common";
  */
 
 /** Every simulated provider, in the order the simulator lists them. One folder each under providers/. */
-export const SIM_PROVIDER_IDS = ["strava", "oura", "whoop", "fitbit", "google_health", "polar", "coros", "withings", "garmin", "hevy", "eightsleep", "beeminder"] as const;
+export const SIM_PROVIDER_IDS = ["strava", "oura", "whoop", "fitbit", "google_health", "polar", "coros", "withings", "garmin", "hevy", "eightsleep", "beeminder", "fhir"] as const;
 export type SimProviderId = (typeof SIM_PROVIDER_IDS)[number];
 
 /**
  * Providers the app pulls data from (Garmin pushes everything: its data comes with its webhooks;
- * Beeminder is a destination; the legacy Fitbit Web API only answers 410 Gone).
+ * Beeminder and the FHIR server are destinations; the legacy Fitbit Web API only answers 410 Gone).
  */
-export type SimDataProviderId = Exclude<SimProviderId, "garmin" | "beeminder" | "fitbit">;
+export type SimDataProviderId = Exclude<SimProviderId, "garmin" | "beeminder" | "fitbit" | "fhir">;
 /** Providers that push notices to the app. */
-export type SimWebhookProviderId = Exclude<SimProviderId, "hevy" | "eightsleep" | "beeminder" | "fitbit">;
+export type SimWebhookProviderId = Exclude<SimProviderId, "hevy" | "eightsleep" | "beeminder" | "fitbit" | "fhir">;
 
 /** A provider's pull data: the generator of its records and the endpoints that serve them — always both. */
 export type SimDataSpec = {

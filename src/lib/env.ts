@@ -65,6 +65,10 @@ export const envSchema = z.object({
       .regex(/^[A-Za-z][A-Za-z0-9._~+/-]* \S{16,}$/, 'must be a whole Authorization value with its scheme, e.g. "Bearer <at least 16 random characters>"')
       .optional(),
   ),
+  /** Optional: a FHIR R4 server that receives every user's new Observations (src/lib/destinations/fhir). */
+  FHIR_EXPORT_BASE_URL: optionalUrl("must be the FHIR R4 base URL of the server to export to, e.g. https://fhir.example.org/r4"),
+  /** Sent as `Authorization: Bearer` to FHIR_EXPORT_BASE_URL. */
+  FHIR_EXPORT_TOKEN: optionalString,
 });
 
 export type RawEnv = z.infer<typeof envSchema>;
@@ -101,6 +105,10 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     throw new EnvError(problems);
   }
   const env = result.data;
+  if (env.FHIR_EXPORT_BASE_URL && !env.FHIR_EXPORT_TOKEN)
+    problems.push("FHIR_EXPORT_TOKEN: required with FHIR_EXPORT_BASE_URL (the bearer token the FHIR server gave this app)");
+  if (env.FHIR_EXPORT_TOKEN && !env.FHIR_EXPORT_BASE_URL) problems.push("FHIR_EXPORT_BASE_URL: required with FHIR_EXPORT_TOKEN (the server's FHIR R4 base URL)");
+  if (problems.length) throw new EnvError(problems);
   if (env.NODE_ENV === "production") {
     if (!env.NEXTAUTH_SECRET)
       problems.push("NEXTAUTH_SECRET: required in production (generate one with `openssl rand -base64 32`)");

@@ -2,6 +2,7 @@ import type { SimRegistry } from "../types";
 import { beeminder } from "./beeminder";
 import { coros } from "./coros";
 import { eightsleep } from "./eightsleep";
+import { fhir } from "./fhir";
 import { fitbit } from "./fitbit";
 import { garmin } from "./garmin";
 import { google_health } from "./google_health";
@@ -18,4 +19,4 @@ import { withings } from "./withings";
  * (types.ts, which also says whether it has pull data and webhooks), one line here, and its demo
  * client in clients.ts — the compiler asks for every missing part.
  */
-export const simRegistry = { strava, oura, whoop, fitbit, google_health, polar, coros, withings, garmin, hevy, eightsleep, beeminder } satisfies SimRegistry;
+export const simRegistry = { strava, oura, whoop, fitbit, google_health, polar, coros, withings, garmin, hevy, eightsleep, beeminder, fhir } satisfies SimRegistry;

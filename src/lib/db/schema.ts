@@ -397,6 +397,8 @@ export const measurements = pgTable(
       .nullsNotDistinct(),
     index("measurement_user_type_time_idx").on(t.userId, t.type, t.measuredAt),
     index("measurement_user_date_type_idx").on(t.userId, t.localDate, t.type),
+    // The FHIR export's incremental pass and its due check look for a user's readings updated since a cursor.
+    index("measurement_user_updated_idx").on(t.userId, t.updatedAt),
   ],
 );
 
@@ -646,6 +648,29 @@ export const beeminderDatapoints = pgTable(
   },
   (t) => [primaryKey({ columns: [t.userId, t.linkId, t.requestid] })],
 );
+
+// ───────────────────────── destinations: a FHIR server (FHIR_EXPORT_BASE_URL) ─────────────────────────
+
+/** Where a user's export to the configured FHIR server stands (src/lib/destinations/fhir/push.ts). */
+export const fhirExports = pgTable("fhir_export", {
+  userId: uuid("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  /** Every Observation updated before this instant is on the server (null: nothing sent yet). */
+  exportedThrough: tz("exported_through"),
+  /** The pass in progress covers updates in [exportedThrough, passUntil); null between passes. */
+  passUntil: tz("pass_until"),
+  /** The pass's position in the search order after the last accepted Bundle (a crash resumes here). */
+  passAfter: jsonb("pass_after").$type<{ t: number; s: number; k: string }>(),
+  /** Observations the server created (a replay answers 200 and is not counted). */
+  created: integer("created").notNull().default(0),
+  lastExportAt: tz("last_export_at"),
+  lastError: text("last_error"),
+  failures: integer("failures").notNull().default(0),
+  /** After a failure, no attempt before this instant (backoff or the server's Retry-After). */
+  retryAt: tz("retry_at"),
+  updatedAt: updatedAt(),
+});
 
 /** One uploaded file (Apple export, FIT, GPX, TCX): its chunked upload, then its background import. */
 export const importJobStatus = pgEnum("import_job_status", ["uploading", "queued", "running", "succeeded", "failed", "cancelled"]);

@@ -28,7 +28,7 @@ import {
   type ObservationQuery,
   readObservation,
   SearchError,
-  searchObservations,
+  searchWithTotal,
   userSources,
 } from "./search";
 
@@ -230,11 +230,14 @@ export function observationSearch(db: Db, request: Request, o: FhirOptions) {
       else q.device = found;
     }
     const base = fhirBase(request);
-    const total = await countObservations(db, c.userId, c.tz, q);
-    if (parsed.summaryCount) return fhirResponse({ resourceType: "Bundle", type: "searchset", total, link: [{ relation: "self", url: url.toString() }] });
+    if (parsed.summaryCount) {
+      const total = await countObservations(db, c.userId, c.tz, q);
+      return fhirResponse({ resourceType: "Bundle", type: "searchset", total, link: [{ relation: "self", url: url.toString() }] });
+    }
     // A "prev" token walks the other way from the first item of the page after it, then flips.
     const back = parsed.cursor?.dir === "prev";
-    const page = await searchObservations(db, c.userId, c.tz, q, { descending: back ? !q.descending : q.descending, after: parsed.cursor?.cursor ?? null });
+    const page = await searchWithTotal(db, c.userId, c.tz, q, { descending: back ? !q.descending : q.descending, after: parsed.cursor?.cursor ?? null });
+    const total = page.total;
     const items = back ? [...page.items].reverse() : page.items;
     const links: Array<{ relation: string; url: string }> = [{ relation: "self", url: url.toString() }];
     const link = (relation: string, cursor: Cursor, dir: "next" | "prev") => {

@@ -83,8 +83,17 @@ export function parseObservationId(id: string): ObservationRef {
 
 /** One Device per source: the provider, or an app or device inside it ("Apple Watch"). */
 export type SourceKey = { provider: string; source: string | null };
-export const deviceId = ({ provider, source }: SourceKey) =>
-  source ? `${slug(provider)}.${sha256Hex(source).slice(0, 16)}` : slug(provider);
+const deviceIds = new Map<string, string>();
+/** Memoised: a page of 1000 readings from one watch would hash its name 1000 times. */
+export function deviceId({ provider, source }: SourceKey): string {
+  const key = `${provider}\u0000${source ?? ""}`;
+  let id = deviceIds.get(key);
+  if (id === undefined) {
+    id = source ? `${slug(provider)}.${sha256Hex(source).slice(0, 16)}` : slug(provider);
+    if (deviceIds.size < 10_000) deviceIds.set(key, id);
+  }
+  return id;
+}
 
 // ───────────── resources ─────────────
 
@@ -113,21 +122,36 @@ export function deviceResource(userId: string, s: SourceKey): Resource {
 const quantity = (value: number, unit: Unit) => ({ value: round(value), unit: unit.unit, system: UCUM, code: unit.code });
 const round = (v: number) => Math.round(v * 1e4) / 1e4;
 
+const RECONCILED_TAG = Object.freeze([Object.freeze({ system: HB_TAG, code: "reconciled", display: "Reconciled daily value (one per day across sources)" })]);
+
+/** A kind's constant parts, built once and frozen: a page shares them instead of rebuilding them per row. */
+type KindParts = { category: readonly unknown[]; code: unknown; profile: readonly string[] | null };
+const kindParts = new WeakMap<Kind, KindParts>();
+function partsOf(kind: Kind): KindParts {
+  let parts = kindParts.get(kind);
+  if (!parts) {
+    const deepFreeze = <T>(v: T): T => {
+      if (v && typeof v === "object") Object.values(v).forEach(deepFreeze);
+      return Object.freeze(v);
+    };
+    parts = deepFreeze({
+      category: [{ coding: [categoryCoding(kind.category)] }],
+      code: { coding: kind.codings.map((c) => ({ ...c })), text: kind.codings[kind.codings.length - 1].display },
+      profile: kind.profile ? [kind.profile] : null,
+    });
+    kindParts.set(kind, parts);
+  }
+  return parts;
+}
+
 function base(kind: Kind, id: string, userId: string, updatedAt: Date, device: SourceKey | null, extra: { reconciled?: boolean } = {}): Resource {
-  return {
-    resourceType: "Observation",
-    id,
-    meta: {
-      lastUpdated: updatedAt.toISOString(),
-      ...(kind.profile ? { profile: [kind.profile] } : {}),
-      ...(extra.reconciled ? { tag: [{ system: HB_TAG, code: "reconciled", display: "Reconciled daily value (one per day across sources)" }] } : {}),
-    },
-    status: "final",
-    category: [{ coding: [categoryCoding(kind.category)] }],
-    code: { coding: kind.codings, text: kind.codings[kind.codings.length - 1].display },
-    subject: { reference: `Patient/${userId}` },
-    ...(device ? { device: { reference: `Device/${deviceId(device)}` } } : {}),
-  };
+  const parts = partsOf(kind);
+  const meta: Resource["meta"] = { lastUpdated: updatedAt.toISOString() };
+  if (parts.profile) meta.profile = parts.profile;
+  if (extra.reconciled) meta.tag = RECONCILED_TAG;
+  const obs: Resource = { resourceType: "Observation", id, meta, status: "final", category: parts.category, code: parts.code, subject: { reference: `Patient/${userId}` } };
+  if (device) obs.device = { reference: `Device/${deviceId(device)}` };
+  return obs;
 }
 
 export type DailyRow = {
@@ -151,17 +175,13 @@ export function dailyObservation(userId: string, r: DailyRow): Resource {
   const kind = DAILY_KINDS[r.metric as MetricId];
   const obs = base(kind, dailyObservationId(r.metric, r.date), userId, r.updatedAt, mainSource(r.sources), { reconciled: true });
   const used = r.sources.filter((s) => s.status !== "left_out");
-  return {
-    ...obs,
-    identifier: [{ system: HB_DAILY_ID, value: `${r.metric}/${r.date}` }],
-    // The user's local day: day precision is what the value is about (vs-1 allows it).
-    effectiveDateTime: r.date,
-    valueQuantity: quantity(r.value * (kind.scale ?? 1), kind.unit),
-    ...(r.stages ? sleepStages(r.stages) : {}),
-    ...(used.length > 1
-      ? { note: [{ text: `Reconciled from ${used.map((s) => (s.source ? `${s.provider} (${s.source})` : s.provider)).join(", ")}.` }] }
-      : {}),
-  };
+  obs.identifier = [{ system: HB_DAILY_ID, value: `${r.metric}/${r.date}` }];
+  // The user's local day: day precision is what the value is about (vs-1 allows it).
+  obs.effectiveDateTime = r.date;
+  obs.valueQuantity = quantity(r.value * (kind.scale ?? 1), kind.unit);
+  if (r.stages) Object.assign(obs, sleepStages(r.stages));
+  if (used.length > 1) obs.note = [{ text: `Reconciled from ${used.map((s) => (s.source ? `${s.provider} (${s.source})` : s.provider)).join(", ")}.` }];
+  return obs;
 }
 
 function sleepStages(st: NonNullable<DailyRow["stages"]>) {
@@ -195,11 +215,10 @@ export function readingObservation(userId: string, r: ReadingRow, homeZone: stri
   const offset = r.utcOffsetMinutes ?? zoneOffsetMinutes(homeZone, r.measuredAt);
   const device = { provider: r.provider, source: r.source };
   const obs = base(kind, readingObservationId(r.id), userId, r.updatedAt, device);
-  const effective =
-    r.endAt && r.endAt.getTime() > r.measuredAt.getTime()
-      ? { effectivePeriod: { start: dateTimeAt(r.measuredAt, offset), end: dateTimeAt(r.endAt, offset) } }
-      : { effectiveDateTime: dateTimeAt(r.measuredAt, offset) };
   const identifier = [{ system: providerIdentifierSystem(r.provider), value: `${r.type}/${r.measuredAt.toISOString()}${r.source ? `/${r.source}` : ""}` }];
+  obs.identifier = identifier;
+  if (r.endAt && r.endAt.getTime() > r.measuredAt.getTime()) obs.effectivePeriod = { start: dateTimeAt(r.measuredAt, offset), end: dateTimeAt(r.endAt, offset) };
+  else obs.effectiveDateTime = dateTimeAt(r.measuredAt, offset);
   if (r.type === "bp_systolic") {
     const component = (coding: (typeof BP_COMPONENTS)["systolic"], v: number | null) => ({
       code: { coding: [coding] },
@@ -207,9 +226,11 @@ export function readingObservation(userId: string, r: ReadingRow, homeZone: stri
         ? { dataAbsentReason: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/data-absent-reason", code: "unknown" }] } }
         : { valueQuantity: quantity(v, kind.unit) }),
     });
-    return { ...obs, identifier, ...effective, component: [component(BP_COMPONENTS.systolic, r.value), component(BP_COMPONENTS.diastolic, r.diastolic)] };
+    obs.component = [component(BP_COMPONENTS.systolic, r.value), component(BP_COMPONENTS.diastolic, r.diastolic)];
+    return obs;
   }
-  return { ...obs, identifier, ...effective, valueQuantity: quantity(r.value * (kind.scale ?? 1), kind.unit) };
+  obs.valueQuantity = quantity(r.value * (kind.scale ?? 1), kind.unit);
+  return obs;
 }
 
 export type WorkoutRow = {

@@ -169,7 +169,24 @@ const dailyKey = (metric: string) => String(DAILY_ORDER.indexOf(metric) + 1).pad
 
 type Item = { pos: Cursor; resource: Resource };
 
-type Ctx = { db: Db; userId: string; tz: string; q: ObservationQuery; descending: boolean; after: Cursor | null; limit: number | null };
+type Rank = (t: string) => (p: string) => number;
+type Ctx = {
+  db: Db;
+  userId: string;
+  tz: string;
+  q: ObservationQuery;
+  descending: boolean;
+  after: Cursor | null;
+  limit: number | null;
+  /** Page queries also count every match (`count(*) OVER ()`, before the LIMIT) and push it here. */
+  totals?: number[];
+  /** The readings' twin ranking, looked up once per search (null: one provider, no twins). */
+  rank?: Promise<Rank | null>;
+};
+
+/** The total of a page query that carried `count(*) OVER ()` (no row: nothing matched). */
+const totalOf = (rows: Array<{ total__?: unknown }>) => Number(rows[0]?.total__ ?? 0);
+const totalColumn = (c: Ctx) => (c.totals ? sql`, count(*) OVER () AS total__` : sql``);
 
 /** "after the cursor" in the walking direction, for a source at SOURCE_ORDER `s` with instant `t` and key `k`. */
 function keyset(c: Cursor | null, s: number, t: SQL, k: SQL, desc: boolean): SQL {
@@ -239,12 +256,13 @@ async function dailyItems(c: Ctx, count: boolean): Promise<Item[] | number> {
     AND ${instantBounds(sql`dv.updated_at`, c.q.lastUpdated)} AND ${device}`;
   if (count) return Number(rowsOf<{ n: number }>(await c.db.execute(sql`SELECT count(*)::int AS n FROM daily_value dv WHERE ${where}`))[0].n);
   const dir = c.descending ? sql`DESC` : sql`ASC`;
-  const rows = rowsOf<DailySqlRow>(
+  const rows = rowsOf<DailySqlRow & { total__?: number }>(
     await c.db.execute(sql`
-      SELECT ${DAILY_COLUMNS} FROM daily_value dv
+      SELECT ${DAILY_COLUMNS} ${totalColumn(c)} FROM daily_value dv
       WHERE ${where} AND ${dailyKeyset(c.after, c.tz, c.descending)}
       ORDER BY date ${dir}, array_position(${textArray(DAILY_ORDER)}, metric) ${dir} ${limitSql(c.limit)}`),
   );
+  c.totals?.push(totalOf(rows));
   return rows.map((r) => ({
     pos: { t: dayStart(r.date, c.tz), s: SOURCE_ORDER.daily, k: dailyKey(r.metric) },
     resource: dailyObservation(c.userId, dailyRow(r)),
@@ -280,12 +298,29 @@ function twinBounds(b: Bounds): SQL {
   return instantBounds(sql`o.measured_at`, { lo: b.lo === null ? null : b.lo - SAME_READING_MS, hi: b.hi === null ? null : b.hi + SAME_READING_MS + 1 });
 }
 
-function readingWhere(c: Ctx, types: string[], rank: (t: string) => (p: string) => number, idFilter?: string): SQL {
+/**
+ * Whether readings of these types come from two or more providers in the twin-widened window: with
+ * one, no reading has a twin and the per-row twin probe is skipped (for a single-watch user that
+ * probe was most of a one-day heart-rate search). One index probe per provider on the natural key
+ * (measurement.provider is typed ProviderId, so PROVIDER_IDS lists every value it holds).
+ */
+async function severalProviders(c: Ctx, types: string[]): Promise<boolean> {
+  const rows = rowsOf<{ n: number }>(
+    await c.db.execute(sql`SELECT count(*)::int AS n FROM unnest(${textArray(PROVIDER_IDS)}) AS p(provider)
+      WHERE EXISTS (SELECT 1 FROM measurement o WHERE o.user_id = ${c.userId}::uuid AND o.provider = p.provider
+        AND o.type = ANY(${textArray(types)}) AND ${twinBounds(c.q.date)})`),
+  );
+  return Number(rows[0].n) > 1;
+}
+
+function readingWhere(c: Ctx, types: string[], rank: ((t: string) => (p: string) => number) | null, idFilter?: string): SQL {
   const device = c.q.device ? sql`m.provider = ${c.q.device.provider} AND m.source IS NOT DISTINCT FROM ${c.q.device.source}` : sql`true`;
-  const better = sql`(${rankSql("o", rank, types)} < ${rankSql("m", rank, types)} OR (${rankSql("o", rank, types)} = ${rankSql("m", rank, types)} AND o.provider < m.provider))`;
-  return sql`m.user_id = ${c.userId}::uuid AND m.type = ANY(${textArray(types)})
+  const own = sql`m.user_id = ${c.userId}::uuid AND m.type = ANY(${textArray(types)})
     AND ${instantBounds(sql`m.measured_at`, c.q.date)} AND ${instantBounds(sql`m.updated_at`, c.q.lastUpdated)} AND ${device}
-    ${idFilter ? sql`AND m.id = ${idFilter}::uuid` : sql``}
+    ${idFilter ? sql`AND m.id = ${idFilter}::uuid` : sql``}`;
+  if (!rank) return own;
+  const better = sql`(${rankSql("o", rank, types)} < ${rankSql("m", rank, types)} OR (${rankSql("o", rank, types)} = ${rankSql("m", rank, types)} AND o.provider < m.provider))`;
+  return sql`${own}
     AND NOT EXISTS (SELECT 1 FROM measurement o WHERE o.user_id = m.user_id AND o.type = m.type AND o.provider <> m.provider
       AND o.type = ANY(${textArray(types)}) AND ${twinBounds(c.q.date)} AND o.measured_at BETWEEN m.measured_at - ${`${SAME_READING_MS / 1000} seconds`}::interval AND m.measured_at + ${`${SAME_READING_MS / 1000} seconds`}::interval
       AND ${better}
@@ -296,11 +331,8 @@ function readingWhere(c: Ctx, types: string[], rank: (t: string) => (p: string) 
 async function readingItems(c: Ctx, count: boolean, idFilter?: string): Promise<Item[] | number> {
   const types = c.q.kinds.filter((k) => k.source === "reading").map((k) => k.key);
   if (!types.length) return count ? 0 : [];
-  const rank = await readingRankings(c.db, c.userId);
-  const where = readingWhere(c, types, rank, idFilter);
-  if (count) return Number(rowsOf<{ n: number }>(await c.db.execute(sql`SELECT count(*)::int AS n FROM measurement m WHERE ${where}`))[0].n);
   const dir = c.descending ? sql`DESC` : sql`ASC`;
-  const rows = rowsOf<{
+  type Row = {
     id: string;
     type: string;
     provider: string;
@@ -311,15 +343,33 @@ async function readingItems(c: Ctx, count: boolean, idFilter?: string): Promise<
     diastolic: number | null;
     utc_offset_minutes: number | null;
     updated_at: string;
-  }>(
-    await c.db.execute(sql`
-      SELECT m.id::text AS id, m.type, m.provider, m.source, m.measured_at, m.end_at, m.value, m.utc_offset_minutes, m.updated_at,
-        (SELECT d.value FROM measurement d WHERE m.type = 'bp_systolic' AND d.user_id = m.user_id AND d.provider = m.provider
-           AND d.type = 'bp_diastolic' AND d.measured_at = m.measured_at AND d.source IS NOT DISTINCT FROM m.source LIMIT 1) AS diastolic
-      FROM measurement m
-      WHERE ${where} AND ${keyset(c.after, SOURCE_ORDER.reading, sql`m.measured_at`, sql`m.id`, c.descending)}
-      ORDER BY m.measured_at ${dir}, m.id ${dir} ${limitSql(c.limit)}`),
-  );
+    total__?: number;
+  };
+  const run = async (rank: Rank | null): Promise<Row[] | number> => {
+    const where = readingWhere(c, types, rank, idFilter);
+    if (count) return Number(rowsOf<{ n: number }>(await c.db.execute(sql`SELECT count(*)::int AS n FROM measurement m WHERE ${where}`))[0].n);
+    return rowsOf<Row>(
+      await c.db.execute(sql`
+        SELECT m.id::text AS id, m.type, m.provider, m.source, m.measured_at, m.end_at, m.value, m.utc_offset_minutes, m.updated_at ${totalColumn(c)},
+          (SELECT d.value FROM measurement d WHERE m.type = 'bp_systolic' AND d.user_id = m.user_id AND d.provider = m.provider
+             AND d.type = 'bp_diastolic' AND d.measured_at = m.measured_at AND d.source IS NOT DISTINCT FROM m.source LIMIT 1) AS diastolic
+        FROM measurement m
+        WHERE ${where} AND ${keyset(c.after, SOURCE_ORDER.reading, sql`m.measured_at`, sql`m.id`, c.descending)}
+        ORDER BY m.measured_at ${dir}, m.id ${dir} ${limitSql(c.limit)}`),
+    );
+  };
+  let result: Row[] | number;
+  if (c.rank) result = await run(await c.rank);
+  else {
+    // First reading query of the search: ask whether twins are possible and, beside it, run the
+    // query for the usual answer (one provider, no twin probe); only several providers run it again.
+    c.rank = severalProviders(c, types).then((several) => (several ? readingRankings(c.db, c.userId) : null));
+    const [rank, optimistic] = await Promise.all([c.rank, run(null)]);
+    result = rank ? await run(rank) : optimistic;
+  }
+  if (count) return result as number;
+  const rows = result as Row[];
+  c.totals?.push(totalOf(rows));
   return rows.map((r) => {
     const row: ReadingRow = {
       id: r.id,
@@ -349,7 +399,7 @@ async function workoutItems(c: Ctx, count: boolean, idFilter?: string): Promise<
   const dir = c.descending ? sql`DESC` : sql`ASC`;
   const rows = rowsOf<Record<string, unknown>>(
     await c.db.execute(sql`
-      SELECT ra.primary_id::text AS primary_id, ra.type, ra.name, ra.start_at, ra.end_at, ra.utc_offset_minutes, ra.duration_s,
+      SELECT ra.primary_id::text AS primary_id, ra.type, ra.name, ra.start_at, ra.end_at, ra.utc_offset_minutes, ra.duration_s ${totalColumn(c)},
         ra.distance_m, ra.energy_kcal, ra.avg_hr, ra.max_hr, ra.copies, ra.updated_at,
         (SELECT coalesce(json_agg(json_build_object('provider', a.provider, 'externalId', a.external_id) ORDER BY a.provider, a.external_id), '[]'::json)
            FROM activity a WHERE a.user_id = ra.user_id AND a.id::text IN (SELECT e->>'id' FROM jsonb_array_elements(ra.copies) e)) AS external_ids
@@ -358,6 +408,7 @@ async function workoutItems(c: Ctx, count: boolean, idFilter?: string): Promise<
       ORDER BY ra.start_at ${dir}, ra.primary_id ${dir} ${limitSql(c.limit)}`),
   );
   const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  c.totals?.push(totalOf(rows));
   return rows.map((r) => {
     const row: WorkoutRow = {
       primaryId: r.primary_id as string,
@@ -383,26 +434,52 @@ const SOURCES: Array<(c: Ctx, count: boolean) => Promise<Item[] | number>> = [da
 
 export type SearchPage = { items: Item[]; more: boolean };
 
+/** Daily values and workouts are rebuilt from marked days first; readings are read as stored, so a readings-only search skips it. */
+async function reconciledFor(db: Db, userId: string, q: ObservationQuery): Promise<void> {
+  if (q.kinds.some((k) => k.source !== "reading")) await reconcilePending(db, userId);
+}
+
+async function pageIn(c: Ctx): Promise<SearchPage> {
+  const all = (await Promise.all(SOURCES.map((f) => f(c, false)))).flat() as Item[];
+  all.sort((a, b) => (c.descending ? -compare(a.pos, b.pos) : compare(a.pos, b.pos)));
+  return { items: all.slice(0, c.q.count), more: all.length > c.q.count };
+}
+
+async function countIn(c: Ctx): Promise<number> {
+  let total = 0;
+  for (const f of SOURCES) total += (await f(c, true)) as number;
+  return total;
+}
+
 /**
  * Up to `count` Observations after `after` in the walking direction (`descending`), and whether
  * more follow. Each source is asked for count + 1 rows in the same order, then merged.
  */
 export async function searchObservations(db: Db, userId: string, tz: string, q: ObservationQuery, walk: { descending: boolean; after: Cursor | null }): Promise<SearchPage> {
   if (!q.subjectMatches || !q.kinds.length) return { items: [], more: false };
-  await reconcilePending(db, userId);
-  const c: Ctx = { db, userId, tz, q, ...walk, limit: q.count + 1 };
-  const all = (await Promise.all(SOURCES.map((f) => f(c, false)))).flat() as Item[];
-  all.sort((a, b) => (walk.descending ? -compare(a.pos, b.pos) : compare(a.pos, b.pos)));
-  return { items: all.slice(0, q.count), more: all.length > q.count };
+  await reconciledFor(db, userId, q);
+  return pageIn({ db, userId, tz, q, ...walk, limit: q.count + 1 });
+}
+
+/**
+ * A page and the search's total, as a search Bundle needs them: one reconcile check and one twin
+ * ranking for both, and on the first page the total comes with the rows (`count(*) OVER ()`), so a
+ * page costs about what its bare SQL does. A later page's keyset hides earlier rows: it counts apart.
+ */
+export async function searchWithTotal(db: Db, userId: string, tz: string, q: ObservationQuery, walk: { descending: boolean; after: Cursor | null }): Promise<SearchPage & { total: number }> {
+  if (!q.subjectMatches || !q.kinds.length) return { items: [], more: false, total: 0 };
+  await reconciledFor(db, userId, q);
+  const first = walk.after === null;
+  const c: Ctx = { db, userId, tz, q, ...walk, limit: q.count + 1, ...(first ? { totals: [] } : {}) };
+  const page = await pageIn(c);
+  const total = first ? c.totals!.reduce((a, b) => a + b, 0) : await countIn({ ...c, descending: false, after: null, limit: null, totals: undefined });
+  return { ...page, total };
 }
 
 export async function countObservations(db: Db, userId: string, tz: string, q: ObservationQuery): Promise<number> {
   if (!q.subjectMatches || !q.kinds.length) return 0;
-  await reconcilePending(db, userId);
-  const c: Ctx = { db, userId, tz, q, descending: false, after: null, limit: null };
-  let total = 0;
-  for (const f of SOURCES) total += (await f(c, true)) as number;
-  return total;
+  await reconciledFor(db, userId, q);
+  return countIn({ db, userId, tz, q, descending: false, after: null, limit: null });
 }
 
 /** One Observation by id, or why not: "gone" for a workout whose record was deleted at its source. */

@@ -3,7 +3,7 @@ import type { Db } from "@/lib/db";
 import { authenticate, type FhirOptions, isRefusal } from "./api";
 import { DAILY_KINDS, type Kind, READING_KINDS, WORKOUT_KIND } from "./codes";
 import type { Resource } from "./resources";
-import { countObservations, dateBounds, dateRange, MAX_COUNT, type ObservationQuery, SearchError, searchObservations } from "./search";
+import { dateBounds, dateRange, MAX_COUNT, type ObservationQuery, SearchError, searchWithTotal } from "./search";
 
 /**
  * `GET /api/observations`: the plain JSON view the PHR app used, a thin adapter over the FHIR
@@ -153,10 +153,8 @@ export async function simpleObservationSearch(db: Db, request: Request, o: FhirO
       count: p.page * p.page_size,
       after: null,
     };
-    const [total, found] = await Promise.all([
-      countObservations(db, caller.userId, caller.tz, q),
-      searchObservations(db, caller.userId, caller.tz, q, { descending: false, after: null }),
-    ]);
+    const found = await searchWithTotal(db, caller.userId, caller.tz, q, { descending: false, after: null });
+    const total = found.total;
     const items = found.items.slice((p.page - 1) * p.page_size);
     return json(200, {
       observations: items.map((i) => simpleObservation(i.resource, caller.userId)),

@@ -1,6 +1,7 @@
 import { errorSummary } from "@/lib/db/schema-state";
 import { reconcileAllPending } from "@/lib/reconcile/store";
 import { pushBeeminderAfterLanding } from "@/lib/destinations/beeminder/run";
+import { exportFhirAfterLanding } from "@/lib/destinations/fhir/run";
 import type { Db } from "@/lib/db";
 import { processSingleton, startPoller } from "@/lib/jobs/poller";
 import { executeRun, type ExecuteOptions, type RunOutcome } from "./execute";
@@ -58,6 +59,8 @@ export function startSyncRunner(getDb: () => Promise<Db>, opts: RunnerOptions = 
     await reconcileAllPending(db).catch((error: unknown) => console.error("[reconcile]", errorSummary(error)));
     // Then what landed goes out to Beeminder goals (throttled, beside the tick; logs its own failures).
     void pushBeeminderAfterLanding(db);
+    // And to the FHIR server, when one is configured (the same throttled, beside-the-tick shape).
+    void exportFhirAfterLanding(db);
     const free = concurrency - inFlight.size;
     if (free <= 0) {
       lastTickFoundWork = true;

