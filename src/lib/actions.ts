@@ -3,6 +3,7 @@ import type { z } from "zod";
 import { getSessionUser, type SessionUser } from "@/lib/auth/session";
 import { getDb, type Db } from "@/lib/db";
 import { safeReason } from "@/lib/providers/shared/errors";
+import { errorSummary } from "@/lib/db/schema-state";
 
 /**
  * Every signed-in server action goes through `userAction`: the input (an object, or the FormData a
@@ -58,7 +59,7 @@ export function userAction<S extends z.ZodType, R extends { ok: true }>(
       const described = options.describe?.(error);
       if (described) return fail(described);
       // The name and a redacted reason only: action inputs (passwords, keys) never reach the log.
-      console.error(`[action] ${name} failed: ${error instanceof Error ? error.name : "error"}: ${safeReason(error instanceof Error ? error.message : error)}`);
+      console.error(`[action] ${name} failed: ${error instanceof Error ? error.name : "error"}: ${safeReason(errorSummary(error))}`);
       return fail(SERVER_FAILURE_MESSAGE);
     }
   };

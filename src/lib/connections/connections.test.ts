@@ -398,6 +398,57 @@ describe.each(engines)("connections against the simulator ($name)", ({ name, ope
     expect((await t.db.select().from(measurements)).filter((m) => m.userId === userId)).toHaveLength(0);
   });
 
+  // The e2e disconnect failed now and then while the first sync was still writing: the run's
+  // transaction held a freshly upserted row and then touched its sync_run row, which the
+  // disconnect's cascade had already locked. PostgreSQL aborts one side; it must not be the click.
+  it.runIf(name === "postgres")("disconnect with deleteData survives a deadlock with a sync run writing the same rows", async () => {
+    const [{ db_name }] = rowsOfResult(await t.db.execute(sql`select current_database() as db_name`));
+    const url = new URL(process.env.DATABASE_URL!);
+    url.pathname = `/${db_name}`;
+    const runner = await openPostgres(url.toString(), { max: 2 });
+    try {
+      const userId = await newUser();
+      const { connection } = await connect(userId, "strava", `deadlock-${randomBytes(3).toString("hex")}`);
+      const [run] = rowsOfResult(
+        await t.db.execute(sql`INSERT INTO sync_run (user_id, connection_id, trigger, status) VALUES (${userId}, ${connection.id}, 'manual', 'running') RETURNING id`),
+      );
+      const values = { userId, provider: "strava" as const, externalId: "deadlock", type: "run", startAt: new Date("2026-01-01T08:00:00Z"), localDate: "2026-01-01" };
+      await t.db.insert(activities).values(values);
+
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let runOutcome: unknown = "pending";
+      // The "sync run": locks the activity row, waits until the disconnect is blocked on it, then
+      // updates its own sync_run row (locked by the disconnect's cascade) — a cycle.
+      const runTx = runner.db
+        .transaction(async (tx) => {
+          await tx.execute(sql`UPDATE activity SET type = 'ride' WHERE user_id = ${userId} AND external_id = 'deadlock'`);
+          await released;
+          await tx.execute(sql`UPDATE sync_run SET fetched = fetched + 1 WHERE id = ${run.id}`);
+        })
+        .then(() => (runOutcome = "committed"), (e: unknown) => (runOutcome = e));
+      const blockedOnLock = async () =>
+        rowsOfResult(
+          await runner.db.execute(
+            sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE 'delete from "activity"%'`,
+          ),
+        )[0].n;
+
+      const disconnecting = disconnect(t.db, userId, "strava", { deleteData: true });
+      await expect.poll(blockedOnLock, { timeout: 30_000 }).toBeGreaterThan(0);
+      release();
+      const result = await disconnecting;
+      await runTx;
+
+      expect(result).toMatchObject({ disconnected: true, dataDeleted: true });
+      expect(await rowOf(connection.id)).toBeUndefined();
+      expect((await t.db.select().from(activities)).filter((a) => a.userId === userId)).toHaveLength(0);
+      expect(runOutcome).not.toBe("pending");
+    } finally {
+      await runner.close();
+    }
+  });
+
   it("a legacy Fitbit connection disconnects with its data kept or deleted, says why nothing is revoked, and never calls the dead API", async () => {
     const legacy = async (deleteData: boolean) => {
       const userId = await newUser();

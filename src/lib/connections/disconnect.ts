@@ -1,5 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "@/lib/db";
+import { retryOnConflict } from "@/lib/db/schema-state";
 import {
   activities,
   dailySummaries,
@@ -81,7 +82,9 @@ export async function disconnect(
   const retired = retirementNote(providers[provider]);
   const revokeError = row && !retired ? await revokeAtProvider(db, row) : undefined;
 
-  await db.transaction(async (tx) => {
+  // A sync run of this connection may be writing the same rows right now: PostgreSQL breaks the
+  // deadlock by aborting one side, and if it is this one, it runs again once the run's transaction is over.
+  await retryOnConflict(() => db.transaction(async (tx) => {
     if (row) await tx.delete(providerConnections).where(eq(providerConnections.id, row.id));
     if (opts.deleteData) {
       // The days this provider contributed to are rebuilt without it.
@@ -90,7 +93,7 @@ export async function disconnect(
         await tx.delete(table).where(and(eq(table.userId, userId), eq(table.provider, provider)));
       }
     }
-  });
+  }));
   // The marked days are rebuilt by the next read or the runner's sweep, not here: a history of years
   // would hold the Disconnect click for as long.
 

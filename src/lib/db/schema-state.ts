@@ -47,6 +47,29 @@ export function isSchemaMissing(error: unknown): boolean {
   return false;
 }
 
+/** True when PostgreSQL chose `error`'s transaction as a deadlock's victim (or a serialization failure): retrying it is safe. */
+export function isRetryableConflict(error: unknown): boolean {
+  for (let e = error as Chain | undefined, i = 0; e && i < 5; e = e.cause as Chain | undefined, i++) {
+    if (e.code === "40P01" || e.code === "40001") return true;
+  }
+  return false;
+}
+
+/**
+ * Runs `work` (one transaction) again when PostgreSQL aborted it to break a deadlock: the other side
+ * has committed or rolled back by then. For writes that must not fail because a sync run was writing
+ * the same rows at that moment (disconnect with delete against a running backfill).
+ */
+export async function retryOnConflict<T>(work: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= attempts || !isRetryableConflict(error)) throw error;
+    }
+  }
+}
+
 /**
  * One short line for a log: the driver's own message, never drizzle's "Failed query: <SQL> params:
  * <values>" wrapper (the SQL is noise every poll, and the values may be personal data).
