@@ -2,7 +2,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { activities } from "@/lib/db/schema";
+import { activities, reconciledActivities } from "@/lib/db/schema";
+import { upsertBatch } from "@/lib/normalize/upsert";
+import { reconcilePending } from "@/lib/reconcile/store";
 import { userWithKey } from "@/lib/ingest/testing";
 import { fitSportType, trackSportType } from "@/lib/normalize/activity-types";
 import { testDb, type TestDb } from "@/test/db";
@@ -105,6 +107,38 @@ describe("activity file import", () => {
     expect(hike.distanceM).toBeGreaterThan(200);
     expect(hike.distanceM).toBeLessThan(300);
     expect((hike.samples as Samples).series.cadence.points.map((p) => p.v)).toEqual([50, 52, 51]);
+  }, 60_000);
+
+  it("a FIT file and the same run from the Garmin API are one workout in the reconciled record", async () => {
+    const { userId } = await userWithKey(t.db, "file-and-api");
+    await importFile(t.db, userId, fx("activity.fit"));
+    const [fromFile] = await t.db.select().from(activities).where(eq(activities.userId, userId));
+    // The same run as Garmin's Activity API reports it: its own id, times rounded to the second.
+    await upsertBatch(t.db, userId, {
+      activities: [
+        {
+          provider: "garmin",
+          externalId: "api-21345678901",
+          type: fromFile.type,
+          name: "Morning Run",
+          startAt: new Date(Math.round(fromFile.startAt.getTime() / 1000) * 1000),
+          endAt: fromFile.endAt,
+          durationS: fromFile.durationS,
+          distanceM: (fromFile.distanceM ?? 0) + 1,
+          energyKcal: fromFile.energyKcal,
+          localDate: fromFile.localDate,
+          utcOffsetMinutes: fromFile.utcOffsetMinutes,
+          raw: {},
+        },
+      ],
+    });
+    await reconcilePending(t.db, userId);
+    const episodes = await t.db.select().from(reconciledActivities).where(eq(reconciledActivities.userId, userId));
+    expect(episodes).toHaveLength(1);
+    expect((episodes[0].copies as Array<{ id: string }>).map((c) => c.id).sort()).toEqual(
+      (await t.db.select({ id: activities.id }).from(activities).where(eq(activities.userId, userId))).map((r) => r.id).sort(),
+    );
+    expect(episodes[0].distanceM).toBeOneOf([fromFile.distanceM, (fromFile.distanceM ?? 0) + 1]); // one copy's, never the sum
   }, 60_000);
 
   it("reports XML broken at a line and column, and lands nothing", async () => {
