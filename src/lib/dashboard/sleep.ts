@@ -6,14 +6,19 @@ import { reconciledSleep, sleepSessions } from "@/lib/db/schema";
 import { toPgArray } from "@/lib/normalize/upsert";
 import { reconcileUnless, type Reconciled } from "@/lib/reconcile/store";
 
+const nightsQuery = preparedPerHandle((db) =>
+  db
+    .select()
+    .from(reconciledSleep)
+    .where(and(eq(reconciledSleep.userId, sql.placeholder("userId")), between(reconciledSleep.localDate, sql.placeholder("from"), sql.placeholder("to"))))
+    .orderBy(asc(reconciledSleep.startAt))
+    .prepare("sleep_nights"),
+);
+
 /** Nights and naps of a range, apart: a 25-minute nap is not a night. */
 export async function sleepRange(db: Db, userId: string, range: { from: string; to: string }, done?: Reconciled) {
   await reconcileUnless(db, userId, done);
-  const rows = await db
-    .select()
-    .from(reconciledSleep)
-    .where(and(eq(reconciledSleep.userId, userId), between(reconciledSleep.localDate, range.from, range.to)))
-    .orderBy(asc(reconciledSleep.startAt));
+  const rows = await nightsQuery(db).execute({ userId, from: range.from, to: range.to });
   return { nights: rows.filter((r) => !r.isNap), naps: rows.filter((r) => r.isNap) };
 }
 

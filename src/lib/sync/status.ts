@@ -1,5 +1,6 @@
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "@/lib/db";
+import { preparedPerHandle } from "@/lib/db/prepared";
 import { providerConnections, syncRuns, syncState, webhookEvents } from "@/lib/db/schema";
 import { isProviderId, providerName, providers, pullProvider } from "@/lib/providers";
 import type { ResourceProgress, RunProgress, SyncRun } from "./runs";
@@ -85,6 +86,30 @@ async function hasRecordsFrom(db: Db, userId: string, provider: string): Promise
   return Boolean(rows[0]?.any);
 }
 
+// Per-connection lookups, issued for every connection on every overview and settings page: built once per handle.
+const recentRuns = preparedPerHandle((db) =>
+  // The newest runs are all this needs; the last success is looked up on its own.
+  db.select().from(syncRuns).where(eq(syncRuns.connectionId, sql.placeholder("id"))).orderBy(desc(syncRuns.queuedAt)).limit(20).prepare("sync_recent_runs"),
+);
+const lastSuccess = preparedPerHandle((db) =>
+  db
+    .select()
+    .from(syncRuns)
+    .where(and(eq(syncRuns.connectionId, sql.placeholder("id")), eq(syncRuns.status, "succeeded")))
+    .orderBy(desc(syncRuns.finishedAt))
+    .limit(1)
+    .prepare("sync_last_success"),
+);
+const lastDelivery = preparedPerHandle((db) =>
+  db
+    .select({ at: webhookEvents.receivedAt })
+    .from(webhookEvents)
+    .where(and(eq(webhookEvents.connectionId, sql.placeholder("id")), inArray(webhookEvents.status, ["pending", "processing", "processed"])))
+    .orderBy(desc(webhookEvents.receivedAt))
+    .limit(1)
+    .prepare("sync_last_delivery"),
+);
+
 export async function syncStatus(db: Db, userId: string, now = new Date()): Promise<ConnectionSyncStatus[]> {
   const connections = await db.select().from(providerConnections).where(eq(providerConnections.userId, userId));
   if (connections.length === 0) return [];
@@ -98,20 +123,9 @@ export async function syncStatus(db: Db, userId: string, now = new Date()): Prom
     Promise.all(
       ids.map(async (id) => {
         const [runs, [ok], [d]] = await Promise.all([
-          // The newest runs are all this needs; the last success is looked up on its own.
-          db.select().from(syncRuns).where(eq(syncRuns.connectionId, id)).orderBy(desc(syncRuns.queuedAt)).limit(20),
-          db
-            .select()
-            .from(syncRuns)
-            .where(and(eq(syncRuns.connectionId, id), eq(syncRuns.status, "succeeded")))
-            .orderBy(desc(syncRuns.finishedAt))
-            .limit(1),
-          db
-            .select({ at: webhookEvents.receivedAt })
-            .from(webhookEvents)
-            .where(and(eq(webhookEvents.connectionId, id), inArray(webhookEvents.status, ["pending", "processing", "processed"])))
-            .orderBy(desc(webhookEvents.receivedAt))
-            .limit(1),
+          recentRuns(db).execute({ id }),
+          lastSuccess(db).execute({ id }),
+          lastDelivery(db).execute({ id }),
         ]);
         return { id, runs, ok, delivery: d?.at };
       }),
