@@ -3,7 +3,7 @@ import { Sparkline } from "@/components/charts/time-chart";
 import { requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db";
 import { formatMetric, type Units } from "@/lib/dashboard/format";
-import { overview, sourceProblems, type OverviewTile } from "@/lib/dashboard/overview";
+import { overview, pagePreferences, sourceProblems, type OverviewTile } from "@/lib/dashboard/overview";
 import { isMetricId } from "@/lib/reconcile/metrics";
 import { latestActivities } from "@/lib/reconcile/read";
 import { formatDistance, formatHours, formatTime } from "@/lib/dashboard/format";
@@ -36,9 +36,9 @@ export default async function DashboardPage() {
   const user = await requireUser("/dashboard");
   const db = await getDb();
   const units = await unitsPreference();
-  const data = await overview(db, user.id, new Date());
-  const recent = await latestActivities(db, user.id, 5);
-  const problems = await sourceProblems(db, user.id, new Date());
+  const prefs = await pagePreferences(db, user.id);
+  const now = new Date();
+  const [data, recent, problems] = await Promise.all([overview(db, user.id, now, prefs), latestActivities(db, user.id, 5, prefs.done), sourceProblems(db, user.id, now)]);
   const hasData = data.tiles.some((t) => t.week != null || t.previousWeek != null) || recent.length > 0;
 
   return (

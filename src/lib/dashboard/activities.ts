@@ -1,9 +1,11 @@
-import { and, desc, eq, gte, inArray, lte, or, lt, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, lte, or, lt, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/lib/db";
+import { preparedPerHandle } from "@/lib/db/prepared";
 import { activities, reconciledActivities } from "@/lib/db/schema";
 import type { ProviderId } from "@/lib/providers/ids";
-import { reconcilePending } from "@/lib/reconcile/store";
+import { toPgArray } from "@/lib/normalize/upsert";
+import { reconcilePending, reconcileUnless, type Reconciled } from "@/lib/reconcile/store";
 import { bucketSamples, heartRateBuckets, WORKOUT_STEPS_MS, type HeartBucket } from "./heart";
 import { displayPreferences } from "./overview";
 
@@ -80,14 +82,30 @@ export async function activityFacets(db: Db, userId: string): Promise<{ types: s
 export const ACTIVITY_FIELDS = ["name", "type", "startAt", "endAt", "durationS", "movingS", "distanceM", "energyKcal", "avgHr", "maxHr", "elevationGainM", "steps"] as const;
 export type ActivityField = (typeof ACTIVITY_FIELDS)[number];
 
-/** One reconciled workout, and each copy's own values next to what was taken from it. */
-export async function activityDetail(db: Db, userId: string, id: string) {
+// A workout's page is a few small reads: their statements are built once per handle.
+const workoutQuery = preparedPerHandle((db) =>
+  db
+    .select()
+    .from(reconciledActivities)
+    .where(and(eq(reconciledActivities.userId, sql.placeholder("userId")), eq(reconciledActivities.id, sql.placeholder("id"))))
+    .prepare("activity_workout"),
+);
+const copiesQuery = preparedPerHandle((db) =>
+  db
+    .select()
+    .from(activities)
+    .where(and(eq(activities.userId, sql.placeholder("userId")), sql`${activities.id} = ANY(${sql.placeholder("ids")}::uuid[])`))
+    .prepare("activity_workout_copies"),
+);
+
+/** One reconciled workout, and each copy's own values next to what was taken from it. `done`: this request already rebuilt the user's pending days. */
+export async function activityDetail(db: Db, userId: string, id: string, done?: Reconciled) {
   if (!z.uuid().safeParse(id).success) return null;
-  await reconcilePending(db, userId);
-  const [row] = await db.select().from(reconciledActivities).where(and(eq(reconciledActivities.userId, userId), eq(reconciledActivities.id, id)));
+  await reconcileUnless(db, userId, done);
+  const [row] = await workoutQuery(db).execute({ userId, id });
   if (!row) return null;
   const ids = row.copies.map((c) => c.id);
-  const copyRows = ids.length ? await db.select().from(activities).where(and(eq(activities.userId, userId), inArray(activities.id, ids))) : [];
+  const copyRows = ids.length ? await copiesQuery(db).execute({ userId, ids: toPgArray(ids) }) : [];
   const byId = new Map(copyRows.map((r) => [r.id, r]));
   return {
     activity: row,

@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { measurements, providerConnections, sourcePriority, users } from "@/lib/db/schema";
+import { measurements, providerConnections, reconcileDirty, sourcePriority, users } from "@/lib/db/schema";
 import { post, userWithKey } from "@/lib/ingest/testing";
 import { upsertBatch } from "@/lib/normalize/upsert";
 import { testDb, type TestDb } from "@/test/db";
@@ -8,7 +8,7 @@ import { activityDetail, activityFacets, activityHeartRate, activityPage, activi
 import { formatTime } from "./format";
 import { bucketLabel, bucketSize, heartRateBuckets, MAX_BUCKETS } from "./heart";
 import { chartPoints, metricDays, resolveRange } from "./metric";
-import { overview, sourceProblems } from "./overview";
+import { overview, pagePreferences, sourceProblems } from "./overview";
 import { moveSource, PreferenceError, setHomeTimeZone, setWeekStart, sourceOrders } from "./preferences";
 import { sleepDetail, sleepRange } from "./sleep";
 
@@ -140,6 +140,28 @@ describe("metric page", () => {
       ["2024-05-06", 9000],
     ]);
     expect(chartPoints(all, 30).bucket).toBe("day");
+  });
+});
+
+describe("a page's first read", () => {
+  it("rebuilds the days waiting to be reconciled, so the reads that follow on its word see them", async () => {
+    const u = await userWithKey(t.db, "page-prefs");
+    const pending = async () => (await t.db.select().from(reconcileDirty).where(eq(reconcileDirty.userId, u.userId))).map((r) => r.date);
+    await setHomeTimeZone(t.db, u.userId, "Europe/Berlin");
+    // A write marks its day and leaves the rebuild to whoever reads next.
+    await upsertBatch(t.db, u.userId, { dailySummaries: [{ provider: "garmin", date: "2024-05-10", steps: 5000, raw: {} }] });
+    expect(await pending()).toEqual(["2024-05-10"]);
+
+    const prefs = await pagePreferences(t.db, u.userId);
+    expect(prefs).toMatchObject({ zone: "Europe/Berlin", weekStart: "monday", done: { reconciledFor: u.userId } });
+    expect(await pending()).toEqual([]);
+    const range = { from: "2024-05-01", to: "2024-05-14" };
+    expect((await metricDays(t.db, u.userId, "steps", range, prefs.done)).map((d) => d.value)).toEqual([5000]);
+
+    // Another user's word is not this user's: the read probes and rebuilds for itself.
+    await upsertBatch(t.db, u.userId, { dailySummaries: [{ provider: "garmin", date: "2024-05-10", steps: 7000, raw: {} }] });
+    expect((await metricDays(t.db, u.userId, "steps", range, { reconciledFor: crypto.randomUUID() })).map((d) => d.value)).toEqual([7000]);
+    expect(await pending()).toEqual([]);
   });
 });
 

@@ -4,7 +4,8 @@ import type { Db } from "@/lib/db";
 import { dailyValues } from "@/lib/db/schema";
 import { addDays } from "@/lib/normalize/dates";
 import { METRICS, type MetricId } from "@/lib/reconcile/metrics";
-import { dailySeries, MAX_RANGE_DAYS, type DailySource } from "@/lib/reconcile/read";
+import { dailyValueRows, MAX_RANGE_DAYS, withProviderName, type DailySource } from "@/lib/reconcile/read";
+import type { Reconciled } from "@/lib/reconcile/store";
 
 /** The per-metric page: a range (preset or picked), its series, and each day's provenance. */
 
@@ -51,13 +52,18 @@ export type ChartPoint = { date: string; value: number; min: number; max: number
 /** Past this many days the chart shows weekly buckets (mean, min, max), so the page stays small. */
 export const DAILY_POINTS_MAX = 400;
 
-export async function metricDays(db: Db, userId: string, metric: MetricId, range: { from: string; to: string }): Promise<MetricDay[]> {
-  const series = await dailySeries(db, userId, { from: range.from, to: range.to, metric: [metric] });
-  return series.flatMap((d) => {
-    const v = d.metrics[metric];
-    if (!v) return [];
-    return [{ date: d.date, value: v.value, used: v.sources.filter((s) => s.status !== "left_out"), leftOut: v.sources.filter((s) => s.status === "left_out") }];
-  });
+/** `done`: this request already rebuilt the user's pending days. One pass over the rows: "all" is ten years of them. */
+export async function metricDays(db: Db, userId: string, metric: MetricId, range: { from: string; to: string }, done?: Reconciled): Promise<MetricDay[]> {
+  const rows = await dailyValueRows(db, userId, { from: range.from, to: range.to, metric: [metric] }, done);
+  const out: MetricDay[] = new Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    const used: DailySource[] = [];
+    const leftOut: DailySource[] = [];
+    for (const s of r.sources) (s.status === "left_out" ? leftOut : used).push(withProviderName(s));
+    out[i] = { date: r.date, value: r.value, used, leftOut };
+  }
+  return out;
 }
 
 /** Daily points, or ISO-week buckets (keyed by the week's Monday) for long ranges. */

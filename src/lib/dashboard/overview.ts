@@ -1,10 +1,12 @@
 import { and, between, eq, isNotNull, or, sql } from "drizzle-orm";
 import type { Db } from "@/lib/db";
-import { dailySummaries, users, type WeekStart } from "@/lib/db/schema";
+import { preparedPerHandle } from "@/lib/db/prepared";
+import { dailySummaries, reconcileDirty, users, type WeekStart } from "@/lib/db/schema";
 import { addDays, isTimeZone, localDateAt, zoneOffsetMinutes } from "@/lib/normalize/dates";
 import { providerName } from "@/lib/providers";
 import { METRICS, type MetricId } from "@/lib/reconcile/metrics";
 import { dailySeries } from "@/lib/reconcile/read";
+import { reconcilePending, type Reconciled } from "@/lib/reconcile/store";
 import { FIRST_DELIVERY_HOURS, syncStatus } from "@/lib/sync/status";
 import { DELIVERY_ISSUE_DAYS, webhookDeliveryIssues } from "@/lib/webhooks/status";
 import { trendOf } from "./format";
@@ -14,20 +16,43 @@ export const OVERVIEW_METRICS = ["steps", "sleep", "resting_hr", "hrv_rmssd", "h
 
 export type Period = { from: string; to: string };
 
-/** Every page reads these first: the statement is built once per database handle. */
-const preferencesQueries = new WeakMap<Db, ReturnType<typeof buildPreferences>>();
-const buildPreferences = (db: Db) =>
-  db.select({ timeZone: users.timeZone, weekStart: users.weekStartsOn }).from(users).where(eq(users.id, sql.placeholder("userId"))).prepare("display_preferences");
-function preferencesQuery(db: Db) {
-  let q = preferencesQueries.get(db);
-  if (!q) preferencesQueries.set(db, (q = buildPreferences(db)));
-  return q;
-}
+/**
+ * Every page reads these first, so the same round trip asks whether the user has days waiting to
+ * be reconciled (the probe every read otherwise makes on its own). Built once per handle.
+ */
+const preferencesQuery = preparedPerHandle((db) =>
+  db
+    .select({
+      timeZone: users.timeZone,
+      weekStart: users.weekStartsOn,
+      pending: sql<boolean>`exists (select 1 from ${reconcileDirty} where ${reconcileDirty.userId} = ${users.id})`,
+    })
+    .from(users)
+    .where(eq(users.id, sql.placeholder("userId")))
+    .prepare("display_preferences"),
+);
+
+export type DisplayPreferences = { zone: string; weekStart: WeekStart };
+
+const preferencesOf = (u: { timeZone: string; weekStart: string } | undefined): DisplayPreferences => ({
+  zone: u && isTimeZone(u.timeZone) ? u.timeZone : "UTC",
+  weekStart: u?.weekStart === "sunday" ? "sunday" : "monday",
+});
 
 /** The user's home zone (UTC when unset or unknown to this runtime) and first day of the week. */
-export async function displayPreferences(db: Db, userId: string): Promise<{ zone: string; weekStart: WeekStart }> {
+export async function displayPreferences(db: Db, userId: string): Promise<DisplayPreferences> {
   const [u] = await preferencesQuery(db).execute({ userId });
-  return { zone: u && isTimeZone(u.timeZone) ? u.timeZone : "UTC", weekStart: u?.weekStart === "sunday" ? "sunday" : "monday" };
+  return preferencesOf(u);
+}
+
+/**
+ * A dashboard page's first read: its preferences, with the user's pending days rebuilt (only when
+ * the same round trip saw any), and the proof of that for the page's reads that follow.
+ */
+export async function pagePreferences(db: Db, userId: string): Promise<DisplayPreferences & { done: Reconciled }> {
+  const [u] = await preferencesQuery(db).execute({ userId });
+  if (!u || u.pending) await reconcilePending(db, userId);
+  return { ...preferencesOf(u), done: { reconciledFor: userId } };
 }
 
 export async function homeZone(db: Db, userId: string): Promise<string> {
@@ -71,6 +96,22 @@ export type OverviewTile = {
   provider?: string;
 };
 
+/** Readiness and recovery scores of a date range, per provider. */
+const scoresQuery = preparedPerHandle((db) =>
+  db
+    .select({ provider: dailySummaries.provider, date: dailySummaries.date, readiness: dailySummaries.readinessScore, recovery: dailySummaries.recoveryScore })
+    .from(dailySummaries)
+    .where(
+      and(
+        eq(dailySummaries.userId, sql.placeholder("userId")),
+        between(dailySummaries.date, sql.placeholder("from"), sql.placeholder("to")),
+        or(isNotNull(dailySummaries.readinessScore), isNotNull(dailySummaries.recoveryScore)),
+      ),
+    )
+    .orderBy(dailySummaries.provider, dailySummaries.date)
+    .prepare("overview_scores"),
+);
+
 /**
  * Today and this week against the previous week, from the reconciled record. Readiness and
  * recovery are scores only their own provider computes, so they come from that provider's daily
@@ -80,11 +121,16 @@ export async function overview(
   db: Db,
   userId: string,
   now: Date,
+  prefs?: DisplayPreferences & { done: Reconciled },
 ): Promise<{ today: string; from: string; zone: string; weekStart: WeekStart; week: Period; previous: Period; tiles: OverviewTile[] }> {
-  const { zone, weekStart } = await displayPreferences(db, userId);
+  const { zone, weekStart, done } = prefs ?? (await pagePreferences(db, userId));
   const today = todayIn(zone, now);
   const { week, previous } = weekPeriods(today, weekStart);
-  const days = await dailySeries(db, userId, { from: previous.from, to: today, metric: [...OVERVIEW_METRICS] });
+  // Both read the reconciled state `done` vouches for, so they go out together.
+  const [days, scores] = await Promise.all([
+    dailySeries(db, userId, { from: previous.from, to: today, metric: [...OVERVIEW_METRICS] }, done),
+    scoresQuery(db).execute({ userId, from: previous.from, to: today }),
+  ]);
   const inPeriod = (p: Period) => (d: { date: string }) => d.date >= p.from && d.date <= p.to;
 
   const tiles: OverviewTile[] = OVERVIEW_METRICS.map((metric) => {
@@ -110,17 +156,6 @@ export async function overview(
     };
   });
 
-  const scores = await db
-    .select({ provider: dailySummaries.provider, date: dailySummaries.date, readiness: dailySummaries.readinessScore, recovery: dailySummaries.recoveryScore })
-    .from(dailySummaries)
-    .where(
-      and(
-        eq(dailySummaries.userId, userId),
-        between(dailySummaries.date, previous.from, today),
-        or(isNotNull(dailySummaries.readinessScore), isNotNull(dailySummaries.recoveryScore)),
-      ),
-    )
-    .orderBy(dailySummaries.provider, dailySummaries.date);
   for (const field of ["readiness", "recovery"] as const) {
     for (const provider of [...new Set(scores.filter((s) => s[field] != null).map((s) => s.provider))]) {
       const rows = scores.filter((s) => s.provider === provider && s[field] != null).map((s) => ({ date: s.date, value: s[field]! }));
@@ -150,7 +185,7 @@ export type SourceProblem = { provider: string; providerName: string; problem: s
 
 /** Connections the overview flags: not active, a failure newer than the last success, or rejected pushes. */
 export async function sourceProblems(db: Db, userId: string, now: Date): Promise<SourceProblem[]> {
-  const [statuses, deliveries] = [await syncStatus(db, userId, now), await webhookDeliveryIssues(db, userId, now)];
+  const [statuses, deliveries] = await Promise.all([syncStatus(db, userId, now), webhookDeliveryIssues(db, userId, now)]);
   const out: SourceProblem[] = [];
   for (const s of statuses) {
     const pushes = deliveries.get(s.connectionId);

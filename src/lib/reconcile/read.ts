@@ -1,10 +1,12 @@
-import { and, asc, between, desc, eq, inArray } from "drizzle-orm";
+import { and, asc, between, desc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/lib/db";
+import { preparedPerHandle } from "@/lib/db/prepared";
 import { dailyValues, reconciledActivities, reconciledSleep } from "@/lib/db/schema";
 import { providerName } from "@/lib/providers";
+import { toPgArray } from "@/lib/normalize/upsert";
 import { isMetricId, METRIC_IDS, METRICS, type MetricId } from "./metrics";
-import { reconcilePending } from "./store";
+import { reconcileUnless, type Reconciled } from "./store";
 
 /**
  * Reading the reconciled record: what the dashboard, `/api/daily`, FHIR and Beeminder share. Each
@@ -55,16 +57,37 @@ export type DailySource = {
   reason: string;
 };
 export type DailyMetricValue = { value: number; unit: string; sources: DailySource[] };
+export const withProviderName = (s: Omit<DailySource, "providerName">): DailySource => ({ ...s, providerName: providerName(s.provider) });
 export type DailyDay = { date: string; metrics: Partial<Record<MetricId, DailyMetricValue>> };
 
-/** Days (ascending) that hold a reconciled value of any of `metrics`; days without data are left out. */
-export async function dailySeries(db: Db, userId: string, q: DailyQuery): Promise<DailyDay[]> {
-  await reconcilePending(db, userId);
-  const rows = await db
-    .select()
+/** Every chart and tile reads these rows: the statement is built once per handle. */
+const dailyRows = preparedPerHandle((db) =>
+  db
+    .select({ date: dailyValues.date, metric: dailyValues.metric, value: dailyValues.value, unit: dailyValues.unit, sources: dailyValues.sources })
     .from(dailyValues)
-    .where(and(eq(dailyValues.userId, userId), between(dailyValues.date, q.from, q.to), inArray(dailyValues.metric, q.metric)))
-    .orderBy(asc(dailyValues.date), asc(dailyValues.metric));
+    .where(
+      and(
+        eq(dailyValues.userId, sql.placeholder("userId")),
+        between(dailyValues.date, sql.placeholder("from"), sql.placeholder("to")),
+        sql`${dailyValues.metric} = ANY(${sql.placeholder("metrics")}::text[])`,
+      ),
+    )
+    .orderBy(asc(dailyValues.date), asc(dailyValues.metric))
+    .prepare("daily_values"),
+);
+
+/** The reconciled rows of a range, by date then metric, after the user's pending days are rebuilt. */
+export async function dailyValueRows(db: Db, userId: string, q: DailyQuery, done?: Reconciled) {
+  await reconcileUnless(db, userId, done);
+  return dailyRows(db).execute({ userId, from: q.from, to: q.to, metrics: toPgArray(q.metric) });
+}
+
+/**
+ * Days (ascending) that hold a reconciled value of any of `metrics`; days without data are left
+ * out. `done`: this request already rebuilt the user's pending days.
+ */
+export async function dailySeries(db: Db, userId: string, q: DailyQuery, done?: Reconciled): Promise<DailyDay[]> {
+  const rows = await dailyValueRows(db, userId, q, done);
   const days: DailyDay[] = [];
   for (const r of rows) {
     let day = days[days.length - 1];
@@ -72,7 +95,7 @@ export async function dailySeries(db: Db, userId: string, q: DailyQuery): Promis
     day.metrics[r.metric as MetricId] = {
       value: r.value,
       unit: r.unit,
-      sources: r.sources.map((s) => ({ ...s, providerName: providerName(s.provider) })),
+      sources: r.sources.map(withProviderName),
     };
   }
   return days;
@@ -98,12 +121,12 @@ export async function dailyResponse(db: Db, userId: string, url: URL): Promise<R
   );
 }
 
-export async function latestActivities(db: Db, userId: string, limit: number) {
-  await reconcilePending(db, userId);
+export async function latestActivities(db: Db, userId: string, limit: number, done?: Reconciled) {
+  await reconcileUnless(db, userId, done);
   return db.select().from(reconciledActivities).where(eq(reconciledActivities.userId, userId)).orderBy(desc(reconciledActivities.startAt)).limit(limit);
 }
 
-export async function latestNights(db: Db, userId: string, limit: number) {
-  await reconcilePending(db, userId);
+export async function latestNights(db: Db, userId: string, limit: number, done?: Reconciled) {
+  await reconcileUnless(db, userId, done);
   return db.select().from(reconciledSleep).where(eq(reconciledSleep.userId, userId)).orderBy(desc(reconciledSleep.endAt)).limit(limit);
 }

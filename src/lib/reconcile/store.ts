@@ -1,5 +1,6 @@
 import { and, eq, getTableColumns, inArray, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/lib/db";
+import { preparedPerHandle } from "@/lib/db/prepared";
 import {
   activities,
   dailySummaries,
@@ -34,15 +35,10 @@ export const DAYS_PER_CHUNK = 31;
 
 export type ReconcileResult = { days: number };
 
-/** Built once per database handle: the probe runs before every read, so its SQL is not rebuilt each time. */
-const anyMarkQueries = new WeakMap<Db, ReturnType<typeof buildAnyMark>>();
-const buildAnyMark = (db: Db) =>
-  db.select({ one: sql`1` }).from(reconcileDirty).where(eq(reconcileDirty.userId, sql.placeholder("userId"))).limit(1).prepare("reconcile_any_mark");
-function anyMarkQuery(db: Db) {
-  let q = anyMarkQueries.get(db);
-  if (!q) anyMarkQueries.set(db, (q = buildAnyMark(db)));
-  return q;
-}
+/** The probe runs before every read, so its SQL is not rebuilt each time. */
+const anyMarkQuery = preparedPerHandle((db) =>
+  db.select({ one: sql`1` }).from(reconcileDirty).where(eq(reconcileDirty.userId, sql.placeholder("userId"))).limit(1).prepare("reconcile_any_mark"),
+);
 
 /** Rebuilds every day marked for `userId`. Safe to call concurrently (one runs, the other waits). */
 export async function reconcilePending(db: Db, userId: string): Promise<ReconcileResult> {
@@ -76,6 +72,18 @@ export async function reconcilePending(db: Db, userId: string): Promise<Reconcil
     if (!done) return { days };
     days += done;
   }
+}
+
+/**
+ * Proof, for one request, that `reconcilePending` already ran for `reconciledFor` (the page's first
+ * read folds the probe into its preferences lookup): the reads that follow skip their own probe.
+ * Never kept past the request that made it.
+ */
+export type Reconciled = { readonly reconciledFor: string };
+
+/** `reconcilePending` unless this request already did it for `userId`. */
+export async function reconcileUnless(db: Db, userId: string, done: Reconciled | undefined): Promise<void> {
+  if (done?.reconciledFor !== userId) await reconcilePending(db, userId);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "@/lib/db";
+import { preparedPerHandle } from "@/lib/db/prepared";
 import { providerConnections, syncRuns, syncState, webhookEvents } from "@/lib/db/schema";
 import { isProviderId, providerName, providers, pullProvider } from "@/lib/providers";
 import type { ResourceProgress, RunProgress, SyncRun } from "./runs";
@@ -85,38 +86,56 @@ async function hasRecordsFrom(db: Db, userId: string, provider: string): Promise
   return Boolean(rows[0]?.any);
 }
 
+// Per-connection lookups, issued for every connection on every overview and settings page: built once per handle.
+const recentRuns = preparedPerHandle((db) =>
+  // The newest runs are all this needs; the last success is looked up on its own.
+  db.select().from(syncRuns).where(eq(syncRuns.connectionId, sql.placeholder("id"))).orderBy(desc(syncRuns.queuedAt)).limit(20).prepare("sync_recent_runs"),
+);
+const lastSuccess = preparedPerHandle((db) =>
+  db
+    .select()
+    .from(syncRuns)
+    .where(and(eq(syncRuns.connectionId, sql.placeholder("id")), eq(syncRuns.status, "succeeded")))
+    .orderBy(desc(syncRuns.finishedAt))
+    .limit(1)
+    .prepare("sync_last_success"),
+);
+const lastDelivery = preparedPerHandle((db) =>
+  db
+    .select({ at: webhookEvents.receivedAt })
+    .from(webhookEvents)
+    .where(and(eq(webhookEvents.connectionId, sql.placeholder("id")), inArray(webhookEvents.status, ["pending", "processing", "processed"])))
+    .orderBy(desc(webhookEvents.receivedAt))
+    .limit(1)
+    .prepare("sync_last_delivery"),
+);
+
 export async function syncStatus(db: Db, userId: string, now = new Date()): Promise<ConnectionSyncStatus[]> {
   const connections = await db.select().from(providerConnections).where(eq(providerConnections.userId, userId));
   if (connections.length === 0) return [];
   const ids = connections.map((c) => c.id);
-  const states = await db
-    .select()
-    .from(syncState)
-    .where(and(eq(syncState.userId, userId), inArray(syncState.connectionId, ids)));
-  const runsByConnection = new Map<string, SyncRun[]>();
-  const lastOkByConnection = new Map<string, SyncRun>();
-  for (const id of ids) {
-    // The newest runs are all this needs; the last success is looked up on its own.
-    runsByConnection.set(id, await db.select().from(syncRuns).where(eq(syncRuns.connectionId, id)).orderBy(desc(syncRuns.queuedAt)).limit(20));
-    const [ok] = await db
+  // Independent lookups, one per connection and table: sent together rather than one after another.
+  const [states, perConnection, records] = await Promise.all([
+    db
       .select()
-      .from(syncRuns)
-      .where(and(eq(syncRuns.connectionId, id), eq(syncRuns.status, "succeeded")))
-      .orderBy(desc(syncRuns.finishedAt))
-      .limit(1);
-    if (ok) lastOkByConnection.set(id, ok);
-  }
-  const records = new Map(await Promise.all(connections.map(async (c) => [c.id, await hasRecordsFrom(db, userId, c.provider)] as const)));
-  const deliveries = new Map<string, Date>();
-  for (const id of ids) {
-    const [d] = await db
-      .select({ at: webhookEvents.receivedAt })
-      .from(webhookEvents)
-      .where(and(eq(webhookEvents.connectionId, id), inArray(webhookEvents.status, ["pending", "processing", "processed"])))
-      .orderBy(desc(webhookEvents.receivedAt))
-      .limit(1);
-    if (d) deliveries.set(id, d.at);
-  }
+      .from(syncState)
+      .where(and(eq(syncState.userId, userId), inArray(syncState.connectionId, ids))),
+    Promise.all(
+      ids.map(async (id) => {
+        const [runs, [ok], [d]] = await Promise.all([
+          recentRuns(db).execute({ id }),
+          lastSuccess(db).execute({ id }),
+          lastDelivery(db).execute({ id }),
+        ]);
+        return { id, runs, ok, delivery: d?.at };
+      }),
+    ),
+    Promise.all(connections.map(async (c) => [c.id, await hasRecordsFrom(db, userId, c.provider)] as const)),
+  ]);
+  const runsByConnection = new Map<string, SyncRun[]>(perConnection.map((p) => [p.id, p.runs]));
+  const lastOkByConnection = new Map<string, SyncRun>(perConnection.flatMap((p) => (p.ok ? [[p.id, p.ok] as const] : [])));
+  const deliveries = new Map<string, Date>(perConnection.flatMap((p) => (p.delivery ? [[p.id, p.delivery] as const] : [])));
+  const recordsByConnection = new Map(records);
 
   return connections.map((c): ConnectionSyncStatus => {
     const fetcher = pullProvider(c.provider)?.fetcher;
@@ -140,7 +159,7 @@ export async function syncStatus(db: Db, userId: string, now = new Date()): Prom
 
     const labelOf = (resource: string) => fetcher?.resources.find((r) => r.resource === resource)?.label ?? resource;
     const progress = (active?.progress ?? {}) as Partial<RunProgress>;
-    const hasRecords = records.get(c.id) ?? false;
+    const hasRecords = recordsByConnection.get(c.id) ?? false;
     const lastDelivery = deliveries.get(c.id) ?? null;
     return {
       connectionId: c.id,

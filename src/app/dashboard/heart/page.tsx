@@ -5,7 +5,7 @@ import { getDb } from "@/lib/db";
 import { displayDigits, displayValue, formatMetric } from "@/lib/dashboard/format";
 import { bucketLabel, heartRateBuckets } from "@/lib/dashboard/heart";
 import { metricDays, RANGE_LABELS, rangeParams, resolveRange, type RangeId } from "@/lib/dashboard/metric";
-import { homeZone, todayIn } from "@/lib/dashboard/overview";
+import { pagePreferences, todayIn } from "@/lib/dashboard/overview";
 import { addDays, startOfLocalDay, zoneOffsetMinutes } from "@/lib/normalize/dates";
 import { METRICS, type MetricId } from "@/lib/reconcile/metrics";
 import { sourceLabel } from "@/lib/reconcile/priority";
@@ -21,7 +21,7 @@ export default async function HeartPage({ searchParams }: { searchParams: Promis
   const user = await requireUser("/dashboard/heart");
   const db = await getDb();
   const units = await unitsPreference();
-  const zone = await homeZone(db, user.id);
+  const { zone, done } = await pagePreferences(db, user.id);
   const now = new Date();
   const parsed = rangeParams.parse(await searchParams);
   const range = await resolveRange(db, user.id, "resting_hr", { ...parsed, range: parsed.range === "all" || (!parsed.range && !parsed.from) ? "7d" : parsed.range }, todayIn(zone, now));
@@ -30,7 +30,7 @@ export default async function HeartPage({ searchParams }: { searchParams: Promis
   const hr = await heartRateBuckets(db, user.id, { fromMs: hrRange[0], toMs: hrRange[1] });
   const hrPoints = hr.buckets.map((b) => ({ t: b.t, w: b.w, value: b.avg, min: b.min, max: b.max }));
   const hrSources = [...new Set(hr.buckets.map((b) => sourceLabel(b)))];
-  const trends = await Promise.all(TRENDS.map(async (m) => ({ metric: m, days: await metricDays(db, user.id, m, range) })));
+  const trends = await Promise.all(TRENDS.map(async (m) => ({ metric: m, days: await metricDays(db, user.id, m, range, done) })));
 
   return (
     <div className="space-y-6">

@@ -4,7 +4,7 @@ import { requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db";
 import { formatHours, formatTime } from "@/lib/dashboard/format";
 import { RANGE_LABELS, rangeParams, resolveRange, type RangeId } from "@/lib/dashboard/metric";
-import { homeZone, todayIn } from "@/lib/dashboard/overview";
+import { pagePreferences, todayIn } from "@/lib/dashboard/overview";
 import { sleepRange, STAGE_LABELS, STAGES } from "@/lib/dashboard/sleep";
 import { sourceList } from "../sources";
 
@@ -15,10 +15,10 @@ const SLEEP_RANGES: RangeId[] = ["7d", "30d", "90d", "1y"];
 export default async function SleepPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
   const user = await requireUser("/dashboard/sleep");
   const db = await getDb();
-  const zone = await homeZone(db, user.id);
+  const { zone, done } = await pagePreferences(db, user.id);
   const parsed = rangeParams.parse(await searchParams);
   const range = await resolveRange(db, user.id, "sleep", { ...parsed, range: parsed.range === "all" ? "1y" : parsed.range }, todayIn(zone, new Date()));
-  const { nights, naps } = await sleepRange(db, user.id, range);
+  const { nights, naps } = await sleepRange(db, user.id, range, done);
   const bars = nights.map((n) => ({
     date: n.localDate,
     // A night without stages shows as one "asleep" bar rather than nothing.

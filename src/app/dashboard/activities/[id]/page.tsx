@@ -7,7 +7,7 @@ import { TimeChart } from "@/components/charts/time-chart";
 import { activityDetail, activityHeartRate, activityInterval, activityRoute, ACTIVITY_FIELDS, type ActivityField } from "@/lib/dashboard/activities";
 import { formatDistance, formatElevation, formatHours, formatTime, offsetLabel, type Units } from "@/lib/dashboard/format";
 import { bucketLabel } from "@/lib/dashboard/heart";
-import { homeZone } from "@/lib/dashboard/overview";
+import { pagePreferences } from "@/lib/dashboard/overview";
 import { EpisodeCopies } from "@/components/episode-copies";
 import { sourceLabel } from "@/lib/reconcile/priority";
 import { unitsPreference } from "../../units";
@@ -61,9 +61,10 @@ export default async function ActivityPage({ params }: { params: Promise<{ id: s
   const { id } = await params;
   const user = await requireUser(`/dashboard/activities/${id}`);
   const db = await getDb();
-  const detail = await activityDetail(db, user.id, id);
+  const { zone, done } = await pagePreferences(db, user.id);
+  const detail = await activityDetail(db, user.id, id, done);
   if (!detail) notFound();
-  const [zone, units] = [await homeZone(db, user.id), await unitsPreference()];
+  const units = await unitsPreference();
   const a = detail.activity;
   const [hr, route, interval] = [await activityHeartRate(db, user.id, detail), activityRoute(detail), activityInterval(a)];
   // The chart reads on the clock where the workout happened when its source gave the offset, like the times above.

@@ -3,7 +3,7 @@ import { notFound } from "next/navigation";
 import { requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db";
 import { formatHours, formatTime } from "@/lib/dashboard/format";
-import { homeZone } from "@/lib/dashboard/overview";
+import { pagePreferences } from "@/lib/dashboard/overview";
 import { sleepDetail, STAGE_LABELS, STAGES } from "@/lib/dashboard/sleep";
 import { EpisodeCopies } from "@/components/episode-copies";
 
@@ -41,9 +41,9 @@ export default async function NightPage({ params }: { params: Promise<{ id: stri
   const { id } = await params;
   const user = await requireUser(`/dashboard/sleep/${id}`);
   const db = await getDb();
-  const detail = await sleepDetail(db, user.id, id);
+  const { zone, done } = await pagePreferences(db, user.id);
+  const detail = await sleepDetail(db, user.id, id, done);
   if (!detail) notFound();
-  const zone = await homeZone(db, user.id);
   const n = detail.night;
   return (
     <div className="space-y-6">
