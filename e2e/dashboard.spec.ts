@@ -118,7 +118,8 @@ test("dashboard pages at 390 px: charts with data and their tables, range picker
     k ? `${Math.round(1000 + (100 * (k + 1)) / 2).toLocaleString("en-US")} avg/day over ${k} day${k === 1 ? "" : "s"}` : "This week: —",
   );
   if (k) await expect(stepsTile).toContainText("vs the week before");
-  await expect(stepsTile.getByRole("img", { name: /^Steps, last 14 days, .*: 13 days$/ })).toBeVisible();
+  // The sparkline spans this week and the whole week before: the 7 + k days before today.
+  await expect(stepsTile.getByRole("img", { name: new RegExp(`^Steps, this week and the week before, .*: ${k + 7} days$`) })).toBeVisible();
   await expectDrawn(stepsTile);
   await expect(page.locator('li[data-metric="weight"]').getByTestId("today")).toHaveText("72.4 kg");
   await expect(page.getByRole("region", { name: "Recent activities" }).getByRole("listitem").filter({ hasText: "Outdoor Run" })).toContainText("UTC+02:00");

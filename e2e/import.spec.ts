@@ -55,7 +55,11 @@ test("import: an export.xml uploads in chunks, the progress bar shows bytes, rec
   // The imported days are on the dashboard.
   await page.goto("/dashboard");
   // (A new account has none: "—". How many of the 7 days count depends on the account's zone vs. the file's -07:00.)
-  await expect(page.locator('li[data-metric="steps"]').getByTestId("week")).toContainText(/^This week: [\d,]+ avg\/day over [5-7] days, total [\d,]+$/);
+  // "This week" runs from the first day of the week (Monday by default), so it holds 0–6 days; the
+  // sparkline beside it (this week and the week before) always holds at least the 7 days before it.
+  const stepsTile = page.locator('li[data-metric="steps"]');
+  await expect(stepsTile.getByTestId("week")).toContainText(/^This week: ([\d,]+ avg\/day over [1-7] days?, total [\d,]+|—)$/);
+  await expect(stepsTile.getByRole("img", { name: /^Steps, this week and the week before, .*: ([7-9]|1[0-4]) days$/ })).toBeVisible();
 });
 
 test("import: a running import is cancelled from its progress bar and says what landed", async ({ page }, testInfo) => {

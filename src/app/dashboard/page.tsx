@@ -105,7 +105,7 @@ export default async function DashboardPage() {
                 {t.weekTotal != null && isMetricId(t.metric) ? `, total ${formatMetric(t.metric, t.weekTotal, units)}` : ""}
               </p>
               <Trend t={t} units={units} />
-              <Sparkline points={t.series} from={data.from} to={data.today} label={`${t.label}, last 14 days`} />
+              <Sparkline points={t.series} from={data.from} to={data.today} label={`${t.label}, this week and the week before`} />
             </li>
           ))}
         </ul>

@@ -20,7 +20,7 @@ afterAll(async () => t?.close());
 const now = new Date("2024-05-14T12:00:00Z");
 const hoursAgo = (h: number) => new Date(now.getTime() - h * 3_600_000);
 
-async function connect(userId: string, provider: "garmin" | "fitbit" | "strava", connectedAt: Date) {
+async function connect(userId: string, provider: "garmin" | "google_health" | "strava", connectedAt: Date) {
   const [c] = await t.db
     .insert(providerConnections)
     .values({ userId, provider, authKind: "oauth2", providerUserId: `${provider}-${userId}`, connectedAt })
@@ -86,15 +86,15 @@ describe("sync health", () => {
   });
 
   it("the status line never says 'Not synced yet' over stored records", async () => {
-    const u = await userWithKey(t.db, "fitbit-records");
-    const fitbit = await connect(u.userId, "fitbit", hoursAgo(3));
+    const u = await userWithKey(t.db, "google-health-records");
+    const googleHealth = await connect(u.userId, "google_health", hoursAgo(3));
     const [fresh] = await syncStatus(t.db, u.userId, now);
     expect(syncStatusLine(fresh, "UTC")).toBe("Not synced yet");
 
     // The first backfill failed part-way after landing 4,015 records.
     await t.db.insert(syncRuns).values({
       userId: u.userId,
-      connectionId: fitbit.id,
+      connectionId: googleHealth.id,
       trigger: "connect",
       status: "failed",
       inserted: 4015,
@@ -103,12 +103,12 @@ describe("sync health", () => {
       queuedAt: hoursAgo(2),
       finishedAt: hoursAgo(1),
     });
-    await upsertBatch(t.db, u.userId, { dailySummaries: [{ provider: "fitbit", date: "2024-05-13", steps: 8000, raw: {} }] });
+    await upsertBatch(t.db, u.userId, { dailySummaries: [{ provider: "google_health", date: "2024-05-13", steps: 8000, raw: {} }] });
     const [status] = await syncStatus(t.db, u.userId, now);
     expect(status).toMatchObject({ lastSuccessAt: null, hasRecords: true, lastError: "Fitbit is not responding" });
     expect(syncStatusLine(status, "UTC")).toBe("Data stored, but no sync has finished cleanly yet (the last one failed)");
 
-    await t.db.insert(syncRuns).values({ userId: u.userId, connectionId: fitbit.id, trigger: "manual", status: "succeeded", queuedAt: hoursAgo(0.5), finishedAt: hoursAgo(0.25) });
+    await t.db.insert(syncRuns).values({ userId: u.userId, connectionId: googleHealth.id, trigger: "manual", status: "succeeded", queuedAt: hoursAgo(0.5), finishedAt: hoursAgo(0.25) });
     expect(syncStatusLine((await syncStatus(t.db, u.userId, now))[0], "America/New_York")).toBe("Last successful sync: 2024-05-14 07:45 America/New_York");
   });
 });
