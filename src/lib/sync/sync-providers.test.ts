@@ -1,12 +1,12 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { simData } from "@sim/data/generator";
-import { startSimulator, type RunningSimulator } from "@sim/server";
 import { syncState } from "@/lib/db/schema";
 import { engines, type TestDb } from "@/test/db";
 import { runSync } from "./execute";
 import { pullProvider } from "@/lib/providers";
-import { connectAs, newUser, applySimulatorEnv } from "./test-support";
+import { connectAs, newUser } from "./test-support";
+import { simulatorForFile } from "./test-simulator";
 import { landedDifferences, storedTables, TABLES } from "./test-landed";
 import { oracleDifferences } from "./test-oracle";
 
@@ -18,19 +18,7 @@ import { oracleDifferences } from "./test-oracle";
  * handling has its own tests); ours too, so the file stays fast.
  */
 
-let sim: RunningSimulator;
-const saved = { ...process.env };
-
-beforeAll(async () => {
-  sim = await startSimulator({ port: 0 });
-  applySimulatorEnv(sim);
-  simData(sim.state).enforceRateLimits = false;
-});
-afterAll(async () => {
-  for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
-  Object.assign(process.env, saved);
-  await sim?.close();
-});
+const simulator = simulatorForFile();
 
 const PROVIDERS = ["strava", "oura", "whoop", "google_health", "polar", "coros", "withings", "hevy", "eightsleep"] as const;
 /**
@@ -64,19 +52,19 @@ describe.each(engines)("provider sync against the simulator ($name)", ({ open })
   it.each(PROVIDERS)("%s: a three-year backfill lands exactly the served records, and a re-run changes nothing", async (provider) => {
     const account = accountOf(provider);
     const userId = await newUser(t.db, provider);
-    const connection = await connectAs(t.db, sim, userId, provider, account);
+    const connection = await connectAs(t.db, simulator.sim, userId, provider, account);
     const recent = RECENT[provider];
-    if (recent) simData(sim.state).mutate({ op: "add", provider, account, resource: recent, at: Date.now() - 26 * 3_600_000 });
+    if (recent) simData(simulator.sim.state).mutate({ op: "add", provider, account, resource: recent, at: Date.now() - 26 * 3_600_000 });
 
     const first = await runSync(t.db, { connectionId: connection.id, trigger: "connect" }, fast);
     expect(first.status, "error" in first ? String(first.error) : "").toBe("succeeded");
     if (first.status !== "succeeded") return;
 
-    const landed = await landedDifferences(t.db, sim, { userId, provider, account, connectionId: connection.id });
+    const landed = await landedDifferences(t.db, simulator.sim, { userId, provider, account, connectionId: connection.id });
     expect(landed.skipped, "records the transforms could not use").toEqual([]);
     expect(landed.counts.raw, "the simulator serves records").toBeGreaterThan(0);
     expect(landed.differences).toEqual(Object.fromEntries(TABLES.map((t) => [t, []])));
-    expect(await oracleDifferences(t.db, sim, { userId, provider, account }), "stored vs the vendor's own semantics").toEqual([]);
+    expect(await oracleDifferences(t.db, simulator.sim, { userId, provider, account }), "stored vs the vendor's own semantics").toEqual([]);
     const normalized = landed.counts.activity + landed.counts.sleep + landed.counts.measurement + landed.counts.daily;
     expect(first.counts.inserted).toBe(normalized);
     expect(first.counts.fetched).toBeGreaterThanOrEqual(landed.counts.raw);
