@@ -1,7 +1,6 @@
 import { eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { simData } from "@sim/data/generator";
-import { startSimulator, type RunningSimulator } from "@sim/server";
+import type { RunningSimulator } from "@sim/server";
 import { syncRuns } from "@/lib/db/schema";
 import { engines, type TestDb } from "@/test/db";
 import { enqueueSync, SyncRequestError } from "./enqueue";
@@ -9,7 +8,8 @@ import type { RunOutcome } from "./execute";
 import { claimRun, createRun } from "./runs";
 import { startSyncRunner } from "./runner";
 import { queueSyncAll } from "./schedule";
-import { connectAs, newUser, applySimulatorEnv } from "./test-support";
+import { connectAs, newUser } from "./test-support";
+import { simulatorForFile } from "./test-simulator";
 
 /**
  * The in-process runner (no TRIGGER_SECRET_KEY): queued runs execute, two runners sharing one
@@ -17,19 +17,11 @@ import { connectAs, newUser, applySimulatorEnv } from "./test-support";
  * picked up again, and sync-all queues one run per syncable connection.
  */
 
+const simulator = simulatorForFile({ years: 1 });
 let sim: RunningSimulator;
-const saved = { ...process.env };
-beforeAll(async () => {
-  sim = await startSimulator({ port: 0 });
-  applySimulatorEnv(sim);
-  delete process.env.TRIGGER_SECRET_KEY;
-  simData(sim.state).enforceRateLimits = false;
-  simData(sim.state).configure({}, { years: 1 });
-});
-afterAll(async () => {
-  for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
-  Object.assign(process.env, saved);
-  await sim?.close();
+beforeAll(() => {
+  sim = simulator.sim;
+  delete process.env.TRIGGER_SECRET_KEY; // the in-process runner, not Trigger.dev
 });
 
 const fast = { rateLimits: false, baseDelayMs: 1, maxDelayMs: 5, backfillMaxDays: 370, pollMs: 50, schedule: false };

@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { simData } from "@sim/data/generator";
-import { startSimulator, type RunningSimulator } from "@sim/server";
+import type { RunningSimulator } from "@sim/server";
 import { openToken } from "@/lib/crypto/keyring";
 import { activities, providerConnections, rateBudget, syncRuns, syncState } from "@/lib/db/schema";
 import { engines, type TestDb } from "@/test/db";
@@ -9,7 +9,8 @@ import { executeRun, runSync } from "./execute";
 import { createRun } from "./runs";
 import { syncStatus } from "./status";
 import { runSyncConnectionTask } from "./tasks";
-import { connectAs, newUser, applySimulatorEnv } from "./test-support";
+import { connectAs, dataRequests, newUser } from "./test-support";
+import { simulatorForFile } from "./test-simulator";
 import { landedDifferences, TABLES } from "./test-landed";
 
 /**
@@ -19,26 +20,14 @@ import { landedDifferences, TABLES } from "./test-landed";
  * windows, and the status the settings page shows. The simulator serves two years here.
  */
 
+const simulator = simulatorForFile({ years: 2 });
 let sim: RunningSimulator;
-const saved = { ...process.env };
+beforeAll(() => {
+  sim = simulator.sim;
+});
 const stat = (provider: string, key: string) => sim.state.stats()[provider]?.[key] ?? 0;
-const requestsTo = (provider: string) =>
-  Object.entries(sim.state.stats()[provider] ?? {})
-    .filter(([k]) => !k.startsWith("token") && !k.startsWith("authorize") && !k.startsWith("fault:") && !k.startsWith("data:"))
-    .reduce((a, [, n]) => a + n, 0);
+const requestsTo = (provider: string) => dataRequests(sim, provider);
 
-beforeAll(async () => {
-  sim = await startSimulator({ port: 0 });
-  applySimulatorEnv(sim);
-  const data = simData(sim.state);
-  data.enforceRateLimits = false;
-  data.configure({}, { years: 2 });
-});
-afterAll(async () => {
-  for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
-  Object.assign(process.env, saved);
-  await sim?.close();
-});
 beforeEach(() => sim.state.clearFaults());
 
 // A request timeout a loaded box never reaches by accident (1 s rescheduled healthy runs there).

@@ -6,15 +6,17 @@ import { applySimulatorEnv } from "./test-support";
 /**
  * The provider simulator for one test file: started before its tests with the app's environment
  * pointed at it and its rate limits off (their handling has its own tests), stopped and the
- * environment restored after. Read `.sim` inside tests and hooks.
+ * environment restored after. Read `.sim` inside tests and hooks. `years`: how much history it serves.
  */
-export function simulatorForFile(): { readonly sim: RunningSimulator } {
+export function simulatorForFile(opts: { years?: number } = {}): { readonly sim: RunningSimulator } {
   let sim: RunningSimulator | undefined;
   const saved = { ...process.env };
   beforeAll(async () => {
     sim = await startSimulator({ port: 0 });
     applySimulatorEnv(sim);
-    simData(sim.state).enforceRateLimits = false;
+    const data = simData(sim.state);
+    data.enforceRateLimits = false;
+    if (opts.years !== undefined) data.configure({}, { years: opts.years });
   });
   afterAll(async () => {
     for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
