@@ -12,9 +12,12 @@
  *
  * p50/p95 of each and their ratio are printed, never asserted (target under 2×). The data is
  * generated set-wise in SQL in a throwaway database dropped at the end unless BENCH_KEEP=1.
- * BENCH_YEARS (default 10), BENCH_HR (default 5000000) and BENCH_RUNS (default 50) scale it down.
+ * BENCH_YEARS (default 10), BENCH_HR (default 5000000) and BENCH_RUNS (default 50) scale it down;
+ * BENCH_DB=<a database kept by an earlier run> times against it instead of generating anew (the
+ * generation takes about a minute).
  */
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
+import { openPostgres } from "@/lib/db";
 import { users } from "@/lib/db/schema";
 import { DAILY_KINDS, READING_KINDS } from "@/lib/fhir/codes";
 import { dailyObservationId, dayStart, readingObservationId } from "@/lib/fhir/resources";
@@ -31,20 +34,37 @@ const end = "2026-11-30";
 const start = addDays(end, -days + 1);
 const TZ = "UTC";
 
-const { db, name, drop } = await throwawayDatabase("hb_bench_fhir");
+const reuse = process.env.BENCH_DB;
+const { db, name, drop } = reuse ? await keptDatabase(reuse) : await throwawayDatabase("hb_bench_fhir");
+
+async function keptDatabase(kept: string) {
+  const url = new URL(process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test");
+  url.pathname = `/${kept}`;
+  const { db, close } = await openPostgres(url.toString());
+  return { db, name: kept, drop: async () => { await close(); console.log(`kept database ${kept}`); } };
+}
 
 const rowsOf = <T>(r: unknown): T[] => (Array.isArray(r) ? r : (r as { rows: T[] }).rows) as T[];
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
 
 try {
-  const [user] = await db.insert(users).values({ email: `bench-${name}@example.test`, timeZone: TZ }).returning({ id: users.id });
-  const uid = user.id;
-  console.log(`user: ${days} days from ${start} to ${end}, ${hrSamples.toLocaleString("en")} heart-rate samples, ${runs} runs per search`);
-  await step("generate heart-rate samples (Garmin)", () => heartRateSamples(db, uid, start, days, hrSamples));
-  await step("generate hourly iPhone steps", () => hourlyPhoneSteps(db, uid, start, end));
-  await step("generate daily steps (Garmin, Fitbit)", () => dailyStepTotals(db, uid, start, end));
-  await step("reconcile the user (daily_value)", () => recomputeUser(db, uid));
-  await db.execute(sql`ANALYZE`);
+  const email = `bench-${name}@example.test`;
+  let uid: string;
+  if (reuse) {
+    const [user] = await db.select({ id: users.id }).from(users).where(eq(users.email, email));
+    if (!user) throw new Error(`${name} holds no bench user (was it kept by this bench, BENCH_KEEP=1?)`);
+    uid = user.id;
+    console.log(`user: the one kept in ${name} (same BENCH_YEARS and BENCH_HR assumed), ${runs} runs per search`);
+  } else {
+    const [user] = await db.insert(users).values({ email, timeZone: TZ }).returning({ id: users.id });
+    uid = user.id;
+    console.log(`user: ${days} days from ${start} to ${end}, ${hrSamples.toLocaleString("en")} heart-rate samples, ${runs} runs per search`);
+    await step("generate heart-rate samples (Garmin)", () => heartRateSamples(db, uid, start, days, hrSamples));
+    await step("generate hourly iPhone steps", () => hourlyPhoneSteps(db, uid, start, end));
+    await step("generate daily steps (Garmin, Fitbit)", () => dailyStepTotals(db, uid, start, end));
+    await step("reconcile the user (daily_value)", () => recomputeUser(db, uid));
+    await db.execute(sql`ANALYZE`);
+  }
 
   const query = (kinds: ObservationQuery["kinds"], dates: string[]): ObservationQuery => ({
     kinds,

@@ -1,6 +1,6 @@
 import { sha256Hex } from "@/lib/crypto";
 import type { EpisodeCopy, SourceVerdict } from "@/lib/db/schema";
-import { addDays, localDateAt, startOfLocalDay, zoneOffsetMinutes } from "@/lib/normalize/dates";
+import { addDays, isoInstant, localDateAt, startOfLocalDay, zoneOffsetMinutes } from "@/lib/normalize/dates";
 import { providerName } from "@/lib/providers";
 import type { MetricId } from "@/lib/reconcile/metrics";
 import {
@@ -45,7 +45,7 @@ const pad = (n: number) => String(Math.abs(n)).padStart(2, "0");
 
 /** An R4 dateTime at the given offset: `2026-03-07T17:29:00+01:00` (ms only when not zero). */
 export function dateTimeAt(at: Date, offsetMinutes: number): string {
-  const local = new Date(at.getTime() + offsetMinutes * 60_000).toISOString();
+  const local = isoInstant(at.getTime() + offsetMinutes * 60_000);
   const body = local.endsWith(".000Z") ? local.slice(0, 19) : local.slice(0, 23);
   if (offsetMinutes === 0) return `${body}Z`;
   const sign = offsetMinutes < 0 ? "-" : "+";
@@ -146,7 +146,7 @@ function partsOf(kind: Kind): KindParts {
 
 function base(kind: Kind, id: string, userId: string, updatedAt: Date, device: SourceKey | null, extra: { reconciled?: boolean } = {}): Resource {
   const parts = partsOf(kind);
-  const meta: Resource["meta"] = { lastUpdated: updatedAt.toISOString() };
+  const meta: Resource["meta"] = { lastUpdated: isoInstant(updatedAt.getTime()) };
   if (parts.profile) meta.profile = parts.profile;
   if (extra.reconciled) meta.tag = RECONCILED_TAG;
   const obs: Resource = { resourceType: "Observation", id, meta, status: "final", category: parts.category, code: parts.code, subject: { reference: `Patient/${userId}` } };
@@ -215,7 +215,7 @@ export function readingObservation(userId: string, r: ReadingRow, homeZone: stri
   const offset = r.utcOffsetMinutes ?? zoneOffsetMinutes(homeZone, r.measuredAt);
   const device = { provider: r.provider, source: r.source };
   const obs = base(kind, readingObservationId(r.id), userId, r.updatedAt, device);
-  const identifier = [{ system: providerIdentifierSystem(r.provider), value: `${r.type}/${r.measuredAt.toISOString()}${r.source ? `/${r.source}` : ""}` }];
+  const identifier = [{ system: providerIdentifierSystem(r.provider), value: `${r.type}/${isoInstant(r.measuredAt.getTime())}${r.source ? `/${r.source}` : ""}` }];
   obs.identifier = identifier;
   if (r.endAt && r.endAt.getTime() > r.measuredAt.getTime()) obs.effectivePeriod = { start: dateTimeAt(r.measuredAt, offset), end: dateTimeAt(r.endAt, offset) };
   else obs.effectiveDateTime = dateTimeAt(r.measuredAt, offset);

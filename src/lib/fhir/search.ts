@@ -303,14 +303,17 @@ function twinBounds(b: Bounds): SQL {
  * one, no reading has a twin and the per-row twin probe is skipped (for a single-watch user that
  * probe was most of a one-day heart-rate search). One index probe per provider on the natural key
  * (measurement.provider is typed ProviderId, so PROVIDER_IDS lists every value it holds).
+ * With `countOwn` it also counts the matching readings, which is the total when there are no twins:
+ * cheaper than `count(*) OVER ()` on the page query, and no extra round trip.
  */
-async function severalProviders(c: Ctx, types: string[]): Promise<boolean> {
-  const rows = rowsOf<{ n: number }>(
-    await c.db.execute(sql`SELECT count(*)::int AS n FROM unnest(${textArray(PROVIDER_IDS)}) AS p(provider)
+async function providerProbe(c: Ctx, types: string[], countOwn: boolean): Promise<{ several: boolean; own: number | null }> {
+  const own = countOwn ? sql`(SELECT count(*) FROM measurement m WHERE ${readingWhere(c, types, null)})::int` : sql`NULL::int`;
+  const rows = rowsOf<{ n: number; own: number | null }>(
+    await c.db.execute(sql`SELECT count(*)::int AS n, ${own} AS own FROM unnest(${textArray(PROVIDER_IDS)}) AS p(provider)
       WHERE EXISTS (SELECT 1 FROM measurement o WHERE o.user_id = ${c.userId}::uuid AND o.provider = p.provider
         AND o.type = ANY(${textArray(types)}) AND ${twinBounds(c.q.date)})`),
   );
-  return Number(rows[0].n) > 1;
+  return { several: Number(rows[0].n) > 1, own: rows[0].own === null ? null : Number(rows[0].own) };
 }
 
 function readingWhere(c: Ctx, types: string[], rank: ((t: string) => (p: string) => number) | null, idFilter?: string): SQL {
@@ -345,31 +348,41 @@ async function readingItems(c: Ctx, count: boolean, idFilter?: string): Promise<
     updated_at: string;
     total__?: number;
   };
-  const run = async (rank: Rank | null): Promise<Row[] | number> => {
+  // The blood-pressure panel's diastolic half; a subquery per row, so only when systolic readings can match.
+  const diastolic = types.includes("bp_systolic")
+    ? sql`(SELECT d.value FROM measurement d WHERE m.type = 'bp_systolic' AND d.user_id = m.user_id AND d.provider = m.provider
+         AND d.type = 'bp_diastolic' AND d.measured_at = m.measured_at AND d.source IS NOT DISTINCT FROM m.source LIMIT 1) AS diastolic`
+    : sql`NULL::float8 AS diastolic`;
+  const run = async (rank: Rank | null, withTotal: boolean): Promise<Row[] | number> => {
     const where = readingWhere(c, types, rank, idFilter);
     if (count) return Number(rowsOf<{ n: number }>(await c.db.execute(sql`SELECT count(*)::int AS n FROM measurement m WHERE ${where}`))[0].n);
     return rowsOf<Row>(
       await c.db.execute(sql`
-        SELECT m.id::text AS id, m.type, m.provider, m.source, m.measured_at, m.end_at, m.value, m.utc_offset_minutes, m.updated_at ${totalColumn(c)},
-          (SELECT d.value FROM measurement d WHERE m.type = 'bp_systolic' AND d.user_id = m.user_id AND d.provider = m.provider
-             AND d.type = 'bp_diastolic' AND d.measured_at = m.measured_at AND d.source IS NOT DISTINCT FROM m.source LIMIT 1) AS diastolic
+        SELECT m.id::text AS id, m.type, m.provider, m.source, m.measured_at, m.end_at, m.value, m.utc_offset_minutes, m.updated_at ${withTotal ? totalColumn(c) : sql``}, ${diastolic}
         FROM measurement m
         WHERE ${where} AND ${keyset(c.after, SOURCE_ORDER.reading, sql`m.measured_at`, sql`m.id`, c.descending)}
         ORDER BY m.measured_at ${dir}, m.id ${dir} ${limitSql(c.limit)}`),
     );
   };
   let result: Row[] | number;
-  if (c.rank) result = await run(await c.rank);
+  let total: number | null = null;
+  if (c.rank) result = await run(await c.rank, true);
   else {
-    // First reading query of the search: ask whether twins are possible and, beside it, run the
-    // query for the usual answer (one provider, no twin probe); only several providers run it again.
-    c.rank = severalProviders(c, types).then((several) => (several ? readingRankings(c.db, c.userId) : null));
-    const [rank, optimistic] = await Promise.all([c.rank, run(null)]);
-    result = rank ? await run(rank) : optimistic;
+    // First reading query of the search: ask whether twins are possible (and how many readings
+    // match, the total without twins) and, beside it, run the query for the usual answer (one
+    // provider, no twin probe); only several providers run it again, with the twin probe and total.
+    const probe = providerProbe(c, types, Boolean(c.totals) && !count && !idFilter);
+    c.rank = probe.then((p) => (p.several ? readingRankings(c.db, c.userId) : null));
+    const [rank, optimistic, { own }] = await Promise.all([c.rank, run(null, false), probe]);
+    if (rank) result = await run(rank, true);
+    else {
+      result = optimistic;
+      total = own;
+    }
   }
   if (count) return result as number;
   const rows = result as Row[];
-  c.totals?.push(totalOf(rows));
+  c.totals?.push(total ?? totalOf(rows));
   return rows.map((r) => {
     const row: ReadingRow = {
       id: r.id,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isTimeZone, localDateAt, offsetFromLocalMidnight, parseBridgeDate, zoneOffsetMinutes } from "./dates";
+import { isoInstant, isTimeZone, localDateAt, offsetFromLocalMidnight, parseBridgeDate, zoneOffsetMinutes } from "./dates";
 
 describe("parseBridgeDate", () => {
   it.each([
@@ -52,5 +52,31 @@ describe("time zones", () => {
     expect(offsetFromLocalMidnight(Date.parse("2024-05-30T11:00:00Z"))).toBe(780); // NZ summer / Tonga
     expect(offsetFromLocalMidnight(Date.parse("2024-05-31T00:00:00Z"))).toBe(0);
     expect(localDateAt(new Date(Date.parse("2024-05-30T21:00:00Z")), 180)).toBe("2024-05-31");
+  });
+});
+
+describe("isoInstant", () => {
+  it("writes what toISOString writes at the calendar's edges", () => {
+    const edges = [
+      "1970-01-01T00:00:00.000Z", "1969-12-31T23:59:59.999Z", "2000-02-29T12:34:56.789Z", "1900-02-28T23:59:59.999Z", "1900-03-01T00:00:00.000Z",
+      "2100-03-01T00:00:00.001Z", "2024-12-31T23:59:59.999Z", "0000-01-01T00:00:00.000Z", "0001-03-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z",
+    ];
+    for (const iso of edges) expect(isoInstant(Date.parse(iso))).toBe(iso);
+  });
+  it("agrees with toISOString on instants spread over four centuries", () => {
+    // A fixed Park–Miller sequence: reproducible, exact in doubles, and it reaches every month, day and millisecond digit.
+    let x = 12345;
+    const span = Date.parse("2200-01-01T00:00:00Z") - Date.parse("1800-01-01T00:00:00Z");
+    for (let i = 0; i < 20_000; i++) {
+      x = (x * 48271) % 2147483647;
+      const ms = Date.parse("1800-01-01T00:00:00Z") + Math.floor((x / 2147483647) * span);
+      expect(isoInstant(ms)).toBe(new Date(ms).toISOString());
+    }
+  });
+  it("leaves what it does not cover to Date: outside years 0000–9999, fractions of a millisecond", () => {
+    expect(isoInstant(Date.parse("+010000-01-01T00:00:00Z"))).toBe("+010000-01-01T00:00:00.000Z");
+    expect(isoInstant(Date.parse("-000001-12-31T00:00:00Z"))).toBe("-000001-12-31T00:00:00.000Z");
+    expect(isoInstant(1.5)).toBe(new Date(1.5).toISOString());
+    expect(() => isoInstant(Number.NaN)).toThrow(RangeError);
   });
 });
