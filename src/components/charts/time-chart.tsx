@@ -9,7 +9,7 @@ import { BRAND, UPlotChart, type ChartSpec } from "./uplot-chart";
  * data reads without JavaScript and without seeing the canvas.
  */
 
-/** `date` is a day (or a week's Monday when `w` is 7 days); `t` (epoch ms) and `w` place a sub-day bucket such as 15 minutes of heart rate. */
+/** `date` is a day (or a week's first day when `w` is 7 days); `t` (epoch ms) and `w` place a sub-day bucket such as 15 minutes of heart rate. */
 export type Point = { date?: string; value: number; min?: number; max?: number; t?: number; w?: number };
 
 const DAY_MS = 86_400_000;

@@ -132,14 +132,19 @@ describe("metric page", () => {
     expect(days[0].leftOut[0].reason.length).toBeGreaterThan(10);
 
     const all = await metricDays(t.db, u.userId, "steps", { from: "2023-01-02", to: "2024-05-14" });
-    const chart = chartPoints(all, 499);
+    const chart = chartPoints(all, 499, "monday");
     expect(chart.bucket).toBe("week");
     // 2023-01-02 is a Monday; 2024-05-10 (a Friday) falls in the week of Monday 2024-05-06.
     expect(chart.points.map((p) => [p.date, p.value])).toEqual([
       ["2023-01-02", 100],
       ["2024-05-06", 9000],
     ]);
-    expect(chartPoints(all, 30).bucket).toBe("day");
+    // Weeks starting on Sunday: 2023-01-02 falls in the week of Sunday 2023-01-01, 2024-05-10 in that of 2024-05-05.
+    expect(chartPoints(all, 499, "sunday").points.map((p) => [p.date, p.value])).toEqual([
+      ["2023-01-01", 100],
+      ["2024-05-05", 9000],
+    ]);
+    expect(chartPoints(all, 30, "monday").bucket).toBe("day");
   });
 });
 

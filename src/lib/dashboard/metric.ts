@@ -1,11 +1,12 @@
 import { and, eq, min } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/lib/db";
-import { dailyValues } from "@/lib/db/schema";
+import { dailyValues, type WeekStart } from "@/lib/db/schema";
 import { addDays } from "@/lib/normalize/dates";
 import { METRICS, type MetricId } from "@/lib/reconcile/metrics";
 import { dailyValueRows, MAX_RANGE_DAYS, withProviderName, type DailySource } from "@/lib/reconcile/read";
 import type { Reconciled } from "@/lib/reconcile/store";
+import { weekStartOf } from "./overview";
 
 /** The per-metric page: a range (preset or picked), its series, and each day's provenance. */
 
@@ -66,13 +67,12 @@ export async function metricDays(db: Db, userId: string, metric: MetricId, range
   return out;
 }
 
-/** Daily points, or ISO-week buckets (keyed by the week's Monday) for long ranges. */
-export function chartPoints(days: Array<{ date: string; value: number }>, rangeDays: number): { points: ChartPoint[]; bucket: "day" | "week" } {
+/** Daily points, or week buckets (keyed by the week's first day, as the user's weeks start) for long ranges. */
+export function chartPoints(days: Array<{ date: string; value: number }>, rangeDays: number, weekStart: WeekStart): { points: ChartPoint[]; bucket: "day" | "week" } {
   if (rangeDays <= DAILY_POINTS_MAX) return { points: days.map((d) => ({ date: d.date, value: d.value, min: d.value, max: d.value, n: 1 })), bucket: "day" };
   const weeks = new Map<string, ChartPoint>();
   for (const d of days) {
-    const dow = (new Date(`${d.date}T00:00:00Z`).getUTCDay() + 6) % 7;
-    const key = addDays(d.date, -dow);
+    const key = weekStartOf(d.date, weekStart);
     const w = weeks.get(key);
     if (!w) weeks.set(key, { date: key, value: d.value, min: d.value, max: d.value, n: 1, w: 7 * 86_400_000 });
     else {

@@ -23,11 +23,11 @@ export default async function MetricPage({ params, searchParams }: { params: Pro
   const user = await requireUser(`/dashboard/metrics/${metric}`);
   const db = await getDb();
   const units = await unitsPreference();
-  const { zone, done } = await pagePreferences(db, user.id);
+  const { zone, weekStart, done } = await pagePreferences(db, user.id);
   const today = todayIn(zone, new Date());
   const range = await resolveRange(db, user.id, metric, rangeParams.parse(await searchParams), today);
   const days = await metricDays(db, user.id, metric, range, done);
-  const { points, bucket } = chartPoints(days, range.days);
+  const { points, bucket } = chartPoints(days, range.days, weekStart);
   const spec = METRICS[metric];
   const stats = rangeStats(metric, days);
   const unit = displayValue(metric, 0, units).unit;
