@@ -591,9 +591,14 @@ export const beeminderConnections = pgTable(
     status: connectionStatus("status").notNull().default("active"),
     /** The Beeminder user's IANA zone (users/me), refreshed on every send. */
     timezone: text("timezone").notNull().default("UTC"),
+    /** Why the connection was revoked, or (while active) why the last pass could not get through. */
     lastError: text("last_error"),
     /** Start of the last send pass: data updated after it is due (see push.ts). */
     lastPushedAt: tz("last_pushed_at"),
+    /** Passes in a row that Beeminder answered 5xx/429 or that could not reach it; 0 after one gets through. */
+    failures: integer("failures").notNull().default(0),
+    /** After a failed pass, the next regular pass waits until this instant (exponential backoff). */
+    retryAt: tz("retry_at"),
     connectedAt: tz("connected_at").notNull().defaultNow(),
     updatedAt: updatedAt(),
   },

@@ -3,6 +3,7 @@ import { sha256Hex } from "@/lib/crypto";
 import type { Db } from "@/lib/db";
 import { fhirExports, users } from "@/lib/db/schema";
 import { errorSummary } from "@/lib/db/schema-state";
+import { exponentialBackoff, nextAttemptAt } from "@/lib/jobs/backoff";
 import { ALL_KINDS } from "@/lib/fhir/codes";
 import { reconcilePending } from "@/lib/reconcile/store";
 import { deviceResource, patientResource, type Resource } from "@/lib/fhir/resources";
@@ -29,8 +30,6 @@ const BATCH = 200;
 const BUNDLES_PER_PASS = 20;
 /** Updates this recent wait for the next pass: a write still committing may carry an earlier updated_at. */
 const SETTLE_MS = 30_000;
-const BACKOFF_BASE_MS = 30_000;
-const BACKOFF_MAX_MS = 3_600_000;
 
 export type ExportOptions = {
   now?: Date;
@@ -42,7 +41,7 @@ export type ExportOptions = {
 export type ExportResult = { status: "off" | "waiting" | "exported" | "failed"; sent: number; created: number; error: string | null };
 
 /** The next attempt's delay after `failures` failures in a row: 30 s, 1 min, 2 min, … at most 1 h. */
-export const backoffMs = (failures: number) => Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, failures - 1));
+export const backoffMs = exponentialBackoff(30_000, 3_600_000);
 
 /** A Device id on the shared server: ours are per provider, so two users' "oura" would collide. */
 export const exportDeviceId = (userId: string, ourId: string) => `hb-${sha256Hex(`${userId}|${ourId}`).slice(0, 40)}`;
@@ -150,10 +149,10 @@ export async function exportFhir(db: Db, userId: string, opts: ExportOptions = {
       } catch (error) {
         const message = error instanceof FhirExportError ? error.message : `The export failed: ${errorSummary(error)}`;
         const failures = state.failures + 1;
-        const wait = Math.max(backoffMs(failures), error instanceof FhirExportError ? (error.retryAfterMs ?? 0) : 0);
+        const retryAt = nextAttemptAt(now, backoffMs, failures, error instanceof FhirExportError ? error.retryAfterMs : 0);
         await db
           .update(fhirExports)
-          .set({ lastError: message, failures, retryAt: new Date(now.getTime() + wait) })
+          .set({ lastError: message, failures, retryAt })
           .where(eq(fhirExports.userId, userId));
         return { status: "failed", sent, created, error: message };
       }
