@@ -1,5 +1,5 @@
 import { defineConfig, devices } from "@playwright/test";
-import { demoEnv } from "./e2e/simulator/clients";
+import { demoEnv, demoFhirExportEnv } from "./e2e/simulator/clients";
 
 // `npm test` (scripts/test.mjs) chooses free ports and a throwaway database and builds the app first.
 const appPort = Number(process.env.E2E_APP_PORT ?? 3105);
@@ -25,6 +25,8 @@ const database = (instance: string): Record<string, string> =>
 
 const appEnv = (url: string) => ({
   ...demoEnv(simulatorUrl),
+  // The export to the simulator's FHIR server is offered; each user's switch (off by default) decides (fhir-export.spec.ts).
+  ...demoFhirExportEnv(simulatorUrl),
   NODE_ENV: "production",
   APP_URL: url,
   NEXTAUTH_URL: url,

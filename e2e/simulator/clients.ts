@@ -64,7 +64,7 @@ export const DEMO_WEBHOOK_SETTINGS = {
 /** The bearer token the simulated FHIR server accepts from the app's export. */
 export const FHIR_EXPORT_DEMO_TOKEN = "demo-fhir-export-token";
 
-/** The app's export settings for the simulated FHIR server (not in demoEnv: export stays opt-in). */
+/** The app's export settings for the simulated FHIR server (not in demoEnv: configuring an export is the operator's choice; playwright.config.ts adds it, and each user still opts in). */
 export function demoFhirExportEnv(simulatorUrl: string): Record<string, string> {
   return { FHIR_EXPORT_BASE_URL: `${simulatorUrl.replace(/\/+$/, "")}/fhir.example.org/r4`, FHIR_EXPORT_TOKEN: FHIR_EXPORT_DEMO_TOKEN };
 }

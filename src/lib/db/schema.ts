@@ -503,7 +503,12 @@ export const dailyValues = pgTable(
     sources: jsonb("sources").$type<SourceVerdict[]>().notNull(),
     updatedAt: updatedAt(),
   },
-  (t) => [primaryKey({ columns: [t.userId, t.metric, t.date] }), index("daily_value_user_date_idx").on(t.userId, t.date)],
+  (t) => [
+    primaryKey({ columns: [t.userId, t.metric, t.date] }),
+    index("daily_value_user_date_idx").on(t.userId, t.date),
+    // The destinations' due checks (Beeminder, FHIR export) ask "anything of this user updated since …?".
+    index("daily_value_user_updated_idx").on(t.userId, t.updatedAt),
+  ],
 );
 
 /** One copy of a workout or night inside a reconciled episode. */
@@ -543,6 +548,8 @@ export const reconciledActivities = pgTable(
     index("reconciled_activity_user_date_idx").on(t.userId, t.localDate),
     // The type filter's choices, read as a skip scan (one probe per type, see activityFacets).
     index("reconciled_activity_user_type_idx").on(t.userId, t.type),
+    // The destinations' due checks (Beeminder, FHIR export): updated since a cursor.
+    index("reconciled_activity_user_updated_idx").on(t.userId, t.updatedAt),
   ],
 );
 
@@ -569,6 +576,8 @@ export const reconciledSleep = pgTable(
     index("reconciled_sleep_user_date_idx").on(t.userId, t.localDate),
     // Latest nights (ordered by when they ended).
     index("reconciled_sleep_user_end_idx").on(t.userId, t.endAt),
+    // Beeminder's due check: updated since its last pass.
+    index("reconciled_sleep_user_updated_idx").on(t.userId, t.updatedAt),
   ],
 );
 
@@ -591,9 +600,14 @@ export const beeminderConnections = pgTable(
     status: connectionStatus("status").notNull().default("active"),
     /** The Beeminder user's IANA zone (users/me), refreshed on every send. */
     timezone: text("timezone").notNull().default("UTC"),
+    /** Why the connection was revoked, or (while active) why the last pass could not get through. */
     lastError: text("last_error"),
     /** Start of the last send pass: data updated after it is due (see push.ts). */
     lastPushedAt: tz("last_pushed_at"),
+    /** Passes in a row that Beeminder answered 5xx/429 or that could not reach it; 0 after one gets through. */
+    failures: integer("failures").notNull().default(0),
+    /** After a failed pass, the next regular pass waits until this instant (exponential backoff). */
+    retryAt: tz("retry_at"),
     connectedAt: tz("connected_at").notNull().defaultNow(),
     updatedAt: updatedAt(),
   },
@@ -656,6 +670,11 @@ export const fhirExports = pgTable("fhir_export", {
   userId: uuid("user_id")
     .primaryKey()
     .references(() => users.id, { onDelete: "cascade" }),
+  /**
+   * The user's "Send my data to <host>" (Settings), on since this instant; null = off, the default.
+   * Only users who turned it on are exported: on a shared instance the operator's server is not theirs.
+   */
+  consentedAt: tz("consented_at"),
   /** Every Observation updated before this instant is on the server (null: nothing sent yet). */
   exportedThrough: tz("exported_through"),
   /** The pass in progress covers updates in [exportedThrough, passUntil); null between passes. */

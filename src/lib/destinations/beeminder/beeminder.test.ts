@@ -12,7 +12,7 @@ import { engines, type TestDb } from "@/test/db";
 import { completeBeeminderConnect, getBeeminderConnection, handleDeauthorization, startBeeminderConnect } from "./connection";
 import { daystamp } from "./daystamp";
 import { editGoalRule, linkGoal, unlinkGoal } from "./links";
-import { pushBeeminder, pushDueBeeminder } from "./push";
+import { beeminderBackoffMs, pushBeeminder, pushDueBeeminder } from "./push";
 import { pushBeeminderAfterLanding } from "./run";
 
 /**
@@ -36,6 +36,12 @@ describe("daystamp (beeminder.md B.6)", () => {
     expect(daystamp(at("2026-03-22T16:00:00Z"), "America/New_York", -12 * 3600)).toBe("20260323"); // 12:00 EDT Mar 22
     expect(daystamp(at("2026-03-23T15:59:00Z"), "America/New_York", -12 * 3600)).toBe("20260323"); // 11:59 Mar 23
     expect(daystamp(at("2026-03-22T15:59:00Z"), "America/New_York", -12 * 3600)).toBe("20260322");
+  });
+});
+
+describe("the retry schedule after failed passes", () => {
+  it("waits 1, 2, 4, … minutes, at most an hour", () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 20].map((n) => beeminderBackoffMs(n) / 60_000)).toEqual([1, 2, 4, 8, 16, 32, 60, 60, 60]);
   });
 });
 
@@ -187,7 +193,99 @@ describe.each(engines)("Beeminder on $name", ({ name, open }) => {
     expect(r.links[0].error).toMatch(/not responding properly \(HTTP 500\)/);
     const [link] = await t.db.select().from(beeminderGoalLinks).where(eq(beeminderGoalLinks.userId, userId));
     expect(link.lastError).toMatch(/HTTP 500/);
-    expect((await pushBeeminder(t.db, userId, { now: NOW, retry: fastRetry })).links[0]).toMatchObject({ sent: 1, error: null });
+    // The next regular pass waits for the backoff (a minute after the first failure), then gets through.
+    expect((await pushBeeminder(t.db, userId, { now: NOW, retry: fastRetry })).status).toBe("waiting");
+    expect((await pushBeeminder(t.db, userId, { now: new Date(NOW.getTime() + 60_000), retry: fastRetry })).links[0]).toMatchObject({ sent: 1, error: null });
+  });
+
+  it("a pass that cannot get through is retried with backoff (1, 2, 4 min), not every tick; one that gets through resets it", async () => {
+    const userId = await newUser(t.db, "bm-outage");
+    await connect(t.db, userId, acct("bee_olga"));
+    await linkGoal(t.db, userId, { slug: "weighin", rule: { kind: "measurements", types: ["weight"], providers: ["withings"] }, backfillDays: 2 }, NOW);
+    const weighIn = (iso: string) =>
+      upsertBatch(t.db, userId, { measurements: [{ provider: "withings", type: "weight", measuredAt: new Date(iso), value: 70, unit: "kg", source: null }] });
+    await weighIn("2026-03-24T12:00:00Z");
+    await reconcilePending(t.db, userId);
+    const state = async () => (await getBeeminderConnection(t.db, userId))!;
+    const meCalls = () => sim.state.stats().beeminder?.user ?? 0;
+    const at = (s: number) => new Date(NOW.getTime() + s * 1000);
+    // Every users/me answers 500 until cleared (each pass also retries it in api.ts first).
+    sim.state.addFault({ provider: "beeminder", pathPrefix: "/api/v1/users/me.json", kind: "500", count: 1000 });
+    try {
+      await pushDueBeeminder(t.db, { now: NOW, retry: fastRetry, limit: 1000 });
+      let conn = await state();
+      expect(conn).toMatchObject({ status: "active", failures: 1, retryAt: at(60) });
+      expect(conn.lastError).toMatch(/not responding properly \(HTTP 500\)/);
+      const [link] = await t.db.select().from(beeminderGoalLinks).where(eq(beeminderGoalLinks.userId, userId));
+      expect(link.lastError).toMatch(/HTTP 500/);
+
+      // Before the retry: not due, even though a new weigh-in landed, and a regular pass waits without a request.
+      await weighIn("2026-03-24T13:00:00Z");
+      await reconcilePending(t.db, userId);
+      const pushedAt = conn.lastPushedAt;
+      await pushDueBeeminder(t.db, { now: at(59), retry: fastRetry, limit: 1000 });
+      expect((await state()).lastPushedAt).toEqual(pushedAt);
+      const calls = meCalls();
+      expect(await pushBeeminder(t.db, userId, { now: at(30), retry: fastRetry })).toMatchObject({ status: "waiting", retryAt: at(60) });
+      expect(meCalls()).toBe(calls);
+
+      // Due at the retry; still failing: twice the wait.
+      await pushDueBeeminder(t.db, { now: at(60), retry: fastRetry, limit: 1000 });
+      conn = await state();
+      expect(conn).toMatchObject({ failures: 2, retryAt: at(60 + 120) });
+      expect(conn.lastPushedAt).not.toEqual(pushedAt);
+
+      // Now Beeminder cannot be reached at all (the socket closes): the third failure waits 4 minutes.
+      sim.state.clearFaults();
+      sim.state.addFault({ provider: "beeminder", pathPrefix: "/api/v1/users/me.json", kind: "timeout", delayMs: 1, count: 1000 });
+      await pushDueBeeminder(t.db, { now: at(180), retry: fastRetry, limit: 1000 });
+      conn = await state();
+      expect(conn).toMatchObject({ failures: 3, retryAt: at(180 + 240) });
+      expect(conn.lastError).toMatch(/Could not reach Beeminder/);
+      expect(goalPoints(acct("bee_olga"), "weighin")).toHaveLength(0);
+    } finally {
+      sim.state.clearFaults();
+    }
+
+    // Beeminder is back: nothing goes before the retry, then both weigh-ins go and the backoff is reset.
+    await pushDueBeeminder(t.db, { now: at(419), retry: fastRetry, limit: 1000 });
+    expect(goalPoints(acct("bee_olga"), "weighin")).toHaveLength(0);
+    await pushDueBeeminder(t.db, { now: at(420), retry: fastRetry, limit: 1000 });
+    expect(goalPoints(acct("bee_olga"), "weighin")).toHaveLength(2);
+    expect(await state()).toMatchObject({ failures: 0, retryAt: null, lastError: null });
+    const [link] = await t.db.select().from(beeminderGoalLinks).where(eq(beeminderGoalLinks.userId, userId));
+    expect(link.lastError).toBeNull();
+    // Reset: nothing changed since, so not due again (no users/me), and the next failure starts at 1 minute again.
+    const calls = meCalls();
+    await pushDueBeeminder(t.db, { now: at(421), retry: fastRetry, limit: 1000 });
+    expect(meCalls()).toBe(calls);
+    sim.state.addFault({ provider: "beeminder", pathPrefix: "/api/v1/users/me.json", kind: "500", count: 1000 });
+    try {
+      await pushBeeminder(t.db, userId, { now: at(500), retry: fastRetry });
+      expect(await state()).toMatchObject({ failures: 1, retryAt: at(560) });
+    } finally {
+      sim.state.clearFaults();
+    }
+  });
+
+  it("a Send now of one goal goes out during the backoff and leaves the retry as it was", async () => {
+    const userId = await newUser(t.db, "bm-outage-send");
+    await connect(t.db, userId, acct("bee_pia"));
+    await linkGoal(t.db, userId, { slug: "weighin", rule: { kind: "measurements", types: ["weight"], providers: ["withings"] }, backfillDays: 2 }, NOW);
+    await upsertBatch(t.db, userId, { measurements: [{ provider: "withings", type: "weight", measuredAt: new Date("2026-03-24T12:00:00Z"), value: 70, unit: "kg", source: null }] });
+    await reconcilePending(t.db, userId);
+    sim.state.addFault({ provider: "beeminder", pathPrefix: "/api/v1/users/me/goals.json", kind: "500", count: 4 });
+    try {
+      await pushBeeminder(t.db, userId, { now: NOW, retry: fastRetry });
+    } finally {
+      sim.state.clearFaults();
+    }
+    const retryAt = new Date(NOW.getTime() + 60_000);
+    expect(await getBeeminderConnection(t.db, userId)).toMatchObject({ failures: 1, retryAt });
+    const r = await pushBeeminder(t.db, userId, { now: new Date(NOW.getTime() + 10_000), slug: "weighin", force: true, retry: fastRetry });
+    expect(r.links[0]).toMatchObject({ sent: 1, error: null });
+    expect(goalPoints(acct("bee_pia"), "weighin")).toHaveLength(1);
+    expect(await getBeeminderConnection(t.db, userId)).toMatchObject({ failures: 1, retryAt });
   });
 
   it("marks a revoked token on the connection, sends nothing meanwhile, and catches up once reconnected", async () => {

@@ -77,6 +77,8 @@ export async function completeBeeminderConnect(
     // Due at once: a pass refused while the token was revoked must not make what came meanwhile
     // wait for the hourly catch-up.
     lastPushedAt: null,
+    failures: 0,
+    retryAt: null,
     connectedAt: now,
     updatedAt: now,
   };

@@ -1,3 +1,5 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoFhirExportEnv } from "@sim/clients";
@@ -9,7 +11,7 @@ import { parseEnv } from "@/lib/env";
 import { upsertBatch } from "@/lib/normalize/upsert";
 import { engines, type TestDb } from "@/test/db";
 import type { FhirServer } from "./api";
-import { exportDueFhir, exportFhir, fhirExportStatus, HB_EXPORT_ID } from "./push";
+import { exportDueFhir, exportFhir, fhirExportStatus, HB_EXPORT_ID, setFhirExportConsent } from "./push";
 
 /**
  * The export to a FHIR server against the simulator's FHIR endpoint over real HTTP: that server
@@ -64,8 +66,10 @@ describe.each(engines)("FHIR export on $name", ({ open }) => {
     await t?.close();
   });
 
-  async function userWith(label: string, n: number) {
+  /** A user with `n` heart-rate readings and a weigh-in; opted in unless `optIn` is false. */
+  async function userWith(label: string, n: number, optIn = true) {
     const userId = await createUser(t.db, label);
+    if (optIn) await setFhirExportConsent(t.db, userId, true, NOW);
     await t.db.update(users).set({ timeZone: "Europe/Berlin" }).where(eq(users.id, userId));
     await upsertBatch(t.db, userId, {
       measurements: [
@@ -191,6 +195,68 @@ describe.each(engines)("FHIR export on $name", ({ open }) => {
     expect(status).toMatchObject({ pending: 0, lastError: null, retryAt: null });
     const [row] = await t.db.select().from(fhirExports).where(eq(fhirExports.userId, userId));
     expect(row.failures).toBe(0);
+  });
+
+  it("exports only users who turned it on: off by default, nothing of theirs sent, not even their Patient", async () => {
+    const userId = await userWith("fx_off", 3, false);
+    const status = await fhirExportStatus(t.db, userId, server);
+    expect(status).toMatchObject({ enabled: false, lastExportAt: null });
+    expect(status!.pending).toBeGreaterThanOrEqual(4);
+    expect(await run(userId)).toMatchObject({ status: "not_opted_in", sent: 0 });
+    await exportDueFhir(t.db, { server, now: NOW, settleMs: 0, limit: 1000 });
+    expect(serverObservations(userId).size).toBe(0);
+    expect(fhirStore(sim.state).resources.has(`Patient/${userId}`)).toBe(false);
+
+    // Turned on: due at once, and the backlog goes (past readings included).
+    await setFhirExportConsent(t.db, userId, true, NOW);
+    expect((await fhirExportStatus(t.db, userId, server))!.enabled).toBe(true);
+    await exportDueFhir(t.db, { server, now: NOW, settleMs: 0, limit: 1000 });
+    expect(serverObservations(userId).size).toBe(status!.pending);
+    expect(fhirStore(sim.state).resources.has(`Patient/${userId}`)).toBe(true);
+  });
+
+  it("turning it off stops before the next Bundle (also mid-pass), keeps what was sent there, and on again resumes without duplicates", async () => {
+    const userId = await userWith("fx_stop", 7);
+    const total = (await fhirExportStatus(t.db, userId, server))!.pending;
+    // A proxy in front of the FHIR server: the user turns the export off right after its first Bundle is accepted.
+    let posts = 0;
+    const proxy: Server = createServer(async (req, res) => {
+      const body = await new Promise<Buffer>((ok) => {
+        const parts: Buffer[] = [];
+        req.on("data", (c: Buffer) => parts.push(c)).on("end", () => ok(Buffer.concat(parts)));
+      });
+      const upstream = await fetch(server.baseUrl, { method: "POST", headers: req.headers as Record<string, string>, body: body.toString("utf8") });
+      const text = await upstream.text();
+      if (++posts === 1) await setFhirExportConsent(t.db, userId, false, NOW);
+      res.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/fhir+json" }).end(text);
+    });
+    await new Promise<void>((ok) => proxy.listen(0, "127.0.0.1", ok));
+    try {
+      const viaProxy = { ...server, baseUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` };
+      const first = await exportFhir(t.db, userId, { server: viaProxy, now: NOW, settleMs: 0, batchSize: 3 });
+      expect(first).toMatchObject({ status: "not_opted_in", sent: 3 });
+      expect(posts).toBe(1);
+    } finally {
+      await new Promise((ok) => proxy.close(ok));
+    }
+    expect(copies(serverObservations(userId))).toBe(3);
+    const status = await fhirExportStatus(t.db, userId, server);
+    expect(status).toMatchObject({ enabled: false, created: 3 });
+
+    // Off: neither a pass nor the due check sends anything, new readings included; the 3 stay on the server.
+    await upsertBatch(t.db, userId, { measurements: [hr(40, 80)] });
+    expect(await run(userId, at(60_000))).toMatchObject({ status: "not_opted_in", sent: 0 });
+    await exportDueFhir(t.db, { server, now: at(60_000), settleMs: 0, limit: 1000 });
+    expect(copies(serverObservations(userId))).toBe(3);
+
+    // On again: the pass resumes where it stopped, and the new reading follows.
+    await setFhirExportConsent(t.db, userId, true, at(120_000));
+    await exportDueFhir(t.db, { server, now: at(120_000), settleMs: 0, limit: 1000 });
+    await exportDueFhir(t.db, { server, now: at(180_000), settleMs: 0, limit: 1000 });
+    const obs = serverObservations(userId);
+    expect(obs.size).toBe(total + 1);
+    expect(copies(obs)).toBe(obs.size);
+    expect((await fhirExportStatus(t.db, userId, server))!.pending).toBe(0);
   });
 
   it("a refused token is reported as such, and exportDueFhir picks users with something to send", async () => {

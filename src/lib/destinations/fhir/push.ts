@@ -3,6 +3,7 @@ import { sha256Hex } from "@/lib/crypto";
 import type { Db } from "@/lib/db";
 import { fhirExports, users } from "@/lib/db/schema";
 import { errorSummary } from "@/lib/db/schema-state";
+import { exponentialBackoff, nextAttemptAt } from "@/lib/jobs/backoff";
 import { ALL_KINDS } from "@/lib/fhir/codes";
 import { reconcilePending } from "@/lib/reconcile/store";
 import { deviceResource, patientResource, type Resource } from "@/lib/fhir/resources";
@@ -10,7 +11,8 @@ import { countObservations, type Cursor, type ObservationQuery, searchObservatio
 import { configuredFhirServer, type FhirServer, FhirExportError, postTransaction } from "./api";
 
 /**
- * Export to a FHIR server: each user's Observations updated since the last pass go out as
+ * Export to a FHIR server, for the users who turned it on (Settings: "Send my data to <host>"; off by
+ * default, `fhir_export.consented_at`): each user's Observations updated since the last pass go out as
  * transaction Bundles, each Observation a conditional create on a Healthbridge identifier
  * (`ifNoneExist: identifier=system|value`), so a replay (a crash after the server accepted a Bundle
  * but before we stored it, or a pass that re-reads an overlap) never makes a duplicate.
@@ -19,7 +21,8 @@ import { configuredFhirServer, type FhirServer, FhirExportError, postTransaction
  * after every accepted Bundle the position is stored, so a crash resumes at the next Bundle. A failure
  * stops the pass and schedules the next attempt with exponential backoff (or the server's
  * Retry-After); nothing sleeps in-process. Values that change after they were exported stay as first
- * sent (a create never overwrites).
+ * sent (a create never overwrites). Turning the export off stops it before the next Bundle; what the
+ * server already holds stays there.
  */
 
 /** The identifier every exported Observation carries first: unique per user on a shared server. */
@@ -29,8 +32,6 @@ const BATCH = 200;
 const BUNDLES_PER_PASS = 20;
 /** Updates this recent wait for the next pass: a write still committing may carry an earlier updated_at. */
 const SETTLE_MS = 30_000;
-const BACKOFF_BASE_MS = 30_000;
-const BACKOFF_MAX_MS = 3_600_000;
 
 export type ExportOptions = {
   now?: Date;
@@ -39,10 +40,26 @@ export type ExportOptions = {
   maxBundles?: number;
   settleMs?: number;
 };
-export type ExportResult = { status: "off" | "waiting" | "exported" | "failed"; sent: number; created: number; error: string | null };
+/** `off`: no server configured (or no such user); `not_opted_in`: the user has not turned the export on. */
+export type ExportResult = { status: "off" | "not_opted_in" | "waiting" | "exported" | "failed"; sent: number; created: number; error: string | null };
+
+/**
+ * The user's switch. On: due at once, and everything not yet on the server goes (past Observations
+ * included). Off: no further Bundle; the cursor stays, so turning it on again resumes where it stopped.
+ */
+export async function setFhirExportConsent(db: Db, userId: string, on: boolean, now = new Date()): Promise<void> {
+  const values = on ? { consentedAt: now } : { consentedAt: null, lastError: null, failures: 0, retryAt: null };
+  await db
+    .insert(fhirExports)
+    .values({ userId, ...values })
+    .onConflictDoUpdate({ target: fhirExports.userId, set: on ? { consentedAt: sql`coalesce(${fhirExports.consentedAt}, ${now.toISOString()}::timestamptz)` } : values });
+}
+
+const consented = async (db: Db, userId: string) =>
+  (await db.select({ at: fhirExports.consentedAt }).from(fhirExports).where(eq(fhirExports.userId, userId)))[0]?.at != null;
 
 /** The next attempt's delay after `failures` failures in a row: 30 s, 1 min, 2 min, … at most 1 h. */
-export const backoffMs = (failures: number) => Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, failures - 1));
+export const backoffMs = exponentialBackoff(30_000, 3_600_000);
 
 /** A Device id on the shared server: ours are per provider, so two users' "oura" would collide. */
 export const exportDeviceId = (userId: string, ourId: string) => `hb-${sha256Hex(`${userId}|${ourId}`).slice(0, 40)}`;
@@ -112,8 +129,8 @@ export async function exportFhir(db: Db, userId: string, opts: ExportOptions = {
   const now = opts.now ?? new Date();
   const [user] = await db.select({ id: users.id, name: users.name, email: users.email, tz: users.timeZone }).from(users).where(eq(users.id, userId));
   if (!user) return { status: "off", sent: 0, created: 0, error: null };
-  await db.insert(fhirExports).values({ userId }).onConflictDoNothing();
   let [state] = await db.select().from(fhirExports).where(eq(fhirExports.userId, userId));
+  if (!state?.consentedAt) return { status: "not_opted_in", sent: 0, created: 0, error: null };
   if (state.retryAt && state.retryAt > now) return { status: "waiting", sent: 0, created: 0, error: state.lastError };
   if (!state.passUntil) {
     // Days waiting to be reconciled get their daily values now, so they fall inside this pass.
@@ -133,6 +150,8 @@ export async function exportFhir(db: Db, userId: string, opts: ExportOptions = {
   let sent = 0;
   let created = 0;
   for (let i = 0; i < (opts.maxBundles ?? BUNDLES_PER_PASS); i++) {
+    // Turned off meanwhile (the pass may be long): not one Bundle more.
+    if (i > 0 && !(await consented(db, userId))) return { status: "not_opted_in", sent, created, error: null };
     const page = await searchObservations(db, userId, user.tz, q, { descending: false, after });
     if (page.items.length) {
       const observations = page.items.map((it) => exportedObservation(userId, it.resource));
@@ -150,10 +169,10 @@ export async function exportFhir(db: Db, userId: string, opts: ExportOptions = {
       } catch (error) {
         const message = error instanceof FhirExportError ? error.message : `The export failed: ${errorSummary(error)}`;
         const failures = state.failures + 1;
-        const wait = Math.max(backoffMs(failures), error instanceof FhirExportError ? (error.retryAfterMs ?? 0) : 0);
+        const retryAt = nextAttemptAt(now, backoffMs, failures, error instanceof FhirExportError ? error.retryAfterMs : 0);
         await db
           .update(fhirExports)
-          .set({ lastError: message, failures, retryAt: new Date(now.getTime() + wait) })
+          .set({ lastError: message, failures, retryAt })
           .where(eq(fhirExports.userId, userId));
         return { status: "failed", sent, created, error: message };
       }
@@ -167,18 +186,21 @@ export async function exportFhir(db: Db, userId: string, opts: ExportOptions = {
 }
 
 /**
- * Users with something to send and no pending backoff: a pass in progress, never exported, or data
- * updated since their cursor (the readings' (user_id, updated_at) index keeps this a probe).
+ * Users who turned the export on, with something to send and no pending backoff: a pass in
+ * progress, never exported, or data updated since their cursor. Each EXISTS is one probe of a
+ * (user_id, updated_at) index: the cursor is a plain bound (-infinity when never exported), not an
+ * OR the planner could only apply as a filter over every row of the user.
  */
 export async function exportDueFhir(db: Db, opts: ExportOptions & { limit?: number } = {}): Promise<number> {
   const server = opts.server === undefined ? configuredFhirServer() : opts.server;
   if (!server) return 0;
   const now = opts.now ?? new Date();
-  const changed = (table: string, col = "updated_at") =>
-    sql`EXISTS (SELECT 1 FROM ${sql.raw(table)} t WHERE t.user_id = u.id AND (e.exported_through IS NULL OR t.${sql.raw(col)} >= e.exported_through))`;
+  const changed = (table: string) =>
+    sql`EXISTS (SELECT 1 FROM ${sql.raw(table)} t WHERE t.user_id = e.user_id AND t.updated_at >= coalesce(e.exported_through, '-infinity'::timestamptz))`;
   const rows = await db.execute(sql`
-    SELECT u.id::text AS id FROM "user" u LEFT JOIN fhir_export e ON e.user_id = u.id
-    WHERE (e.retry_at IS NULL OR e.retry_at <= ${now.toISOString()}::timestamptz)
+    SELECT e.user_id::text AS id FROM fhir_export e
+    WHERE e.consented_at IS NOT NULL
+      AND (e.retry_at IS NULL OR e.retry_at <= ${now.toISOString()}::timestamptz)
       AND (e.pass_until IS NOT NULL OR ${changed("measurement")} OR ${changed("daily_value")} OR ${changed("reconciled_activity")})
     ORDER BY e.last_export_at NULLS FIRST LIMIT ${opts.limit ?? 20}`);
   const due = (Array.isArray(rows) ? rows : (rows as { rows: Array<{ id: string }> }).rows) as Array<{ id: string }>;
@@ -187,6 +209,8 @@ export async function exportDueFhir(db: Db, opts: ExportOptions & { limit?: numb
 }
 
 export type ExportStatus = {
+  /** The user turned the export on ("Send my data to <host>"). */
+  enabled: boolean;
   lastExportAt: Date | null;
   /** Observations updated since the last finished pass (a pass in progress counts what it has sent too). */
   pending: number;
@@ -202,5 +226,5 @@ export async function fhirExportStatus(db: Db, userId: string, server: FhirServe
   if (!user) return null;
   const [state] = await db.select().from(fhirExports).where(eq(fhirExports.userId, userId));
   const pending = await countObservations(db, userId, user.tz, allSince(state?.exportedThrough ?? null, null, 1));
-  return { lastExportAt: state?.lastExportAt ?? null, pending, created: state?.created ?? 0, lastError: state?.lastError ?? null, retryAt: state?.retryAt ?? null };
+  return { enabled: state?.consentedAt != null, lastExportAt: state?.lastExportAt ?? null, pending, created: state?.created ?? 0, lastError: state?.lastError ?? null, retryAt: state?.retryAt ?? null };
 }

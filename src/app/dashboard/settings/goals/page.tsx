@@ -10,6 +10,7 @@ import { providerList } from "@/lib/providers";
 import { formatTime } from "@/lib/dashboard/format";
 import { homeZone } from "@/lib/dashboard/overview";
 import { disconnectBeeminderAction, editRuleAction, linkGoalAction, sendNowAction, unlinkGoalAction } from "./actions";
+import { BeeminderOutage } from "./outage";
 
 export const dynamic = "force-dynamic";
 
@@ -134,6 +135,8 @@ export default async function GoalsPage({ searchParams }: { searchParams: Promis
                 </a>
                 .
               </p>
+            ) : conn.retryAt ? (
+              <BeeminderOutage error={conn.lastError} retryAt={conn.retryAt} failures={conn.failures} zone={zone} />
             ) : null}
             <form action={disconnectBeeminderAction}>
               <button type="submit" className="underline">
