@@ -57,6 +57,8 @@ export class Collector {
   readonly refusedList: Refusal[] = [];
   refusedCount = 0;
   private readonly plausible: Plausibility;
+  private sink: ((rows: MeasurementRow[]) => void) | null = null;
+  private sinkRows = Infinity;
 
   /** `now`: the request's time, for the plausibility of dates (see plausibility.ts). */
   constructor(now: Date = new Date()) {
@@ -111,6 +113,20 @@ export class Collector {
     }
     this.measurements.set(key, row);
     if (day && DAILY_TYPES.has(row.type)) this.markDay(row.provider as BridgeProvider, day.date);
+    if (this.measurements.size >= this.sinkRows) {
+      const rows = [...this.measurements.values()];
+      this.measurements = new Map();
+      this.sink!(rows);
+    }
+  }
+
+  /**
+   * Hands measurements to `sink` every `rows` of them instead of holding them until the flush, so
+   * that row objects die young (a repeated point then counts as updated, as across flushes).
+   */
+  sinkMeasurements(sink: (rows: MeasurementRow[]) => void, rows: number): void {
+    this.sink = sink;
+    this.sinkRows = rows;
   }
 
   private lastDay = "";

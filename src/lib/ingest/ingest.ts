@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
 import { authenticateApiKey } from "@/lib/api-keys";
 import type { Db } from "@/lib/db";
-import { addCounts, CopyStage, emptyUpsertCounts, upsertBatch, type Segment, type UpsertCounts } from "@/lib/normalize/upsert";
-import type { NormalizedBatch, TableCounts } from "@/lib/normalize/types";
+import { addCounts, CopyStage, emptyUpsertCounts, MeasurementSegments, upsertBatch, type Segment, type UpsertCounts } from "@/lib/normalize/upsert";
+import type { MeasurementRow, NormalizedBatch, TableCounts } from "@/lib/normalize/types";
 import { Collector, IngestLimitError, type BridgeProvider } from "./collector";
 import type { Refusal } from "./plausibility";
 import { recomputeDaily } from "./daily";
@@ -70,12 +70,11 @@ export class IngestHttpError extends Error {
  */
 const DEFAULT_FLUSH_ROWS = 10_000;
 /**
- * Rows per flush on PostgreSQL, where a flush's measurements become COPY text at once and are
- * written a segment (SEGMENT_ROWS) at a time: small, so that row objects die young. With 10 000 they
- * outlived two scavenges, were promoted, and the old generation grew to about twice the body before
- * a full GC on a first large request.
+ * PostgreSQL: measurements move from the Collector to COPY text every this many rows (CopyStage.take)
+ * rather than at the flush. Row objects that live across two scavenges are promoted, and with
+ * 10 000-row flushes the old generation grew to twice the body before a full GC on a first large request.
  */
-const STAGED_FLUSH_ROWS = 2_000;
+const SINK_ROWS = 256;
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
@@ -174,7 +173,7 @@ export async function ingestStream(
   body: Source,
   opts: { tz?: string | null; maxBodyBytes: number; flushRows?: number; timeBudgetMs?: number; clock?: () => number; now?: Date },
 ): Promise<IngestResult> {
-  const flushRows = opts.flushRows ?? (CopyStage.supported(db) ? STAGED_FLUSH_ROWS : DEFAULT_FLUSH_ROWS);
+  const flushRows = opts.flushRows ?? DEFAULT_FLUSH_ROWS;
   const clock = opts.clock ?? Date.now;
   const budget = opts.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS;
   const startedAt = clock();
@@ -195,7 +194,7 @@ export async function ingestStream(
 
   /** Reads until a flush is due or the body ends. */
   const pump = async () => {
-    while (out.pending < flushRows) {
+    while (out.pending < flushRows && !sealedQueue.length) {
       let next: IteratorResult<Uint8Array>;
       try {
         next = await chunks.next();
@@ -219,6 +218,19 @@ export async function ingestStream(
   };
   /** Flushes in flight (the pump yields between chunks only then: nothing to keep moving otherwise). */
   let writes = 0;
+  /** Segments the Collector's sink filled (PostgreSQL), to be written at the next flush. */
+  const sealedQueue: Segment[] = [];
+  /** Measurements the sink could not take (no local day yet), for the next flush's upsertBatch. */
+  const leftover: MeasurementRow[] = [];
+  // From the first row on, even before the transaction opens: rows held longer (a first flush of
+  // 10 000) survive scavenges, and V8 then pretenures their allocation sites for the whole process.
+  const segments = CopyStage.supported(db) ? new MeasurementSegments() : null;
+  if (segments)
+    out.sinkMeasurements((rows) => {
+      const { sealed, rest } = segments.take(userId, rows);
+      sealedQueue.push(...sealed);
+      leftover.push(...rest);
+    }, SINK_ROWS);
 
   const counts = emptyUpsertCounts();
   try {
@@ -251,11 +263,13 @@ export async function ingestStream(
       /** Queues a flush; resolves when the caller may parse the next one. */
       const write = async (batch: NormalizedBatch) => {
         written.add(batch);
-        if (!stage) {
+        if (!stage || !segments) {
           enqueue(async () => void addCounts(counts, await upsertBatch(tx, userId, batch)));
           return writing;
         }
-        const { sealed, rest } = stage.take(userId, batch.measurements);
+        const taken = segments.take(userId, batch.measurements);
+        const sealed = [...sealedQueue.splice(0), ...taken.sealed];
+        const rest = [...leftover.splice(0), ...taken.rest];
         batch.measurements = rest;
         const rows = batch.activities.length + batch.sleepSessions.length + batch.dailySummaries.length + rest.length + batch.raw.length;
         if (rows) enqueue(async () => void addCounts(counts, await upsertBatch(tx, userId, batch, stage)));
@@ -274,7 +288,7 @@ export async function ingestStream(
           checkBudget();
           await write(out.drain());
         }
-        const last = stage?.seal();
+        const last = segments?.seal();
         if (last) writeSegments([last]);
         await writing;
         checkBudget();

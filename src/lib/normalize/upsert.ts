@@ -257,14 +257,41 @@ const MAX_DIRECT_COPIES = 48;
  */
 export const SEGMENT_ROWS = 25_000;
 
-/** COPY lines gathered into Buffers: off the V8 heap, so the GC never copies or promotes them. */
+/**
+ * Buffers of COPY text, reused. A segment lives long enough for V8 to promote the Buffer objects
+ * holding its text, and their memory came back only at the next full GC, which a request that
+ * allocates little may never reach: a year of heart rate left ~40 MB of written segments waiting.
+ * Reused chunks keep that memory at what is in flight (a few segments).
+ */
+const CHUNK_BYTES_POOLED = 128 * 1024;
+const POOL_MAX = 128;
+const pool: Buffer[] = [];
+
+/**
+ * COPY text gathered into Buffers: off the V8 heap, so the GC never copies or promotes it. Callers
+ * add a few hundred lines at a time as one string, so the string (a tree of concatenations until
+ * written) dies young too.
+ */
 class CopyText {
   private chunks: Buffer[] = [];
-  private text = "";
+  private owned: Buffer[] = [];
+  private current: Buffer | null = null;
+  private used = 0;
 
-  add(line: string): void {
-    this.text += line;
-    if (this.text.length >= 1 << 16) this.cut();
+  add(text: string): void {
+    if (!text) return;
+    const bytes = Buffer.byteLength(text);
+    if (bytes > CHUNK_BYTES_POOLED) {
+      this.cut();
+      this.chunks.push(Buffer.from(text));
+      return;
+    }
+    if (!this.current || this.used + bytes > CHUNK_BYTES_POOLED) {
+      this.cut();
+      this.current = pool.pop() ?? Buffer.allocUnsafeSlow(CHUNK_BYTES_POOLED);
+      this.owned.push(this.current);
+    }
+    this.used += this.current.write(text, this.used);
   }
 
   finish(): Buffer[] {
@@ -272,10 +299,17 @@ class CopyText {
     return this.chunks;
   }
 
+  /** Hands the chunks back for reuse; only once nothing can still read them (the COPY has ended). */
+  release(): void {
+    for (const b of this.owned) if (pool.length < POOL_MAX) pool.push(b);
+    this.owned = [];
+    this.chunks = [];
+  }
+
   private cut(): void {
-    if (!this.text) return;
-    this.chunks.push(Buffer.from(this.text));
-    this.text = "";
+    if (this.current && this.used) this.chunks.push(this.current.subarray(0, this.used));
+    this.current = null;
+    this.used = 0;
   }
 }
 
@@ -315,8 +349,8 @@ function rangesOf(rows: MeasurementRow[]): Map<string, Range> {
 /**
  * Bulk writes for one PostgreSQL transaction (issue 17).
  *
- * Measurements of a bridge body are gathered as COPY text into segments (`take`, then
- * `writeSegment`), each written one of two ways:
+ * Measurements of a bridge body are gathered as COPY text into segments (MeasurementSegments),
+ * each written by `writeSegment` one of two ways:
  *
  * - **Direct COPY**, when the user has no stored row of the segment's providers and types in its
  *   time ranges (one index probe per type): `COPY measurement FROM STDIN`, COPY's own cost, every
@@ -337,7 +371,6 @@ function rangesOf(rows: MeasurementRow[]): Map<string, Range> {
 export class CopyStage {
   private readonly staged = new Set<UpsertTable>();
   private directCopies = 0;
-  private segment: Segment | null = null;
 
   private constructor(
     private readonly db: DbOrTx,
@@ -363,51 +396,6 @@ export class CopyStage {
     return new CopyStage(tx, client, new Set(opts.distinct));
   }
 
-  /**
-   * Takes `rows` (distinct by natural key) into the open segment as COPY text, so the caller can
-   * drop them; answers the segments now due for `writeSegment` (full, or closed because these rows
-   * may repeat a key of it) and the rows it left to the caller (no local day yet: upsertBatch
-   * places them in the home zone).
-   */
-  take(userId: string, rows: MeasurementRow[]): { sealed: Segment[]; rest: MeasurementRow[] } {
-    const rest = rows.filter((r) => !r.localDate);
-    const taken = rest.length ? rows.filter((r) => r.localDate) : rows;
-    const sealed: Segment[] = [];
-    if (!taken.length) return { sealed, rest };
-    const ranges = rangesOf(taken);
-    let seg = this.segment;
-    if (seg && (seg.userId !== userId || overlapping(seg.ranges, ranges))) {
-      sealed.push(seg);
-      seg = null;
-    }
-    seg ??= new Segment(userId);
-    const prefix = `${userId}\t`;
-    for (const r of taken) seg.text.add(prefix + measurementLine(r));
-    seg.rows += taken.length;
-    for (const [k, r] of ranges) {
-      const s = seg.ranges.get(k);
-      if (!s) seg.ranges.set(k, r);
-      else {
-        s.lo = Math.min(s.lo, r.lo);
-        s.hi = Math.max(s.hi, r.hi);
-      }
-    }
-    for (const d of datesOf({ measurements: taken })) seg.dates.add(d);
-    if (seg.rows >= SEGMENT_ROWS) {
-      sealed.push(seg);
-      seg = null;
-    }
-    this.segment = seg;
-    return { sealed, rest };
-  }
-
-  /** The open segment, closed (null when empty): write it before reading what the request wrote. */
-  seal(): Segment | null {
-    const seg = this.segment;
-    this.segment = null;
-    return seg;
-  }
-
   /** Writes a segment (direct COPY, else the staged merge) and marks its days for the reconciled record. */
   async writeSegment(seg: Segment): Promise<TableCounts> {
     const plan = planFor("measurement");
@@ -415,6 +403,7 @@ export class CopyStage {
     let counts: TableCounts | null = null;
     if (this.directCopies < MAX_DIRECT_COPIES && !(await this.stored(seg))) counts = await this.copyDirect(plan, chunks, seg.rows);
     counts ??= await this.merge(plan, "measurement", seg.userId, chunks, seg.rows);
+    seg.text.release();
     await markDirty(this.db, seg.userId, seg.dates);
     return counts;
   }
@@ -425,8 +414,18 @@ export class CopyStage {
     const text = new CopyText();
     const line = lineOf(plan);
     const prefix = `${userId}\t`;
-    for (const row of unique) text.add(prefix + line(row));
-    return this.merge(plan, table, userId, text.finish(), unique.length);
+    let piece = "";
+    for (const row of unique) {
+      piece += prefix + line(row);
+      if (piece.length >= 1 << 16) {
+        text.add(piece);
+        piece = "";
+      }
+    }
+    text.add(piece);
+    const counts = await this.merge(plan, table, userId, text.finish(), unique.length);
+    text.release();
+    return counts;
   }
 
   private async merge(plan: Plan, table: UpsertTable, userId: string, chunks: Buffer[], rows: number): Promise<TableCounts> {
@@ -478,6 +477,68 @@ export class CopyStage {
     await this.db.execute(sql.raw(`RELEASE SAVEPOINT copy_direct`));
     return { inserted: rows, updated: 0, unchanged: 0 };
   }
+}
+
+/**
+ * Measurements of a request gathered into segments of COPY text (see CopyStage): needs no
+ * connection, so it can take rows before the request's transaction opens.
+ */
+export class MeasurementSegments {
+  private segment: Segment | null = null;
+
+  /**
+   * Takes `rows` (distinct by natural key) into the open segment as COPY text, so the caller can
+   * drop them; answers the segments now due for `writeSegment` (full, or closed because these rows
+   * may repeat a key of it) and the rows it left to the caller (no local day yet: upsertBatch
+   * places them in the home zone).
+   */
+  take(userId: string, rows: MeasurementRow[]): { sealed: Segment[]; rest: MeasurementRow[] } {
+    const rest = rows.filter((r) => !r.localDate);
+    const taken = rest.length ? rows.filter((r) => r.localDate) : rows;
+    const sealed: Segment[] = [];
+    if (!taken.length) return { sealed, rest };
+    const ranges = rangesOf(taken);
+    let seg = this.segment;
+    if (seg && (seg.userId !== userId || overlapping(seg.ranges, ranges))) {
+      sealed.push(seg);
+      seg = null;
+    }
+    seg ??= new Segment(userId);
+    const prefix = `${userId}\t`;
+    let text = "";
+    for (const r of taken) {
+      text += prefix + measurementLine(r);
+      if (text.length >= 1 << 16) {
+        seg.text.add(text);
+        text = "";
+      }
+    }
+    seg.text.add(text);
+    seg.rows += taken.length;
+    for (const [k, r] of ranges) {
+      const s = seg.ranges.get(k);
+      if (!s) seg.ranges.set(k, r);
+      else {
+        s.lo = Math.min(s.lo, r.lo);
+        s.hi = Math.max(s.hi, r.hi);
+      }
+    }
+    for (const d of datesOf({ measurements: taken })) seg.dates.add(d);
+    if (seg.rows >= SEGMENT_ROWS) {
+      sealed.push(seg);
+      seg = null;
+    }
+    this.segment = seg;
+    return { sealed, rest };
+  }
+
+  /** The open segment, closed (null when empty): write it before reading what the request wrote. */
+  seal(): Segment | null {
+    const seg = this.segment;
+    this.segment = null;
+    return seg;
+  }
+
 }
 
 function overlapping(a: Map<string, Range>, b: Map<string, Range>): boolean {
