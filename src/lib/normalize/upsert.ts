@@ -437,7 +437,7 @@ export class CopyStage {
       );
       this.staged.add(table);
     } else await this.db.execute(sql.raw(`TRUNCATE ${stage}`));
-    await copyChunks(await this.client.unsafe(`COPY ${stage} FROM STDIN`).writable(), chunks);
+    await copyChunks(this.client, `COPY ${stage} FROM STDIN`, chunks);
     const counts = zeroCounts();
     // The stage's own user_id (the same argument) is left out: user_id always comes from `userId`.
     const source = sql.raw(`(SELECT ${plan.columns.map((c) => `"${c.column.name}"`).join(", ")} FROM ${stage})`);
@@ -467,7 +467,7 @@ export class CopyStage {
     await this.db.execute(sql.raw(`SAVEPOINT copy_direct`));
     try {
       const names = ["user_id", ...plan.columns.map((c) => c.column.name)].map((n) => `"${n}"`).join(", ");
-      await copyChunks(await this.client.unsafe(`COPY measurement (${names}) FROM STDIN`).writable(), chunks);
+      await copyChunks(this.client, `COPY measurement (${names}) FROM STDIN`, chunks);
     } catch (err) {
       if ((err as { code?: string }).code !== "23505") throw err; // unique_violation: a concurrent writer got there first
       await this.db.execute(sql.raw(`ROLLBACK TO SAVEPOINT copy_direct`));
@@ -553,11 +553,20 @@ function rowsOf<T>(result: unknown): T[] {
   return (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as T[];
 }
 
-/** Streams COPY text to the server, minding backpressure. */
-async function copyChunks(writable: NodeJS.WritableStream, chunks: Buffer[]): Promise<void> {
+/**
+ * Runs `COPY … FROM STDIN` with `chunks` as its data, minding backpressure. postgres.js reports an
+ * error the server raises after the data has ended (a unique violation found while the last rows are
+ * inserted, say) only by rejecting the query's promise — which already resolved with the stream —
+ * and never ends the stream; so the rejection is taken over here (an internal of postgres.js 3.4)
+ * rather than waiting forever.
+ */
+async function copyChunks(client: CopyClient, statement: string, chunks: Buffer[]): Promise<void> {
+  const query = client.unsafe(statement) as ReturnType<CopyClient["unsafe"]> & { reject?: (err: unknown) => void };
+  const writable = await query.writable();
   const done = new Promise<void>((resolve, reject) => {
     writable.on("finish", resolve);
     writable.on("error", reject);
+    query.reject = reject;
   });
   for (const chunk of chunks) if (!writable.write(chunk)) await Promise.race([new Promise((r) => writable.once("drain", r)), done]);
   writable.end();
