@@ -21,7 +21,9 @@ import { reconcileQuietly } from "@/lib/reconcile/store";
  * content type (415) → declared length (413) → `tz` (400) → streamed body: size (413), syntax (400
  * with byte position), shape (422). The body is parsed as a stream and written in flushes of
  * `flushRows` rows inside ONE transaction, opened only once the first flush is due: the request
- * lands whole or not at all, and memory holds one flush, not the body.
+ * lands whole or not at all, and memory holds one flush, not the body. On PostgreSQL measurements
+ * leave the flush as COPY text at once and are written a segment at a time (CopyStage): memory then
+ * holds two segments of text, off the V8 heap.
  */
 
 export type IngestOptions = {
@@ -64,14 +66,14 @@ export class IngestHttpError extends Error {
 }
 
 /**
- * Rows per flush. With COPY staging a flush costs three short statements, so 10 000 rows make that
- * overhead vanish; larger flushes bought no CPU and cost memory (rows that live until their flush
- * survive V8's young generation: 20 000 grew the heap about twice as much as 5 000). Two are held at most.
+ * Rows per flush (on PostgreSQL, rows other than measurements, which go by SINK_ROWS). Larger flushes
+ * bought no CPU and cost memory (rows that live until their flush survive V8's young generation:
+ * 20 000 grew the heap about twice as much as 5 000). Two are held at most.
  */
 const DEFAULT_FLUSH_ROWS = 10_000;
 /**
- * PostgreSQL: measurements move from the Collector to COPY text every this many rows (CopyStage.take)
- * rather than at the flush. Row objects that live across two scavenges are promoted, and with
+ * PostgreSQL: measurements move from the Collector to COPY text every this many rows
+ * (MeasurementSegments.take) rather than at the flush. Row objects that live across two scavenges are promoted, and with
  * 10 000-row flushes the old generation grew to twice the body before a full GC on a first large request.
  */
 const SINK_ROWS = 256;
@@ -242,7 +244,7 @@ export async function ingestStream(
       const [user] = rowsOf(await tx.execute(sql`SELECT 1 AS ok FROM "user" WHERE id = ${userId}::uuid FOR KEY SHARE`));
       if (!user) throw accountGone();
       // Statements run one after the other on the transaction's connection, while the next flush
-      // is parsed. PostgreSQL: measurements leave the flush at once as COPY text (CopyStage.take),
+      // is parsed. PostgreSQL: measurements leave the flush at once as COPY text (MeasurementSegments.take),
       // written a segment at a time, at most one segment in flight while the next fills; flushes
       // with other rows (workouts, sleep, raw) wait for the previous flush as before, so at most two
       // are in memory. PGlite: unnest upserts, one flush at a time. The Collector keeps one

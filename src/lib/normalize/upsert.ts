@@ -328,20 +328,19 @@ export class Segment {
 
 function rangesOf(rows: MeasurementRow[]): Map<string, Range> {
   const ranges = new Map<string, Range>();
-  let lastKey = "";
-  let last: Range | undefined;
+  let last: MeasurementRow | undefined;
+  let range: Range | undefined;
   for (const r of rows) {
     const t = r.measuredAt.getTime();
-    const k = `${r.provider}\u0000${r.type}\u0000${r.source ?? ""}`;
     // Points come metric by metric: the previous row's range is almost always this one's.
-    const range = k === lastKey ? last : ranges.get(k);
-    if (!range) ranges.set(k, (last = { provider: r.provider, type: r.type, lo: t, hi: t }));
-    else {
-      if (t < range.lo) range.lo = t;
-      if (t > range.hi) range.hi = t;
-      last = range;
+    if (!last || !range || last.provider !== r.provider || last.type !== r.type || last.source !== r.source) {
+      const k = `${r.provider}\u0000${r.type}\u0000${r.source ?? ""}`;
+      range = ranges.get(k);
+      if (!range) ranges.set(k, (range = { provider: r.provider, type: r.type, lo: t, hi: t }));
     }
-    lastKey = k;
+    if (t < range.lo) range.lo = t;
+    if (t > range.hi) range.hi = t;
+    last = r;
   }
   return ranges;
 }
