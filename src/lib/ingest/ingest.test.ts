@@ -240,6 +240,23 @@ describe("streaming", () => {
     expect((await rowsOf(t.db, u.userId)).measurement.map((r) => r.value)).toEqual([2]);
   });
 
+  it("a metric sent twice in one body (beyond one batch of rows) stores each point once, with its last value", async () => {
+    // The second pass repeats minutes the first already gave: on PostgreSQL they are in the COPY text
+    // by then, so the segment is closed and the repeats go through the merge (never twice in one COPY).
+    const u = await userWithKey(t.db);
+    const pass = (n: number, bpm: number) =>
+      Array.from({ length: n }, (_, i) => `{"date":"2024-01-01 ${String(Math.floor(i / 60)).padStart(2, "0")}:${String(i % 60).padStart(2, "0")}:00 +0000","Avg":${bpm}}`);
+    const body = `{"data":{"metrics":[{"name":"heart_rate","units":"count/min","data":[${[...pass(600, 60), ...pass(300, 70)].join(",")}]}]}}`;
+    const res = await post(t.db, body, { key: u.key });
+    expect(res.status).toBe(200);
+    const c = res.json.counts.measurement;
+    expect(c.inserted).toBe(600);
+    const rows = (await rowsOf(t.db, u.userId)).measurement;
+    expect(rows).toHaveLength(600);
+    expect(rows.filter((r) => r.value === 70)).toHaveLength(300);
+    expect(rows.slice(0, 300).every((r) => r.value === 70) && rows.slice(300).every((r) => r.value === 60)).toBe(true);
+  });
+
   it("reports unknown units and unusable points as warnings, never as errors", async () => {
     const u = await userWithKey(t.db);
     const body = JSON.stringify({
