@@ -53,11 +53,14 @@ export function parseBridgeDate(input: unknown): ParsedDate | null {
   };
 }
 
-const digit = (s: string, i: number) => {
+function digit(s: string, i: number): number {
   const c = s.charCodeAt(i) - 48;
   return c >= 0 && c <= 9 ? c : NaN;
-};
-const two = (s: string, i: number) => digit(s, i) * 10 + digit(s, i + 1);
+}
+
+function two(s: string, i: number): number {
+  return digit(s, i) * 10 + digit(s, i + 1);
+}
 
 /**
  * Health Auto Export's own form, `2024-01-02 07:00:00 -0800`, read by hand (a year of minute heart
@@ -66,9 +69,9 @@ const two = (s: string, i: number) => digit(s, i) * 10 + digit(s, i + 1);
  */
 function parseHaeDate(s: string): ParsedDate | null {
   if (s.length !== 25) return null;
-  const c = (i: number) => s.charCodeAt(i);
-  if (c(4) !== 45 || c(7) !== 45 || c(10) !== 32 || c(13) !== 58 || c(16) !== 58 || c(19) !== 32) return null;
-  const sign = c(20) === 43 ? 1 : c(20) === 45 ? -1 : 0;
+  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 32) return null; // "-", "-", " "
+  if (s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58 || s.charCodeAt(19) !== 32) return null; // ":", ":", " "
+  const sign = s.charCodeAt(20) === 43 ? 1 : s.charCodeAt(20) === 45 ? -1 : 0; // "+", "-"
   const year = two(s, 0) * 100 + two(s, 2);
   const month = two(s, 5);
   const day = two(s, 8);
