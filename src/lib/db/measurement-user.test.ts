@@ -1,6 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { measurements, users } from "@/lib/db/schema";
+import { CopyStage, MeasurementSegments } from "@/lib/normalize/upsert";
 import { engines, type TestDb } from "@/test/db";
 
 /**
@@ -44,6 +45,21 @@ describe.each(engines)("measurement → user on $name", ({ open }) => {
     await t.db.insert(measurements).values(reading(alice, 1));
     expect(await sqlState(() => t.db.update(measurements).set({ userId: missing }).where(eq(measurements.userId, alice)))).toBe("23503");
     expect(await count(alice)).toBe(1);
+  });
+
+  it("refuses a COPY of measurements of a user that does not exist (the ingest's direct COPY)", async () => {
+    const missing = "00000000-0000-4000-8000-000000000002";
+    const write = () =>
+      t.db.transaction(async (tx) => {
+        const stage = CopyStage.of(tx);
+        if (!stage) return "no COPY on this engine";
+        const segments = new MeasurementSegments();
+        segments.take(missing, [{ ...reading(missing), localDate: "2024-01-01", utcOffsetMinutes: 0 }]);
+        return stage.writeSegment(segments.seal()!);
+      });
+    if (t.kind === "pglite") expect(await write()).toBe("no COPY on this engine");
+    else expect(await sqlState(write)).toBe("23503");
+    expect(await count(missing)).toBe(0);
   });
 
   it("deletes a user's measurements with the user (one statement, several users), and nobody else's", async () => {

@@ -537,7 +537,6 @@ export class MeasurementSegments {
     this.segment = null;
     return seg;
   }
-
 }
 
 function overlapping(a: Map<string, Range>, b: Map<string, Range>): boolean {
