@@ -372,7 +372,11 @@ export const measurements = pgTable(
   "measurement",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    /**
+     * References user.id with ON DELETE CASCADE, enforced by triggers instead of a foreign key: the
+     * foreign key's check runs once per row, the triggers once per statement (drizzle/0008_measurement_user_triggers.sql).
+     */
+    userId: uuid("user_id").notNull(),
     provider: text("provider").notNull().$type<ProviderId>(),
     /** e.g. weight, fat_ratio, bp_systolic, heart_rate, hrv_sdnn, hrv_rmssd, spo2, glucose. */
     type: text("type").notNull(),

@@ -40,7 +40,10 @@ export class IngestLimitError extends Error {
  * the whole request touched: days whose summaries must be recomputed, unmapped names, warnings.
  */
 export class Collector {
-  private measurements = new Map<string, MeasurementRow>();
+  /** Pending measurements by provider, type and source, then by instant (no key string per row). */
+  private measurements = new Map<string, Map<number, MeasurementRow>>();
+  private measurementCount = 0;
+  private lastGroup: { provider: string; type: string; source: string | null | undefined; rows: Map<number, MeasurementRow> } | null = null;
   private activities: ActivityRow[] = [];
   private sleep: SleepRow[] = [];
   private daily: DailyRow[] = [];
@@ -57,6 +60,8 @@ export class Collector {
   readonly refusedList: Refusal[] = [];
   refusedCount = 0;
   private readonly plausible: Plausibility;
+  private sink: ((rows: MeasurementRow[]) => void) | null = null;
+  private sinkRows = Infinity;
 
   /** `now`: the request's time, for the plausibility of dates (see plausibility.ts). */
   constructor(now: Date = new Date()) {
@@ -72,7 +77,7 @@ export class Collector {
   }
 
   get pending(): number {
-    return this.measurements.size + this.activities.length + this.sleep.length + this.daily.length + this.raw.length;
+    return this.measurementCount + this.activities.length + this.sleep.length + this.daily.length + this.raw.length;
   }
 
   get warnings(): string[] {
@@ -104,13 +109,39 @@ export class Collector {
       row.utcOffsetMinutes = day.offsetMinutes;
     }
     // iPhone and Watch samples of one minute are two points (the source is part of the key).
-    const key = `${row.provider}\u0000${row.type}\u0000${row.measuredAt.getTime()}\u0000${row.source ?? ""}`;
-    if (this.measurements.has(key)) {
-      this.repeated++;
-      this.measurements.delete(key);
+    let group = this.lastGroup;
+    if (!group || group.provider !== row.provider || group.type !== row.type || group.source !== row.source) {
+      const k = `${row.provider}\u0000${row.type}\u0000${row.source ?? ""}`;
+      let rows = this.measurements.get(k);
+      if (!rows) this.measurements.set(k, (rows = new Map()));
+      group = this.lastGroup = { provider: row.provider, type: row.type, source: row.source, rows };
     }
-    this.measurements.set(key, row);
+    const at = row.measuredAt.getTime();
+    if (group.rows.has(at)) {
+      this.repeated++;
+      group.rows.delete(at); // the last one wins, in its own place
+    } else this.measurementCount++;
+    group.rows.set(at, row);
     if (day && DAILY_TYPES.has(row.type)) this.markDay(row.provider as BridgeProvider, day.date);
+    if (this.measurementCount >= this.sinkRows) this.sink!(this.takeMeasurements());
+  }
+
+  private takeMeasurements(): MeasurementRow[] {
+    const rows: MeasurementRow[] = [];
+    for (const group of this.measurements.values()) for (const row of group.values()) rows.push(row);
+    this.measurements = new Map();
+    this.measurementCount = 0;
+    this.lastGroup = null;
+    return rows;
+  }
+
+  /**
+   * Hands measurements to `sink` every `rows` of them instead of holding them until the flush, so
+   * that row objects die young (a repeated point then counts as updated, as across flushes).
+   */
+  sinkMeasurements(sink: (rows: MeasurementRow[]) => void, rows: number): void {
+    this.sink = sink;
+    this.sinkRows = rows;
   }
 
   private lastDay = "";
@@ -161,10 +192,9 @@ export class Collector {
       activities: this.activities,
       sleepSessions: this.sleep,
       dailySummaries: this.daily,
-      measurements: [...this.measurements.values()],
+      measurements: this.takeMeasurements(),
       raw: this.raw,
     };
-    this.measurements = new Map();
     this.activities = [];
     this.sleep = [];
     this.daily = [];

@@ -1,9 +1,9 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { revokeApiKey } from "@/lib/api-keys";
-import { activities } from "@/lib/db/schema";
+import { activities, measurements, users } from "@/lib/db/schema";
 import { testDb, type TestDb } from "@/test/db";
-import { handleIngest } from "./ingest";
+import { handleIngest, IngestHttpError, ingestStream } from "./ingest";
 import { TokenBucketLimiter } from "./rate-limit";
 import { fixture, ingestUrl, post, rowsOf, totalRows, userWithKey } from "./testing";
 
@@ -238,6 +238,23 @@ describe("streaming", () => {
     expect(res.json.counts.measurement.inserted).toBe(1);
     expect(res.json.warnings).toContain("1 data point(s) repeated an earlier one of the same type and time; the last was kept.");
     expect((await rowsOf(t.db, u.userId)).measurement.map((r) => r.value)).toEqual([2]);
+  });
+
+  it("a metric sent twice in one body (beyond one batch of rows) stores each point once, with its last value", async () => {
+    // The second pass repeats minutes the first already gave: on PostgreSQL they are in the COPY text
+    // by then, so the segment is closed and the repeats go through the merge (never twice in one COPY).
+    const u = await userWithKey(t.db);
+    const pass = (n: number, bpm: number) =>
+      Array.from({ length: n }, (_, i) => `{"date":"2024-01-01 ${String(Math.floor(i / 60)).padStart(2, "0")}:${String(i % 60).padStart(2, "0")}:00 +0000","Avg":${bpm}}`);
+    const body = `{"data":{"metrics":[{"name":"heart_rate","units":"count/min","data":[${[...pass(600, 60), ...pass(300, 70)].join(",")}]}]}}`;
+    const res = await post(t.db, body, { key: u.key });
+    expect(res.status).toBe(200);
+    const c = res.json.counts.measurement;
+    expect(c.inserted).toBe(600);
+    const rows = (await rowsOf(t.db, u.userId)).measurement;
+    expect(rows).toHaveLength(600);
+    expect(rows.filter((r) => r.value === 70)).toHaveLength(300);
+    expect(rows.slice(0, 300).every((r) => r.value === 70) && rows.slice(300).every((r) => r.value === 60)).toBe(true);
   });
 
   it("reports unknown units and unusable points as warnings, never as errors", async () => {
@@ -500,5 +517,94 @@ describe("handleIngest", () => {
     const body = await res.json();
     expect(Object.keys(body)).toEqual(["format", "counts", "unmapped", "refused", "warnings"]);
     expect(body.refused).toEqual({ count: 0, points: [] }); // every synthetic value is plausible
+  });
+});
+
+describe("an account deleted while a request is in flight", () => {
+  /** A body whose first `head` bytes come at once and the rest when `release` is called. */
+  function gatedBody(text: string, head: number) {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const bytes = new TextEncoder().encode(text);
+    async function* body() {
+      yield bytes.slice(0, head);
+      await gate;
+      yield bytes.slice(head);
+    }
+    return { body: body(), release };
+  }
+  /** Resolves once a backend of this database matches `condition` (on pg_stat_activity). */
+  async function waitFor(condition: string) {
+    for (;;) {
+      const rows = (await t.db.execute(
+        sql.raw(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND ${condition}`),
+      )) as unknown as unknown[];
+      if (rows.length) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  /** Resolves once a backend waits for a lock in a statement starting with `statement`. */
+  const lockWaitOf = (statement: string) => waitFor(`wait_event_type = 'Lock' AND query ILIKE '${statement}%'`);
+  const count = (userId: string) => t.db.$count(measurements, eq(measurements.userId, userId));
+  async function* bodyOf(text: string) {
+    yield new TextEncoder().encode(text);
+  }
+
+  it("410 when the user is gone by the time the request is written, and nothing is written", async () => {
+    const u = await userWithKey(t.db);
+    await t.db.delete(users).where(eq(users.id, u.userId));
+    const before = await totalRows(t.db);
+    const err = await ingestStream(t.db, u.userId, bodyOf(heartRatePayload(10)), { maxBodyBytes: 1e6 }).catch((e) => e);
+    expect(err).toBeInstanceOf(IngestHttpError);
+    expect(err.status).toBe(410);
+    expect(await totalRows(t.db)).toBe(before);
+  });
+
+  it.runIf(process.env.DATABASE_URL)("a deletion during the request waits for it, then deletes what it wrote (PostgreSQL)", async () => {
+    const u = await userWithKey(t.db);
+    const { body, release } = gatedBody(heartRatePayload(600), 20_000);
+    // flushRows 1: the transaction (and its lock on the user) opens with the first point.
+    const ingest = ingestStream(t.db, u.userId, body, { maxBodyBytes: 1e6, flushRows: 1 });
+    // The request's transaction has locked the user row once it has an xid (BEGIN alone gets none).
+    await waitFor(`state = 'idle in transaction' AND backend_xid IS NOT NULL`);
+    const deletion = t.db.delete(users).where(eq(users.id, u.userId));
+    const deleted = deletion.then(() => "deleted");
+    await lockWaitOf("delete from");
+    release();
+    const result = await ingest;
+    expect(result.counts.measurement.inserted).toBe(600);
+    expect(await deleted).toBe("deleted");
+    expect(await count(u.userId)).toBe(0);
+  });
+
+  it.runIf(process.env.DATABASE_URL)("a row a concurrent writer inserts after the range check sends the segment to the merge (PostgreSQL)", async () => {
+    const u = await userWithKey(t.db);
+    let commit!: () => void;
+    const committed = new Promise<void>((r) => (commit = r));
+    let inserted!: () => void;
+    const insertedRow = new Promise<void>((r) => (inserted = r));
+    const writer = t.db.transaction(async (tx) => {
+      await tx.insert(measurements).values({
+        userId: u.userId,
+        provider: "apple_health",
+        type: "heart_rate",
+        measuredAt: new Date("2024-01-01T00:05:00Z"),
+        value: 1,
+        unit: "bpm",
+      });
+      inserted();
+      await committed;
+    });
+    await insertedRow;
+    // The range check cannot see the uncommitted row: the request COPYs and waits on its key.
+    const ingest = ingestStream(t.db, u.userId, bodyOf(heartRatePayload(10)), { maxBodyBytes: 1e6 });
+    await lockWaitOf("copy measurement");
+    commit();
+    await writer;
+    const result = await ingest;
+    expect(result.counts.measurement).toEqual({ inserted: 9, updated: 1, unchanged: 0 });
+    const rows = await t.db.select().from(measurements).where(eq(measurements.userId, u.userId));
+    expect(rows).toHaveLength(10);
+    expect(rows.find((r) => r.measuredAt.getTime() === Date.parse("2024-01-01T00:05:00Z"))?.value).toBe(65);
   });
 });

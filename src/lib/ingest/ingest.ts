@@ -1,6 +1,8 @@
+import { sql } from "drizzle-orm";
 import { authenticateApiKey } from "@/lib/api-keys";
 import type { Db } from "@/lib/db";
-import { addCounts, CopyStage, emptyUpsertCounts, upsertBatch, type UpsertCounts } from "@/lib/normalize/upsert";
+import { addCounts, CopyStage, emptyUpsertCounts, MeasurementSegments, upsertBatch, type Segment, type UpsertCounts } from "@/lib/normalize/upsert";
+import type { MeasurementRow, NormalizedBatch, TableCounts } from "@/lib/normalize/types";
 import { Collector, IngestLimitError, type BridgeProvider } from "./collector";
 import type { Refusal } from "./plausibility";
 import { recomputeDaily } from "./daily";
@@ -19,7 +21,9 @@ import { reconcileQuietly } from "@/lib/reconcile/store";
  * content type (415) → declared length (413) → `tz` (400) → streamed body: size (413), syntax (400
  * with byte position), shape (422). The body is parsed as a stream and written in flushes of
  * `flushRows` rows inside ONE transaction, opened only once the first flush is due: the request
- * lands whole or not at all, and memory holds one flush, not the body.
+ * lands whole or not at all, and memory holds one flush, not the body. On PostgreSQL measurements
+ * leave the flush as COPY text at once and are written a segment at a time (CopyStage): memory then
+ * holds two segments of text, off the V8 heap.
  */
 
 export type IngestOptions = {
@@ -62,11 +66,17 @@ export class IngestHttpError extends Error {
 }
 
 /**
- * Rows per flush. With COPY staging a flush costs three short statements, so 10 000 rows make that
- * overhead vanish; larger flushes bought no CPU and cost memory (rows that live until their flush
- * survive V8's young generation: 20 000 grew the heap about twice as much as 5 000). Two are held at most.
+ * Rows per flush (on PostgreSQL, rows other than measurements, which go by SINK_ROWS). Larger flushes
+ * bought no CPU and cost memory (rows that live until their flush survive V8's young generation:
+ * 20 000 grew the heap about twice as much as 5 000). Two are held at most.
  */
 const DEFAULT_FLUSH_ROWS = 10_000;
+/**
+ * PostgreSQL: measurements move from the Collector to COPY text every this many rows
+ * (MeasurementSegments.take) rather than at the flush. Row objects that live across two scavenges are promoted, and with
+ * 10 000-row flushes the old generation grew to twice the body before a full GC on a first large request.
+ */
+const SINK_ROWS = 256;
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
@@ -141,6 +151,16 @@ export async function handleIngest(db: Db, request: Request, opts: IngestOptions
   }
 }
 
+function addTableCounts(a: TableCounts, b: TableCounts): void {
+  a.inserted += b.inserted;
+  a.updated += b.updated;
+  a.unchanged += b.unchanged;
+}
+
+const accountGone = () => new IngestHttpError(410, "The account no longer exists; nothing was written.");
+
+const rowsOf = (result: unknown) => (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows);
+
 const tooLarge = (max: number) =>
   new IngestHttpError(413, `The body exceeds the limit of ${max} bytes; split the export (e.g. HAE "Batch Requests").`, {
     limit_bytes: max,
@@ -176,7 +196,7 @@ export async function ingestStream(
 
   /** Reads until a flush is due or the body ends. */
   const pump = async () => {
-    while (out.pending < flushRows) {
+    while (out.pending < flushRows && !sealedQueue.length) {
       let next: IteratorResult<Uint8Array>;
       try {
         next = await chunks.next();
@@ -192,31 +212,86 @@ export async function ingestStream(
       if (bytes > opts.maxBodyBytes) throw tooLarge(opts.maxBodyBytes);
       checkBudget();
       reader.write(next.value);
+      // A body that is already in memory (or arrives faster than we parse) resolves every read as a
+      // microtask: yield to the event loop after each chunk, so the flush being written (COPY
+      // data, the socket's drain) keeps moving while this one is parsed.
+      if (writes) await new Promise<void>((resolve) => setImmediate(resolve));
     }
   };
+  /** Flushes in flight (the pump yields between chunks only then: nothing to keep moving otherwise). */
+  let writes = 0;
+  /** Segments the Collector's sink filled (PostgreSQL), to be written at the next flush. */
+  const sealedQueue: Segment[] = [];
+  /** Measurements the sink could not take (no local day yet), for the next flush's upsertBatch. */
+  const leftover: MeasurementRow[] = [];
+  // From the first row on, even before the transaction opens: rows held longer (a first flush of
+  // 10 000) survive scavenges, and V8 then pretenures their allocation sites for the whole process.
+  const segments = CopyStage.supported(db) ? new MeasurementSegments() : null;
+  if (segments)
+    out.sinkMeasurements((rows) => {
+      const { sealed, rest } = segments.take(userId, rows);
+      sealedQueue.push(...sealed);
+      leftover.push(...rest);
+    }, SINK_ROWS);
 
   const counts = emptyUpsertCounts();
   try {
     await pump();
     await db.transaction(async (tx) => {
-      // The next flush is parsed while the database writes the previous one (at most two in memory).
+      // The user row, locked FOR KEY SHARE (the lock a foreign key check takes) until the request
+      // commits: an account deleted meanwhile waits for it (and then takes these rows with it,
+      // drizzle/0008_measurement_user_triggers.sql); one deleted before is refused here, cleanly.
+      const [user] = rowsOf(await tx.execute(sql`SELECT 1 AS ok FROM "user" WHERE id = ${userId}::uuid FOR KEY SHARE`));
+      if (!user) throw accountGone();
+      // Statements run one after the other on the transaction's connection, while the next flush
+      // is parsed. PostgreSQL: measurements leave the flush at once as COPY text (MeasurementSegments.take),
+      // written a segment at a time, at most one segment in flight while the next fills; flushes
+      // with other rows (workouts, sleep, raw) wait for the previous flush as before, so at most two
+      // are in memory. PGlite: unnest upserts, one flush at a time. The Collector keeps one
+      // measurement per natural key per flush (the last), so no second dedupe.
       let writing = Promise.resolve();
+      let segmentWritten: Promise<void> = Promise.resolve();
       const written = new WrittenRecords();
-      // PostgreSQL: flushes go in through COPY and a set-wise merge (CopyStage); PGlite: unnest upserts.
-      // The Collector keeps one measurement per natural key per flush (the last), so no second dedupe.
       const stage = CopyStage.of(tx, { distinct: ["measurement"] });
-      const write = (batch: ReturnType<Collector["drain"]>) => {
-        written.add(batch);
-        return (writing = writing.then(async () => void addCounts(counts, await upsertBatch(tx, userId, batch, stage))));
+      const enqueue = (work: () => Promise<void>) => {
+        writes++;
+        writing = writing.then(work).finally(() => writes--);
+        writing.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
       };
-      write(out.drain());
+      const writeSegments = (segments: Segment[]) =>
+        enqueue(async () => {
+          for (const seg of segments) addTableCounts(counts.measurement, await stage!.writeSegment(seg));
+        });
+      /** Queues a flush; resolves when the caller may parse the next one. */
+      const write = async (batch: NormalizedBatch) => {
+        written.add(batch);
+        if (!stage || !segments) {
+          enqueue(async () => void addCounts(counts, await upsertBatch(tx, userId, batch)));
+          return writing;
+        }
+        const taken = segments.take(userId, batch.measurements);
+        const sealed = [...sealedQueue.splice(0), ...taken.sealed];
+        const rest = [...leftover.splice(0), ...taken.rest];
+        batch.measurements = rest;
+        const rows = batch.activities.length + batch.sleepSessions.length + batch.dailySummaries.length + rest.length + batch.raw.length;
+        if (rows) enqueue(async () => void addCounts(counts, await upsertBatch(tx, userId, batch, stage)));
+        if (sealed.length) {
+          const previous = segmentWritten;
+          writeSegments(sealed);
+          segmentWritten = writing;
+          await previous;
+        }
+        if (rows) await writing;
+      };
       try {
+        await write(out.drain());
         while (!format) {
           await pump();
-          await writing;
           checkBudget();
-          write(out.drain());
+          await write(out.drain());
         }
+        const last = segments?.seal();
+        if (last) writeSegments([last]);
         await writing;
         checkBudget();
       } catch (err) {

@@ -38,6 +38,26 @@ describe("time zones", () => {
     expect(zoneOffsetMinutes("UTC", new Date())).toBe(0);
   });
 
+  it("reads Health Auto Export's own form by hand exactly as the general pattern does, invalid values included", () => {
+    // A leading space skips the hand-written path (it wants exactly 25 characters); trim() gives the pattern the same text.
+    for (const s of [
+      "2024-01-02 07:00:00 -0800",
+      "2024-02-29 23:59:60 +1400",
+      "0001-01-01 00:00:00 +0000",
+      "2023-02-29 07:00:00 +0100", // no such day
+      "2024-13-01 07:00:00 +0100",
+      "2024-01-02 24:00:00 +0100",
+      "2024-01-02 07:00:00 +1500", // no such offset
+      "2024-01-02 07:00:00 +0160",
+      "2024-01-02 07:0x:00 +0100",
+      "2024-01-02T07:00:00 +0100", // ISO's T: the pattern's
+    ]) {
+      const fast = parseBridgeDate(s);
+      expect({ ...fast, at: fast?.at.toISOString() }, s).toEqual({ ...parseBridgeDate(` ${s}`), at: parseBridgeDate(` ${s}`)?.at.toISOString() });
+    }
+    expect(parseBridgeDate("2024-01-02 07:00:00 -0800")).toEqual({ at: new Date("2024-01-02T15:00:00Z"), offsetMinutes: -480, localDate: "2024-01-02", dateOnly: false });
+  });
+
   it("validates zone names", () => {
     expect(isTimeZone("Europe/Berlin")).toBe(true);
     expect(isTimeZone("Mars/Olympus")).toBe(false);

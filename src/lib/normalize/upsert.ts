@@ -119,8 +119,11 @@ async function placeInHomeZone(db: DbOrTx, userId: string, rows: MeasurementRow[
 type Plan = {
   spec: Spec;
   columns: Array<{ key: string; column: PgColumn; sqlType: string; jsonEmpty: boolean }>;
-  /** The upsert of the rows `source` yields (one column per entry of `columns`, in order). */
-  statement: (source: SQL, userId: string) => SQL;
+  /**
+   * The upsert of the rows `source` yields (one column per entry of `columns`, in order);
+   * `skipEqual`: leave out rows equal to a stored one before ON CONFLICT sees (and locks) them.
+   */
+  statement: (source: SQL, userId: string, skipEqual?: boolean) => SQL;
   /** `FROM unnest(<one array literal per column>)`. */
   unnest: (arrays: string[]) => SQL;
 };
@@ -144,6 +147,8 @@ function planFor(table: UpsertTable): Plan {
   const tableName = sql.raw(`"${getTableName(spec.table)}"`);
   const target = [all.userId, ...spec.key.map((k) => all[k])];
   const data = columns.filter((c) => !spec.key.includes(c.key));
+  if (table === "measurement" && columns.map((c) => c.key).join() !== MEASUREMENT_COLUMNS.join())
+    throw new Error(`measurementLine writes ${MEASUREMENT_COLUMNS.join()}, the table has ${columns.map((c) => c.key).join()}`);
 
   const excluded = (c: PgColumn) => sql.raw(`excluded."${c.name}"`);
   const current = (c: PgColumn) => sql.raw(`"${getTableName(spec.table)}"."${c.name}"`);
@@ -167,10 +172,23 @@ function planFor(table: UpsertTable): Plan {
       arrays.map((a, i) => sql`${a}::${sql.raw(columns[i].sqlType)}[]`),
       sql`, `,
     )})`;
-  const statement = (source: SQL, userId: string) => sql`
+  // Stored rows equal to the incoming ones, found by a probe of the natural key's unique index per
+  // row (LATERAL … LIMIT 1 keeps it a nested loop whatever the statistics say); see CopyStage.
+  const probe = (m: PgColumn) => sql.raw(`m."${m.name}"`);
+  const incoming = (c: PgColumn) => sql.raw(`u."${c.name}"`);
+  const keyMatch = spec.key.map((k) => all[k]).map((c) => (c.notNull ? sql`${probe(c)} = ${incoming(c)}` : sql`${probe(c)} IS NOT DISTINCT FROM ${incoming(c)}`));
+  const equalStored = (userId: string) => sql`
+      LEFT JOIN LATERAL (
+        SELECT 1 AS hit FROM ${tableName} AS m
+        WHERE m."user_id" = ${userId}::uuid AND ${sql.join(keyMatch, sql` AND `)}
+          AND (${sql.join(data.map((c) => probe(c.column)), sql`, `)}) IS NOT DISTINCT FROM (${sql.join(data.map((c) => incoming(c.column)), sql`, `)})
+        LIMIT 1
+      ) AS same ON true
+      WHERE same.hit IS NULL`;
+  const statement = (source: SQL, userId: string, skipEqual = false) => sql`
     WITH written AS (
       INSERT INTO ${tableName} ("user_id", ${sql.join(columns.map((c) => name(c.column)), sql`, `)})
-      SELECT ${userId}::uuid, u.* FROM ${source} AS u
+      SELECT ${userId}::uuid, u.* FROM ${source} AS u${skipEqual ? equalStored(userId) : sql``}
       ON CONFLICT (${sql.join(target.map(name), sql`, `)}) DO UPDATE SET ${sql.join(sets, sql`, `)}
       WHERE (${sql.join(before, sql`, `)}) IS DISTINCT FROM (${sql.join(after, sql`, `)})
       RETURNING (xmax = 0) AS inserted
@@ -227,24 +245,131 @@ function addWritten(counts: TableCounts, rows: number, result: unknown): void {
 type CopyClient = { unsafe(query: string): { writable(): Promise<NodeJS.WritableStream> } };
 
 /**
- * Bulk upserts for one PostgreSQL transaction (issue 17): the rows travel as `COPY … FROM STDIN`
- * text into a temporary table (no WAL, no index, no constraint: COPY's own cost) and are merged
- * with the same `INSERT … SELECT … ON CONFLICT DO UPDATE … WHERE <changed>` as `upsertRows`, so
- * the semantics and counts are identical; only the way in differs — no array literals to build,
- * no statement text to parse, no bind parameter megabytes. The temp table lives until the
- * transaction ends (ON COMMIT DROP), so a pooled connection carries nothing over.
+ * Savepoints one transaction may spend on direct COPYs. Beyond PostgreSQL's per-backend cache of 64
+ * subtransactions, every other session's snapshot "overflows" and visibility checks go through
+ * pg_subtrans; later segments take the staged merge instead (same result, more PostgreSQL CPU).
+ */
+const MAX_DIRECT_COPIES = 48;
+
+/**
+ * Measurements per segment (one COPY). Large, because each costs a few statements; cheap in memory,
+ * because a segment is COPY text in Buffers (about 150 bytes a row), never row objects.
+ */
+export const SEGMENT_ROWS = 25_000;
+
+/**
+ * Buffers of COPY text, reused. A segment lives long enough for V8 to promote the Buffer objects
+ * holding its text, and their memory came back only at the next full GC, which a request that
+ * allocates little may never reach: a year of heart rate left ~40 MB of written segments waiting.
+ * Reused chunks keep that memory at what is in flight (a few segments).
+ */
+const CHUNK_BYTES_POOLED = 128 * 1024;
+const POOL_MAX = 128;
+const pool: Buffer[] = [];
+
+/**
+ * COPY text gathered into Buffers: off the V8 heap, so the GC never copies or promotes it. Callers
+ * add a few hundred lines at a time as one string, so the string (a tree of concatenations until
+ * written) dies young too.
+ */
+class CopyText {
+  private chunks: Buffer[] = [];
+  private owned: Buffer[] = [];
+  private current: Buffer | null = null;
+  private used = 0;
+
+  add(text: string): void {
+    if (!text) return;
+    const bytes = Buffer.byteLength(text);
+    if (bytes > CHUNK_BYTES_POOLED) {
+      this.cut();
+      this.chunks.push(Buffer.from(text));
+      return;
+    }
+    if (!this.current || this.used + bytes > CHUNK_BYTES_POOLED) {
+      this.cut();
+      this.current = pool.pop() ?? Buffer.allocUnsafeSlow(CHUNK_BYTES_POOLED);
+      this.owned.push(this.current);
+    }
+    this.used += this.current.write(text, this.used);
+  }
+
+  finish(): Buffer[] {
+    this.cut();
+    return this.chunks;
+  }
+
+  /** Hands the chunks back for reuse; only once nothing can still read them (the COPY has ended). */
+  release(): void {
+    for (const b of this.owned) if (pool.length < POOL_MAX) pool.push(b);
+    this.owned = [];
+    this.chunks = [];
+  }
+
+  private cut(): void {
+    if (this.current && this.used) this.chunks.push(this.current.subarray(0, this.used));
+    this.current = null;
+    this.used = 0;
+  }
+}
+
+type Range = { provider: string; type: string; lo: number; hi: number };
+
+/** Measurements of one user buffered for one COPY, distinct by natural key. */
+export class Segment {
+  readonly text = new CopyText();
+  rows = 0;
+  /** Time range per provider, type and source. */
+  readonly ranges = new Map<string, Range>();
+  readonly dates = new Set<string>();
+
+  constructor(readonly userId: string) {}
+}
+
+function rangesOf(rows: MeasurementRow[]): Map<string, Range> {
+  const ranges = new Map<string, Range>();
+  let last: MeasurementRow | undefined;
+  let range: Range | undefined;
+  for (const r of rows) {
+    const t = r.measuredAt.getTime();
+    // Points come metric by metric: the previous row's range is almost always this one's.
+    if (!last || !range || last.provider !== r.provider || last.type !== r.type || last.source !== r.source) {
+      const k = `${r.provider}\u0000${r.type}\u0000${r.source ?? ""}`;
+      range = ranges.get(k);
+      if (!range) ranges.set(k, (range = { provider: r.provider, type: r.type, lo: t, hi: t }));
+    }
+    if (t < range.lo) range.lo = t;
+    if (t > range.hi) range.hi = t;
+    last = r;
+  }
+  return ranges;
+}
+
+/**
+ * Bulk writes for one PostgreSQL transaction (issue 17).
  *
- * PGlite has no COPY FROM STDIN: `CopyStage.of` answers null there and the caller keeps
- * `upsertRows` (correct, slower; PGlite serves one household).
+ * Measurements of a bridge body are gathered as COPY text into segments (MeasurementSegments),
+ * each written by `writeSegment` one of two ways:
  *
- * The referential guarantee is still measurement's foreign key to user, checked per inserted row
- * (a re-send inserts nothing, so pays nothing). Measured on a year of minute heart rate it is about
- * a fifth of the merge's PostgreSQL CPU for a new body; COPY into the same table pays it as well.
- * The cheaper form — no FK, the user row locked FOR KEY SHARE once per request in every writer, and
- * a trigger for ON DELETE CASCADE — is a schema change this change does not make (issue 17).
+ * - **Direct COPY**, when the user has no stored row of the segment's providers and types in its
+ *   time ranges (one index probe per type): `COPY measurement FROM STDIN`, COPY's own cost, every
+ *   row inserted. Inside a savepoint: if a concurrent writer inserted one of the keys meanwhile, the
+ *   unique violation rolls back to it and the segment takes the merge.
+ * - **Staged merge**: the same text is COPYed into a temporary table (no WAL, no index) and merged
+ *   with the same `INSERT … SELECT … ON CONFLICT DO UPDATE … WHERE <changed>` as `upsertRows`, so
+ *   semantics and counts are identical. Measurements equal to a stored row are left out first by a
+ *   per-row probe of the unique index (LATERAL … LIMIT 1: a nested loop whatever the statistics
+ *   say): ON CONFLICT would lock each of them (a WAL record per row) before its WHERE finds nothing
+ *   to change — most of a re-send's cost. Other tables (`upsert`) always take this way.
+ *
+ * The temp tables live until the transaction ends (ON COMMIT DROP). PGlite has no COPY FROM STDIN:
+ * `CopyStage.of` answers null there and the caller keeps `upsertRows` (correct, slower; PGlite
+ * serves one household). The referential guarantee user_id → user is kept by statement-level
+ * triggers (once per COPY or merge, not per row; drizzle/0008_measurement_user_triggers.sql).
  */
 export class CopyStage {
   private readonly staged = new Set<UpsertTable>();
+  private directCopies = 0;
 
   private constructor(
     private readonly db: DbOrTx,
@@ -252,55 +377,256 @@ export class CopyStage {
     private readonly distinct: ReadonlySet<UpsertTable>,
   ) {}
 
+  /** True when `db` runs on postgres.js (so a transaction of it has a stage). */
+  static supported(db: DbOrTx): boolean {
+    // drizzle keeps the postgres.js connection on its session (not a public API).
+    const client = (db as unknown as { session?: { client?: Partial<CopyClient> } }).session?.client;
+    return typeof client?.unsafe === "function" && !("query" in client);
+  }
+
   /**
    * A stage for `tx` when it runs on postgres.js, else null. `distinct`: tables whose rows the
    * caller already keeps one per natural key (the ingest Collector does for measurements), so the
    * per-row dedupe is skipped — it cost a quarter of Node's time on a year of heart rate.
    */
   static of(tx: DbOrTx, opts: { distinct?: UpsertTable[] } = {}): CopyStage | null {
-    // drizzle keeps the transaction's postgres.js connection on its session (not a public API).
-    const client = (tx as unknown as { session?: { client?: Partial<CopyClient> } }).session?.client;
-    if (typeof client?.unsafe !== "function" || "query" in client) return null;
-    return new CopyStage(tx, client as CopyClient, new Set(opts.distinct));
+    if (!CopyStage.supported(tx)) return null;
+    const client = (tx as unknown as { session: { client: CopyClient } }).session.client;
+    return new CopyStage(tx, client, new Set(opts.distinct));
+  }
+
+  /** Writes a segment (direct COPY, else the staged merge) and marks its days for the reconciled record. */
+  async writeSegment(seg: Segment): Promise<TableCounts> {
+    const plan = planFor("measurement");
+    const chunks = seg.text.finish();
+    let counts: TableCounts | null = null;
+    if (this.directCopies < MAX_DIRECT_COPIES && !(await this.stored(seg))) counts = await this.copyDirect(plan, chunks, seg.rows);
+    counts ??= await this.merge(plan, "measurement", seg.userId, chunks, seg.rows);
+    seg.text.release();
+    await markDirty(this.db, seg.userId, seg.dates);
+    return counts;
   }
 
   async upsert(table: UpsertTable, userId: string, rows: Record<string, unknown>[]): Promise<TableCounts> {
     const plan = planFor(table);
     const unique = this.distinct.has(table) ? rows : dedupe(rows, plan.spec.key);
+    const text = new CopyText();
+    const line = lineOf(plan);
+    const prefix = `${userId}\t`;
+    let piece = "";
+    for (const row of unique) {
+      piece += prefix + line(row);
+      if (piece.length >= 1 << 16) {
+        text.add(piece);
+        piece = "";
+      }
+    }
+    text.add(piece);
+    const counts = await this.merge(plan, table, userId, text.finish(), unique.length);
+    text.release();
+    return counts;
+  }
+
+  private async merge(plan: Plan, table: UpsertTable, userId: string, chunks: Buffer[], rows: number): Promise<TableCounts> {
     const stage = `stage_${table}`;
     if (!this.staged.has(table)) {
-      const names = plan.columns.map((c) => `"${c.column.name}"`).join(", ");
+      const names = ["user_id", ...plan.columns.map((c) => c.column.name)].map((n) => `"${n}"`).join(", ");
       await this.db.execute(
         sql.raw(`CREATE TEMP TABLE ${stage} ON COMMIT DROP AS SELECT ${names} FROM "${getTableName(plan.spec.table)}" WITH NO DATA`),
       );
       this.staged.add(table);
     } else await this.db.execute(sql.raw(`TRUNCATE ${stage}`));
-    await copyInto(await this.client.unsafe(`COPY ${stage} FROM STDIN`).writable(), plan, unique);
+    await copyChunks(this.client, `COPY ${stage} FROM STDIN`, chunks);
     const counts = zeroCounts();
-    addWritten(counts, unique.length, await this.db.execute(plan.statement(sql.raw(stage), userId)));
+    // The stage's own user_id (the same argument) is left out: user_id always comes from `userId`.
+    const source = sql.raw(`(SELECT ${plan.columns.map((c) => `"${c.column.name}"`).join(", ")} FROM ${stage})`);
+    addWritten(counts, rows, await this.db.execute(plan.statement(source, userId, table === "measurement")));
     return counts;
+  }
+
+  /** True when the user has a stored measurement in one of the segment's ranges (any source). */
+  private async stored(seg: Segment): Promise<boolean> {
+    const list = [...seg.ranges.values()];
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const [{ stored }] = rowsOf<{ stored: boolean }>(
+      await this.db.execute(sql`
+        SELECT EXISTS (
+          SELECT 1 FROM unnest(${toPgArray(list.map((r) => r.provider))}::text[], ${toPgArray(list.map((r) => r.type))}::text[],
+                               ${toPgArray(list.map((r) => iso(r.lo)))}::timestamptz[], ${toPgArray(list.map((r) => iso(r.hi)))}::timestamptz[])
+                 AS r(provider, type, lo, hi)
+          WHERE EXISTS (SELECT 1 FROM measurement m WHERE m.user_id = ${seg.userId}::uuid AND m.type = r.type
+                          AND m.measured_at BETWEEN r.lo AND r.hi AND m.provider = r.provider)) AS stored`),
+    );
+    return stored;
+  }
+
+  /** COPY straight into measurement; null when a concurrent writer's row made it fail (rolled back). */
+  private async copyDirect(plan: Plan, chunks: Buffer[], rows: number): Promise<TableCounts | null> {
+    this.directCopies++;
+    await this.db.execute(sql.raw(`SAVEPOINT copy_direct`));
+    try {
+      const names = ["user_id", ...plan.columns.map((c) => c.column.name)].map((n) => `"${n}"`).join(", ");
+      await copyChunks(this.client, `COPY measurement (${names}) FROM STDIN`, chunks);
+    } catch (err) {
+      if ((err as { code?: string }).code !== "23505") throw err; // unique_violation: a concurrent writer got there first
+      await this.db.execute(sql.raw(`ROLLBACK TO SAVEPOINT copy_direct`));
+      await this.db.execute(sql.raw(`RELEASE SAVEPOINT copy_direct`));
+      return null;
+    }
+    await this.db.execute(sql.raw(`RELEASE SAVEPOINT copy_direct`));
+    return { inserted: rows, updated: 0, unchanged: 0 };
   }
 }
 
-/** Streams `rows` as COPY text (tab-separated, `\N` for null) in pieces of about 256 KB. */
-async function copyInto(writable: NodeJS.WritableStream, plan: Plan, rows: Record<string, unknown>[]): Promise<void> {
+/**
+ * Measurements of a request gathered into segments of COPY text (see CopyStage): needs no
+ * connection, so it can take rows before the request's transaction opens.
+ */
+export class MeasurementSegments {
+  private segment: Segment | null = null;
+
+  /**
+   * Takes `rows` (distinct by natural key) into the open segment as COPY text, so the caller can
+   * drop them; answers the segments now due for `writeSegment` (full, or closed because these rows
+   * may repeat a key of it) and the rows it left to the caller (no local day yet: upsertBatch
+   * places them in the home zone).
+   */
+  take(userId: string, rows: MeasurementRow[]): { sealed: Segment[]; rest: MeasurementRow[] } {
+    const rest = rows.filter((r) => !r.localDate);
+    const taken = rest.length ? rows.filter((r) => r.localDate) : rows;
+    const sealed: Segment[] = [];
+    if (!taken.length) return { sealed, rest };
+    const ranges = rangesOf(taken);
+    let seg = this.segment;
+    if (seg && (seg.userId !== userId || overlapping(seg.ranges, ranges))) {
+      sealed.push(seg);
+      seg = null;
+    }
+    seg ??= new Segment(userId);
+    const prefix = `${userId}\t`;
+    let text = "";
+    for (const r of taken) {
+      text += prefix + measurementLine(r);
+      if (text.length >= 1 << 16) {
+        seg.text.add(text);
+        text = "";
+      }
+    }
+    seg.text.add(text);
+    seg.rows += taken.length;
+    for (const [k, r] of ranges) {
+      const s = seg.ranges.get(k);
+      if (!s) seg.ranges.set(k, r);
+      else {
+        s.lo = Math.min(s.lo, r.lo);
+        s.hi = Math.max(s.hi, r.hi);
+      }
+    }
+    for (const d of datesOf({ measurements: taken })) seg.dates.add(d);
+    if (seg.rows >= SEGMENT_ROWS) {
+      sealed.push(seg);
+      seg = null;
+    }
+    this.segment = seg;
+    return { sealed, rest };
+  }
+
+  /** The open segment, closed (null when empty): write it before reading what the request wrote. */
+  seal(): Segment | null {
+    const seg = this.segment;
+    this.segment = null;
+    return seg;
+  }
+}
+
+function overlapping(a: Map<string, Range>, b: Map<string, Range>): boolean {
+  for (const [k, r] of b) {
+    const s = a.get(k);
+    if (s && r.lo <= s.hi && r.hi >= s.lo) return true;
+  }
+  return false;
+}
+
+function rowsOf<T>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as T[];
+}
+
+/**
+ * Runs `COPY … FROM STDIN` with `chunks` as its data, minding backpressure. postgres.js reports an
+ * error the server raises after the data has ended (a unique violation found while the last rows are
+ * inserted, say) only by rejecting the query's promise — which already resolved with the stream —
+ * and never ends the stream; so the rejection is taken over here (an internal of postgres.js 3.4)
+ * rather than waiting forever.
+ */
+async function copyChunks(client: CopyClient, statement: string, chunks: Buffer[]): Promise<void> {
+  const query = client.unsafe(statement) as ReturnType<CopyClient["unsafe"]> & { reject?: (err: unknown) => void };
+  const writable = await query.writable();
   const done = new Promise<void>((resolve, reject) => {
     writable.on("finish", resolve);
     writable.on("error", reject);
+    query.reject = reject;
   });
+  for (const chunk of chunks) if (!writable.write(chunk)) await Promise.race([new Promise((r) => writable.once("drain", r)), done]);
+  writable.end();
+  await done;
+}
+
+/** The COPY line (without user_id) of a row of `plan`'s table. */
+const lineOf = (plan: Plan): ((row: Record<string, unknown>) => string) =>
+  plan.spec.table === measurements ? (row) => measurementLine(row as MeasurementRow) : genericLine(plan);
+
+const genericLine = (plan: Plan) => {
   const columns = plan.columns;
   const last = columns.length - 1;
-  let buf = "";
-  for (const row of rows) {
-    for (let i = 0; i < last; i++) buf += copyField(row[columns[i].key], columns[i].sqlType, columns[i].jsonEmpty) + "\t";
-    buf += copyField(row[columns[last].key], columns[last].sqlType, columns[last].jsonEmpty) + "\n";
-    if (buf.length >= 1 << 18) {
-      if (!writable.write(buf)) await new Promise((r) => writable.once("drain", r));
-      buf = "";
-    }
+  return (row: Record<string, unknown>) => {
+    let out = "";
+    for (let i = 0; i < last; i++) out += copyField(row[columns[i].key], columns[i].sqlType, columns[i].jsonEmpty) + "\t";
+    return out + copyField(row[columns[last].key], columns[last].sqlType, columns[last].jsonEmpty) + "\n";
+  };
+};
+
+/** Short texts that repeat row after row (type, unit, source): escaped once. */
+const escapedText = new Map<string, string>();
+function copyText(text: string): string {
+  let out = escapedText.get(text);
+  if (out === undefined) {
+    out = COPY_SPECIAL.test(text) ? text.replace(/[\\\t\n\r]/g, (ch) => COPY_ESCAPES[ch]) : text;
+    if (text.length <= 64 && escapedText.size < 1000) escapedText.set(text, out);
   }
-  writable.end(buf);
-  await done;
+  return out;
+}
+
+/** The columns `measurementLine` writes, in order (planFor checks them against the table). */
+const MEASUREMENT_COLUMNS = ["provider", "type", "measuredAt", "endAt", "localDate", "utcOffsetMinutes", "value", "unit", "source", "raw"];
+
+/**
+ * One measurement as a COPY line, columns in `planFor("measurement").columns` order (the hot path
+ * of a bridge body: written out by hand, no per-field type dispatch).
+ */
+function measurementLine(m: MeasurementRow): string {
+  const nul = "\\N";
+  return (
+    copyText(m.provider) +
+    "\t" +
+    copyText(m.type) +
+    "\t" +
+    m.measuredAt.toISOString() +
+    "\t" +
+    (m.endAt ? m.endAt.toISOString() : nul) +
+    "\t" +
+    (m.localDate ?? nul) +
+    "\t" +
+    (m.utcOffsetMinutes ?? nul) +
+    "\t" +
+    m.value +
+    "\t" +
+    copyText(m.unit) +
+    "\t" +
+    (m.source == null ? nul : copyText(m.source)) +
+    "\t" +
+    (m.raw == null ? nul : copyField(m.raw, "jsonb", false)) +
+    "\n"
+  );
 }
 
 const COPY_SPECIAL = /[\\\t\n\r]/;
