@@ -418,11 +418,14 @@ describe.each(engines)("connections against the simulator ($name)", ({ name, ope
       let release!: () => void;
       const released = new Promise<void>((resolve) => (release = resolve));
       let runOutcome: unknown = "pending";
+      let rowLocked!: () => void;
+      const locked = new Promise<void>((resolve) => (rowLocked = resolve));
       // The "sync run": locks the activity row, waits until the disconnect is blocked on it, then
       // updates its own sync_run row (locked by the disconnect's cascade) — a cycle.
       const runTx = runner.db
         .transaction(async (tx) => {
           await tx.execute(sql`UPDATE activity SET type = 'ride' WHERE user_id = ${userId} AND external_id = 'deadlock'`);
+          rowLocked();
           await released;
           await tx.execute(sql`UPDATE sync_run SET fetched = fetched + 1 WHERE id = ${run.id}`);
         })
@@ -434,6 +437,9 @@ describe.each(engines)("connections against the simulator ($name)", ({ name, ope
           ),
         )[0].n;
 
+      // Only once the run holds the row: started before it (a loaded machine), the disconnect would
+      // delete the row unblocked and the run would wait for a release that never comes.
+      await Promise.race([locked, runTx]);
       const disconnecting = disconnect(t.db, userId, "strava", { deleteData: true });
       await expect.poll(blockedOnLock, { timeout: 30_000 }).toBeGreaterThan(0);
       release();
