@@ -17,12 +17,11 @@ const localDay = (p: Point) => {
 };
 
 /**
- * Starts the connection from the card (or, connected, from the connect URL the notice's
- * "Reconnect" means) and approves on Google's consent page, unticking `untick`.
+ * Starts the connection from the card (or, connected, from its Reconnect link) and approves on
+ * Google's consent page, unticking `untick`.
  */
 async function connect(page: Page, account: string, untick: RegExp[] = [], again = false) {
-  if (again) await page.goto("/api/oauth/connect?provider=google_health");
-  else await card(page, "google_health").getByRole("link", { name: `Connect ${NAME}` }).click();
+  await card(page, "google_health").getByRole("link", { name: `${again ? "Reconnect" : "Connect"} ${NAME}` }).click();
   await expect(page).toHaveURL(/accounts\.google\.com\/o\/oauth2\/v2\/auth/);
   await page.getByLabel("Account").fill(account);
   for (const scope of untick) await page.getByRole("checkbox", { name: scope }).uncheck();
@@ -54,9 +53,11 @@ test("a partial grant (sleep unticked on Google's consent page) is shown on the 
   await page.goto("/dashboard/activities");
   await expect(history(page).getByRole("listitem").first()).toContainText(NAME);
 
-  // Reconnecting with every box ticked clears the notice and the next sync reads the nights.
+  // Reconnecting from the card with every box ticked clears the notice (and the link) and the next sync reads the nights.
+  await page.goto("/dashboard/settings");
   await connect(page, account, [], true);
   await expect(gh.getByTestId("connection-notice")).toHaveCount(0);
+  await expect(gh.getByRole("link", { name: `Reconnect ${NAME}` })).toHaveCount(0);
   await expect(lastRun(page)).toContainText("Last run succeeded", { timeout: 90_000 });
   await expect(async () => {
     await page.goto("/dashboard/sleep?range=7d");

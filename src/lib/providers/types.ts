@@ -233,7 +233,7 @@ type ProviderBase = {
   credentialsUrl?: string;
   /** Status notes shown on the settings card (deprecations, approval limits). */
   notice?: string;
-  /** A note about one connection, shown on its card (e.g. scopes the user did not grant). */
+  /** Something about one connection that reconnecting fixes (e.g. scopes the user did not grant): shown on its card beside a Reconnect link. */
   connectionNotice?(connection: { scopes: string[]; meta: Record<string, unknown> }): string | undefined;
   /** Data the app pulls (the sync engine); absent for push-only providers and phone bridges. */
   pull?: PullSide;

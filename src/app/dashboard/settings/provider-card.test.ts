@@ -35,4 +35,15 @@ describe("the connection card", () => {
     expect(html).toContain("3 provider notices refused or failed in the last 7 days; latest (2024-03-01 11:20 Europe/Berlin): not confirmed: activity 42 still exists at strava");
     expect(renderToStaticMarkup(createElement(ProviderCard, { provider, connection: connection(null), zone: "UTC" }))).not.toContain("webhook-issues");
   });
+
+  it("offers Reconnect beside a connection notice (scopes not granted), and no Reconnect without one", () => {
+    const render = (notice?: string) =>
+      renderToStaticMarkup(createElement(ProviderCard, { provider, connection: { ...connection(null)!, notice }, zone: "UTC" }));
+    const withNotice = render("Not granted on the consent page, so not synced: sleep. Reconnect to grant them.");
+    expect(withNotice).toContain('data-testid="connection-notice"');
+    expect(withNotice).toMatch(/<a [^>]*href="\/api\/oauth\/connect\?provider=strava"[^>]*>Reconnect Strava<\/a>/);
+    const without = render(undefined);
+    expect(without).not.toContain("Reconnect Strava");
+    expect(without).not.toContain("connection-notice");
+  });
 });

@@ -34,7 +34,7 @@ export type ProviderCardProps = {
     displayName: string | null;
     connectedAt: string;
     lastError: string | null;
-    /** About this connection (e.g. scopes the user did not grant). */
+    /** About this connection, fixed by reconnecting (e.g. scopes the user did not grant): the card offers Reconnect. */
     notice?: string;
     sync: ConnectionSyncStatus | null;
     /** Provider notices refused or failed lately (src/lib/webhooks/status.ts). */
@@ -125,7 +125,7 @@ export function ProviderCard({ provider, connection, zone }: ProviderCardProps) 
         authKind={provider.authKind}
         configured={provider.configured}
         connected={connection !== null}
-        needsReauth={connection !== null && connection.status !== "active"}
+        needsReauth={connection !== null && (connection.status !== "active" || Boolean(connection.notice))}
         canMigrateToOAuth2={connection?.authKind === "oauth1" && !!provider.oauth2Available}
       />
     </li>
