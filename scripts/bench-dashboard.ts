@@ -37,7 +37,7 @@ import { recomputeUser } from "@/lib/reconcile/store";
 import { hasRecordsSql, syncStatus } from "@/lib/sync/status";
 import { PgDialect } from "drizzle-orm/pg-core";
 import { webhookDeliveryIssues } from "@/lib/webhooks/status";
-import { dailyStepTotals, heartRateSamples, hourlyPhoneSteps, nightlySleep, overlappingWorkouts, step, throwawayDatabase } from "./bench-user";
+import { benchDatabase, dailyStepTotals, heartRateSamples, hourlyPhoneSteps, nightlySleep, overlappingWorkouts, step } from "./bench-user";
 
 const years = Number(process.env.BENCH_YEARS ?? 10);
 const hr10 = Number(process.env.BENCH_HR ?? 5_000_000);
@@ -46,10 +46,7 @@ const end = "2026-11-30";
 const now = new Date(`${end}T12:00:00Z`);
 const HEART_TRENDS: MetricId[] = ["resting_hr", "hrv_rmssd", "hrv_sdnn", "weight", "body_fat"];
 
-const reuse = process.env.BENCH_DB;
-const { db: plainDb, name, drop } = reuse
-  ? { db: null as unknown as Db, name: reuse, drop: async () => console.log(`kept database ${reuse}`) }
-  : await throwawayDatabase("hb_bench_dashboard");
+const { db: plainDb, name, kept: reuse, drop } = await benchDatabase("hb_bench_dashboard");
 const url = new URL(process.env.DATABASE_URL!);
 url.pathname = `/${name}`;
 const client = postgres(url.toString(), { max: 4, onnotice: () => {} });

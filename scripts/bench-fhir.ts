@@ -17,14 +17,13 @@
  * generation takes about a minute).
  */
 import { eq, sql } from "drizzle-orm";
-import { openPostgres } from "@/lib/db";
 import { users } from "@/lib/db/schema";
 import { DAILY_KINDS, READING_KINDS } from "@/lib/fhir/codes";
 import { dailyObservationId, dayStart, readingObservationId } from "@/lib/fhir/resources";
 import { dateBounds, MAX_COUNT, type ObservationQuery, searchWithTotal } from "@/lib/fhir/search";
 import { addDays } from "@/lib/normalize/dates";
 import { recomputeUser } from "@/lib/reconcile/store";
-import { dailyStepTotals, heartRateSamples, hourlyPhoneSteps, step, throwawayDatabase } from "./bench-user";
+import { benchDatabase, dailyStepTotals, heartRateSamples, hourlyPhoneSteps, step } from "./bench-user";
 
 const years = Number(process.env.BENCH_YEARS ?? 10);
 const hrSamples = Number(process.env.BENCH_HR ?? 5_000_000);
@@ -34,15 +33,7 @@ const end = "2026-11-30";
 const start = addDays(end, -days + 1);
 const TZ = "UTC";
 
-const reuse = process.env.BENCH_DB;
-const { db, name, drop } = reuse ? await keptDatabase(reuse) : await throwawayDatabase("hb_bench_fhir");
-
-async function keptDatabase(kept: string) {
-  const url = new URL(process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test");
-  url.pathname = `/${kept}`;
-  const { db, close } = await openPostgres(url.toString());
-  return { db, name: kept, drop: async () => { await close(); console.log(`kept database ${kept}`); } };
-}
+const { db, name, kept: reuse, drop } = await benchDatabase("hb_bench_fhir");
 
 const rowsOf = <T>(r: unknown): T[] => (Array.isArray(r) ? r : (r as { rows: T[] }).rows) as T[];
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];

@@ -32,6 +32,27 @@ export async function throwawayDatabase(prefix: string): Promise<{ db: Db; name:
   };
 }
 
+/**
+ * The bench's database: the one named by BENCH_DB (kept by an earlier run with BENCH_KEEP=1; `kept`
+ * says so, the caller finds its users instead of generating them), else a fresh throwaway one.
+ */
+export async function benchDatabase(prefix: string): Promise<{ db: Db; name: string; kept: boolean; drop: () => Promise<void> }> {
+  const reuse = process.env.BENCH_DB;
+  if (!reuse) return { ...(await throwawayDatabase(prefix)), kept: false };
+  const url = new URL(process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test");
+  url.pathname = `/${reuse}`;
+  const { db, close } = await openPostgres(url.toString());
+  return {
+    db,
+    name: reuse,
+    kept: true,
+    drop: async () => {
+      await close();
+      console.log(`kept database ${reuse}`);
+    },
+  };
+}
+
 /** Runs `run`, printing how long it took (when labelled). */
 export async function step<T>(label: string, run: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const t0 = performance.now();

@@ -8,6 +8,7 @@ import { toPgArray } from "@/lib/normalize/upsert";
 import { reconcilePending, reconcileUnless, type Reconciled } from "@/lib/reconcile/store";
 import { bucketSamples, heartRateBuckets, WORKOUT_STEPS_MS, type HeartBucket } from "./heart";
 import { displayPreferences } from "./overview";
+import { rowsOf } from "@/lib/db/rows";
 
 /** Workout history from reconciled_activity: filtered, keyset-paged newest first, and one workout in full. */
 
@@ -55,7 +56,6 @@ export async function activityPage(db: Db, userId: string, f: ActivityFilters, s
   return { rows: page, next: rows.length > size ? cursorOf(page[page.length - 1]) : null };
 }
 
-const rowsOf = <T>(r: unknown): T[] => (Array.isArray(r) ? r : (r as { rows: T[] }).rows) as T[];
 
 /**
  * The types and providers the filters offer. Each is a skip scan: one index probe per distinct

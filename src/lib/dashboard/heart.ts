@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Db } from "@/lib/db";
 import type { ProviderId } from "@/lib/providers/ids";
 import { userRankings } from "@/lib/reconcile/store";
+import { rowsOf } from "@/lib/db/rows";
 
 /**
  * Heart rate over a range, aggregated in SQL into at most ~MAX_BUCKETS min/avg/max buckets, so
@@ -31,7 +32,7 @@ export async function heartRateBuckets(db: Db, userId: string, range: { fromMs: 
     WHERE user_id = ${userId}::uuid AND type = 'heart_rate'
       AND measured_at >= ${new Date(range.fromMs).toISOString()}::timestamptz AND measured_at < ${new Date(range.toMs).toISOString()}::timestamptz
     GROUP BY 1, 2, 3`);
-  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Array<{ b: number; provider: ProviderId; source: string | null; min: number; avg: number; max: number; n: number }>;
+  const rows = rowsOf<{ b: number; provider: ProviderId; source: string | null; min: number; avg: number; max: number; n: number }>(result);
   const rank = (await userRankings(db, userId))("resting_hr");
   const best = new Map<number, (typeof rows)[number]>();
   for (const r of rows) {

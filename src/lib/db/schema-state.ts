@@ -3,6 +3,7 @@ import path from "node:path";
 import { sql } from "drizzle-orm";
 import type { Db } from "./index";
 import { migrationsFolder } from "./index";
+import { rowsOf } from "@/lib/db/rows";
 
 /**
  * Is the database's schema the one this build expects? PostgreSQL is migrated by the operator
@@ -23,8 +24,6 @@ function expectedMigrations(): number[] {
   return journal;
 }
 
-const rowsOf = (result: unknown): Array<Record<string, unknown>> =>
-  (Array.isArray(result) ? result : (result as { rows?: Array<Record<string, unknown>> }).rows) ?? [];
 
 export async function schemaState(db: Db): Promise<SchemaState> {
   const expected = expectedMigrations();

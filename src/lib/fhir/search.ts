@@ -18,6 +18,8 @@ import {
   workoutObservation,
   type WorkoutRow,
 } from "./resources";
+import { rowsOf } from "@/lib/db/rows";
+import { isoInstant } from "@/lib/normalize/dates";
 
 /**
  * Observation search over three sources, each queried in SQL with the same keyset and merged:
@@ -154,8 +156,6 @@ export function decodeCursor(token: string): { cursor: Cursor; dir: "next" | "pr
 
 // ───────────── SQL ─────────────
 
-const iso = (ms: number) => new Date(ms).toISOString();
-const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 const textArray = (values: readonly string[]) => sql`${`{${values.map((v) => `"${v.replace(/(["\\])/g, "\\$1")}"`).join(",")}}`}::text[]`;
 
 /** Daily metrics in row-key order (by id slug, as the ids sort). */
@@ -192,7 +192,7 @@ const totalColumn = (c: Ctx) => (c.totals ? sql`, count(*) OVER () AS total__` :
 function keyset(c: Cursor | null, s: number, t: SQL, k: SQL, desc: boolean): SQL {
   if (!c) return sql`true`;
   const cmp = desc ? sql`<` : sql`>`;
-  const at = sql`${iso(c.t)}::timestamptz`;
+  const at = sql`${isoInstant(c.t)}::timestamptz`;
   // Keys are uuids, compared as uuids (byte order = the order of their lowercase text in JS).
   if (s === c.s) return sql`(${t} ${cmp} ${at} OR (${t} = ${at} AND ${k} ${cmp} ${c.k}::uuid))`;
   return (desc ? s < c.s : s > c.s) ? sql`${t} ${desc ? sql`<=` : sql`>=`} ${at}` : sql`${t} ${cmp} ${at}`;
@@ -226,8 +226,8 @@ function dayBounds(b: Bounds, tz: string): SQL {
 
 function instantBounds(col: SQL, b: Bounds): SQL {
   const parts: SQL[] = [];
-  if (b.lo !== null) parts.push(sql`${col} >= ${iso(b.lo)}::timestamptz`);
-  if (b.hi !== null) parts.push(sql`${col} < ${iso(b.hi)}::timestamptz`);
+  if (b.lo !== null) parts.push(sql`${col} >= ${isoInstant(b.lo)}::timestamptz`);
+  if (b.hi !== null) parts.push(sql`${col} < ${isoInstant(b.hi)}::timestamptz`);
   return parts.length ? sql.join(parts, sql` AND `) : sql`true`;
 }
 

@@ -10,6 +10,7 @@ import { importJobs } from "@/lib/db/schema";
 import { IngestLimitError } from "@/lib/ingest/collector";
 import { ImportFileError } from "./apple-file";
 import { ImportCancelled, importFile, partialSummary, type ImportProgress, type ImportSummary } from "./run";
+import { rowsOf } from "@/lib/db/rows";
 
 /**
  * Uploads in resumable chunks, then an in-process background import. A chunk is streamed straight
@@ -176,8 +177,7 @@ async function claim(db: Db): Promise<ImportJob | null> {
     UPDATE import_job SET status = 'running', started_at = now(), updated_at = now()
     WHERE id = (SELECT id FROM import_job WHERE status = 'queued' ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
     RETURNING id`)) as unknown;
-  const list = Array.isArray(rows) ? rows : (rows as { rows: unknown[] }).rows;
-  const id = (list[0] as { id: string } | undefined)?.id;
+  const id = rowsOf<{ id: string }>(rows)[0]?.id;
   if (!id) return null;
   const [job] = await db.select().from(importJobs).where(eq(importJobs.id, id));
   return job ?? null;

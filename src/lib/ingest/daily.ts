@@ -3,6 +3,7 @@ import type { DbOrTx } from "@/lib/db";
 import { toPgArray } from "@/lib/normalize/upsert";
 import type { DailyRow } from "@/lib/normalize/types";
 import { DAILY_TYPES, type BridgeProvider } from "./collector";
+import { rowsOf } from "@/lib/db/rows";
 
 /**
  * Daily summaries of the bridge providers, recomputed from what is stored rather than from the
@@ -82,8 +83,4 @@ export async function recomputeDaily(
     for (const r of rowsOf(result) as Array<{ day: string; asleep: number | string }>) row(r.day).sleepS = Number(r.asleep);
   }
   return [...rows.values()];
-}
-
-function rowsOf(result: unknown): unknown[] {
-  return Array.isArray(result) ? result : (result as { rows: unknown[] }).rows;
 }

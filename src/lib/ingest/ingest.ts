@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
 import { authenticateApiKey } from "@/lib/api-keys";
 import type { Db } from "@/lib/db";
-import { addCounts, CopyStage, emptyUpsertCounts, MeasurementSegments, upsertBatch, type Segment, type UpsertCounts } from "@/lib/normalize/upsert";
-import type { MeasurementRow, NormalizedBatch, TableCounts } from "@/lib/normalize/types";
+import { addCounts, addTableCounts, CopyStage, emptyUpsertCounts, MeasurementSegments, upsertBatch, type Segment, type UpsertCounts } from "@/lib/normalize/upsert";
+import type { MeasurementRow, NormalizedBatch } from "@/lib/normalize/types";
 import { Collector, IngestLimitError, type BridgeProvider } from "./collector";
 import type { Refusal } from "./plausibility";
 import { recomputeDaily } from "./daily";
@@ -14,6 +14,7 @@ import type { RateLimiter } from "./rate-limit";
 import { errorSummary } from "@/lib/db/schema-state";
 import { markDirty } from "@/lib/reconcile/dirty";
 import { reconcileQuietly } from "@/lib/reconcile/store";
+import { rowsOf } from "@/lib/db/rows";
 
 /**
  * `POST /api/webhooks/ingest`: phone bridges push here with an API key. Order of checks, so that a
@@ -151,15 +152,7 @@ export async function handleIngest(db: Db, request: Request, opts: IngestOptions
   }
 }
 
-function addTableCounts(a: TableCounts, b: TableCounts): void {
-  a.inserted += b.inserted;
-  a.updated += b.updated;
-  a.unchanged += b.unchanged;
-}
-
 const accountGone = () => new IngestHttpError(410, "The account no longer exists; nothing was written.");
-
-const rowsOf = (result: unknown) => (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows);
 
 const tooLarge = (max: number) =>
   new IngestHttpError(413, `The body exceeds the limit of ${max} bytes; split the export (e.g. HAE "Batch Requests").`, {

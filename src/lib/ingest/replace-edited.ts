@@ -3,6 +3,7 @@ import type { DbOrTx } from "@/lib/db";
 import { toPgArray } from "@/lib/normalize/upsert";
 import type { NormalizedBatch } from "@/lib/normalize/types";
 import type { BridgeProvider, Collector } from "./collector";
+import { rowsOf } from "@/lib/db/rows";
 
 /**
  * Edited records of the phone bridges replace their earlier version instead of adding a second one.
@@ -108,12 +109,12 @@ async function replaceIn(db: DbOrTx, table: "activity" | "sleep_session", userId
     FROM earlier
     WHERE a.id = earlier.id
     RETURNING a.provider, a.external_id, a.local_date::text AS local_date, earlier.replaced_by`);
-  const out = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Array<{
+  const out = rowsOf<{
     provider: BridgeProvider;
     external_id: string;
     local_date: string;
     replaced_by: string;
-  }>;
+  }>(result);
   return out
     .map((r) => ({ provider: r.provider, externalId: r.external_id, localDate: r.local_date, replacedBy: r.replaced_by }))
     .sort((x, y) => (x.localDate < y.localDate ? -1 : x.localDate > y.localDate ? 1 : x.externalId < y.externalId ? -1 : 1));

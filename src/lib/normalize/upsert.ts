@@ -1,9 +1,10 @@
 import { eq, getTableColumns, getTableName, sql, type SQL } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import type { DbOrTx } from "@/lib/db";
+import { rowsOf } from "@/lib/db/rows";
 import { activities, dailySummaries, measurements, rawRecords, sleepSessions, users } from "@/lib/db/schema";
 import { datesOf, markDirty } from "@/lib/reconcile/dirty";
-import { isTimeZone, localDateAt, zoneOffsetMinutes } from "./dates";
+import { isoInstant, isTimeZone, localDateAt, zoneOffsetMinutes } from "./dates";
 import type { MeasurementRow, NormalizedBatch, TableCounts } from "./types";
 
 /**
@@ -42,13 +43,16 @@ export const emptyUpsertCounts = (): UpsertCounts => ({
   raw_record: zeroCounts(),
 });
 
+/** Adds one table's `b` into `a` (mutates `a`). */
+export function addTableCounts(a: TableCounts, b: TableCounts): void {
+  a.inserted += b.inserted;
+  a.updated += b.updated;
+  a.unchanged += b.unchanged;
+}
+
 /** Adds `b` into `a` (mutates and returns `a`). */
 export function addCounts(a: UpsertCounts, b: UpsertCounts): UpsertCounts {
-  for (const table of Object.keys(a) as UpsertTable[]) {
-    a[table].inserted += b[table].inserted;
-    a[table].updated += b[table].updated;
-    a[table].unchanged += b[table].unchanged;
-  }
+  for (const table of Object.keys(a) as UpsertTable[]) addTableCounts(a[table], b[table]);
   return a;
 }
 
@@ -232,10 +236,7 @@ export async function upsertRows(
 
 /** Adds the result of `plan.statement` for `rows` distinct rows into `counts`. */
 function addWritten(counts: TableCounts, rows: number, result: unknown): void {
-  const [{ inserted, written }] = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Array<{
-    inserted: number;
-    written: number;
-  }>;
+  const [{ inserted, written }] = rowsOf<{ inserted: number; written: number }>(result);
   counts.inserted += Number(inserted);
   counts.updated += Number(written) - Number(inserted);
   counts.unchanged += rows - Number(written);
@@ -292,6 +293,19 @@ class CopyText {
       this.owned.push(this.current);
     }
     this.used += this.current.write(text, this.used);
+  }
+
+  /** `rows` as COPY lines, each after `prefix`, added a few hundred lines at a time. */
+  addLines<R>(rows: readonly R[], prefix: string, line: (row: R) => string): void {
+    let piece = "";
+    for (const row of rows) {
+      piece += prefix + line(row);
+      if (piece.length >= 1 << 16) {
+        this.add(piece);
+        piece = "";
+      }
+    }
+    this.add(piece);
   }
 
   finish(): Buffer[] {
@@ -411,17 +425,7 @@ export class CopyStage {
     const plan = planFor(table);
     const unique = this.distinct.has(table) ? rows : dedupe(rows, plan.spec.key);
     const text = new CopyText();
-    const line = lineOf(plan);
-    const prefix = `${userId}\t`;
-    let piece = "";
-    for (const row of unique) {
-      piece += prefix + line(row);
-      if (piece.length >= 1 << 16) {
-        text.add(piece);
-        piece = "";
-      }
-    }
-    text.add(piece);
+    text.addLines(unique, `${userId}\t`, lineOf(plan));
     const counts = await this.merge(plan, table, userId, text.finish(), unique.length);
     text.release();
     return counts;
@@ -430,9 +434,8 @@ export class CopyStage {
   private async merge(plan: Plan, table: UpsertTable, userId: string, chunks: Buffer[], rows: number): Promise<TableCounts> {
     const stage = `stage_${table}`;
     if (!this.staged.has(table)) {
-      const names = ["user_id", ...plan.columns.map((c) => c.column.name)].map((n) => `"${n}"`).join(", ");
       await this.db.execute(
-        sql.raw(`CREATE TEMP TABLE ${stage} ON COMMIT DROP AS SELECT ${names} FROM "${getTableName(plan.spec.table)}" WITH NO DATA`),
+        sql.raw(`CREATE TEMP TABLE ${stage} ON COMMIT DROP AS SELECT ${copyColumns(plan)} FROM "${getTableName(plan.spec.table)}" WITH NO DATA`),
       );
       this.staged.add(table);
     } else await this.db.execute(sql.raw(`TRUNCATE ${stage}`));
@@ -447,12 +450,11 @@ export class CopyStage {
   /** True when the user has a stored measurement in one of the segment's ranges (any source). */
   private async stored(seg: Segment): Promise<boolean> {
     const list = [...seg.ranges.values()];
-    const iso = (ms: number) => new Date(ms).toISOString();
     const [{ stored }] = rowsOf<{ stored: boolean }>(
       await this.db.execute(sql`
         SELECT EXISTS (
           SELECT 1 FROM unnest(${toPgArray(list.map((r) => r.provider))}::text[], ${toPgArray(list.map((r) => r.type))}::text[],
-                               ${toPgArray(list.map((r) => iso(r.lo)))}::timestamptz[], ${toPgArray(list.map((r) => iso(r.hi)))}::timestamptz[])
+                               ${toPgArray(list.map((r) => isoInstant(r.lo)))}::timestamptz[], ${toPgArray(list.map((r) => isoInstant(r.hi)))}::timestamptz[])
                  AS r(provider, type, lo, hi)
           WHERE EXISTS (SELECT 1 FROM measurement m WHERE m.user_id = ${seg.userId}::uuid AND m.type = r.type
                           AND m.measured_at BETWEEN r.lo AND r.hi AND m.provider = r.provider)) AS stored`),
@@ -465,8 +467,7 @@ export class CopyStage {
     this.directCopies++;
     await this.db.execute(sql.raw(`SAVEPOINT copy_direct`));
     try {
-      const names = ["user_id", ...plan.columns.map((c) => c.column.name)].map((n) => `"${n}"`).join(", ");
-      await copyChunks(this.client, `COPY measurement (${names}) FROM STDIN`, chunks);
+      await copyChunks(this.client, `COPY measurement (${copyColumns(plan)}) FROM STDIN`, chunks);
     } catch (err) {
       if ((err as { code?: string }).code !== "23505") throw err; // unique_violation: a concurrent writer got there first
       await this.db.execute(sql.raw(`ROLLBACK TO SAVEPOINT copy_direct`));
@@ -503,16 +504,7 @@ export class MeasurementSegments {
       seg = null;
     }
     seg ??= new Segment(userId);
-    const prefix = `${userId}\t`;
-    let text = "";
-    for (const r of taken) {
-      text += prefix + measurementLine(r);
-      if (text.length >= 1 << 16) {
-        seg.text.add(text);
-        text = "";
-      }
-    }
-    seg.text.add(text);
+    seg.text.addLines(taken, `${userId}\t`, measurementLine);
     seg.rows += taken.length;
     for (const [k, r] of ranges) {
       const s = seg.ranges.get(k);
@@ -547,10 +539,6 @@ function overlapping(a: Map<string, Range>, b: Map<string, Range>): boolean {
   return false;
 }
 
-function rowsOf<T>(result: unknown): T[] {
-  return (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as T[];
-}
-
 /**
  * Runs `COPY … FROM STDIN` with `chunks` as its data, minding backpressure. postgres.js reports an
  * error the server raises after the data has ended (a unique violation found while the last rows are
@@ -570,6 +558,9 @@ async function copyChunks(client: CopyClient, statement: string, chunks: Buffer[
   writable.end();
   await done;
 }
+
+/** The columns of a COPY line: user_id, then `plan.columns` in order. */
+const copyColumns = (plan: Plan) => ["user_id", ...plan.columns.map((c) => c.column.name)].map((n) => `"${n}"`).join(", ");
 
 /** The COPY line (without user_id) of a row of `plan`'s table. */
 const lineOf = (plan: Plan): ((row: Record<string, unknown>) => string) =>
@@ -610,9 +601,9 @@ function measurementLine(m: MeasurementRow): string {
     "\t" +
     copyText(m.type) +
     "\t" +
-    m.measuredAt.toISOString() +
+    isoInstant(m.measuredAt.getTime()) +
     "\t" +
-    (m.endAt ? m.endAt.toISOString() : nul) +
+    (m.endAt ? isoInstant(m.endAt.getTime()) : nul) +
     "\t" +
     (m.localDate ?? nul) +
     "\t" +
@@ -637,7 +628,7 @@ function copyField(value: unknown, sqlType: string, jsonEmpty: boolean): string 
   if (value === undefined || value === null) return jsonEmpty ? "{}" : "\\N";
   let text: string;
   if (typeof value === "number") return String(value);
-  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Date) return isoInstant(value.getTime());
   if (typeof value === "boolean") return value ? "t" : "f";
   if (sqlType === "jsonb") text = JSON.stringify(value);
   else text = String(value);
@@ -653,7 +644,7 @@ export function toPgArray(values: readonly unknown[], sqlType = "text"): string 
 function arrayElement(value: unknown, sqlType: string, jsonEmpty: boolean): string {
   if (value === undefined || value === null) return jsonEmpty ? `"{}"` : "NULL";
   let text: string;
-  if (value instanceof Date) text = value.toISOString();
+  if (value instanceof Date) text = isoInstant(value.getTime());
   else if (sqlType === "jsonb") text = JSON.stringify(value);
   else if (typeof value === "boolean") text = value ? "t" : "f";
   else text = String(value);

@@ -21,6 +21,7 @@ import { activityEpisodes, sleepEpisodes, type SleepEpisode } from "./episodes";
 import { METRICS, METRIC_IDS, METRIC_OF_TYPE, type MetricId, type MetricSpec } from "./metrics";
 export { markDirty } from "./dirty";
 import { familyOf, ranking, sourceLabel, type Ranking } from "./priority";
+import { rowsOf } from "@/lib/db/rows";
 
 /**
  * Keeps the reconciled tables current. Writers mark the local days they touched (`markDirty`, in
@@ -127,8 +128,6 @@ export async function userRankings(db: DbOrTx, userId: string): Promise<(metric:
   return (metric) => ranking(metric === "activity" ? "activity" : familyOf(metric), own.get(metric) ?? []);
 }
 
-type Rows<T> = T[];
-const rowsOf = <T>(result: unknown): Rows<T> => (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 
 async function rebuildDays(tx: DbOrTx, userId: string, dates: string[]): Promise<void> {
   // Copies of one workout or night can carry local days a day apart (their sources disagree on the

@@ -9,6 +9,7 @@ import { syncConnection, type EngineOptions } from "./engine";
 import { LostClaimError, NeedsReauthError, RescheduleError, SyncAbortedError } from "./errors";
 import { claimRun, createRun, finishRun, heartbeat, type NewRun, type RunEnd, type RunCounts, type RunProgress, type SyncRun } from "./runs";
 import { env } from "@/lib/env";
+import { exponentialBackoff } from "@/lib/jobs/backoff";
 
 /**
  * Executes one sync_run: claim → engine → final status. This is the plain function behind the
@@ -39,7 +40,7 @@ export type RunOutcome =
   | { runId: string; status: "skipped" | "aborted" | "lost" };
 
 /** Backoff for a provider that stays unavailable: 1, 2, 4, 8… minutes, at most 30. */
-const unavailableDelayMs = (attempt: number) => Math.min(30, 2 ** Math.max(0, attempt - 1)) * 60_000;
+const unavailableDelayMs = exponentialBackoff(60_000, 30 * 60_000);
 
 function plainError(error: unknown, name: string): string {
   if (error instanceof ProviderError || error instanceof NeedsReauthError) return safeReason(error.message);

@@ -4,6 +4,7 @@ import { preparedPerHandle } from "@/lib/db/prepared";
 import { providerConnections, syncRuns, syncState, webhookEvents } from "@/lib/db/schema";
 import { isProviderId, providerName, providers, pullProvider } from "@/lib/providers";
 import type { ResourceProgress, RunProgress, SyncRun } from "./runs";
+import { rowsOf } from "@/lib/db/rows";
 
 /**
  * What the settings page shows per connection: the active run's live progress per resource, the
@@ -82,7 +83,7 @@ export const hasRecordsSql = (userId: string, provider: string) => sql`
 
 async function hasRecordsFrom(db: Db, userId: string, provider: string): Promise<boolean> {
   const result = await db.execute(hasRecordsSql(userId, provider));
-  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Array<{ any: boolean }>;
+  const rows = rowsOf<{ any: boolean }>(result);
   return Boolean(rows[0]?.any);
 }
 

@@ -9,6 +9,7 @@ import { reconcilePending } from "@/lib/reconcile/store";
 import { deviceResource, patientResource, type Resource } from "@/lib/fhir/resources";
 import { countObservations, type Cursor, type ObservationQuery, searchObservations, userSources } from "@/lib/fhir/search";
 import { configuredFhirServer, type FhirServer, FhirExportError, postTransaction } from "./api";
+import { rowsOf } from "@/lib/db/rows";
 
 /**
  * Export to a FHIR server, for the users who turned it on (Settings: "Send my data to <host>"; off by
@@ -203,7 +204,7 @@ export async function exportDueFhir(db: Db, opts: ExportOptions & { limit?: numb
       AND (e.retry_at IS NULL OR e.retry_at <= ${now.toISOString()}::timestamptz)
       AND (e.pass_until IS NOT NULL OR ${changed("measurement")} OR ${changed("daily_value")} OR ${changed("reconciled_activity")})
     ORDER BY e.last_export_at NULLS FIRST LIMIT ${opts.limit ?? 20}`);
-  const due = (Array.isArray(rows) ? rows : (rows as { rows: Array<{ id: string }> }).rows) as Array<{ id: string }>;
+  const due = rowsOf<{ id: string }>(rows);
   for (const { id } of due) await exportFhir(db, id, { ...opts, server }).catch((error: unknown) => console.error("[fhir-export]", errorSummary(error)));
   return due.length;
 }
